@@ -1,0 +1,10 @@
+"""micrograd_beans: a small, exact and fast scalar autograd engine for learning backprop.
+
+Built around the "bean toxicity" lesson: a 1-2-1 sigmoid network fitted by per-sample
+gradient descent, with every derivative derived by the engine and checked by hand.
+"""
+
+from micrograd_beans.engine import OPS, Constant, Value, affine, zero_grad
+
+__all__ = ["OPS", "Constant", "Value", "affine", "zero_grad"]
+__version__ = "0.1.0"

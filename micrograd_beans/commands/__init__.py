@@ -1,0 +1,1 @@
+"""One module per `micrograd-beans` subcommand (see micrograd_beans/cli.py)."""

@@ -1,0 +1,448 @@
+"""The scalar autograd engine: `Value`, the table of primitive ops, and reverse-mode backprop.
+
+Every primitive is one row of `OPS`: its forward rule on floats (with the domain checks that
+turn bad math into a clear error) beside its local derivative rule. The derivative rules use
+only arithmetic operators and the helpers `_log`/`_step`, so the same row works on floats
+(ordinary backward), on Values (differentiable gradients for higher-order derivatives) and
+on symbols (code generation). The backward pass never needs editing to add an op.
+
+Speed and memory come from `__slots__`, no per-node closures or reference cycles, and an
+iterative backward that visits every node once (see benchmarks/README.md for the numbers).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import numbers
+import operator
+from dataclasses import dataclass
+from typing import Callable, Iterable, Union
+
+Number = Union[int, float]
+Operand = Union["Value", int, float]
+
+
+# --- helpers the derivative rules share: they work on floats, Values and symbols -----------
+
+
+def _log(x):
+    """Natural log of a float, or the differentiable log of a Value/symbol."""
+    return math.log(x) if type(x) is float else x.log()
+
+
+def _step(x):
+    """Heaviside step 1[x > 0]: relu's derivative. A constant (its own derivative is 0 a.e.)."""
+    if type(x) is float:
+        return 1.0 if x > 0.0 else 0.0
+    return x.step() if hasattr(x, "step") else (1.0 if x.data > 0.0 else 0.0)
+
+
+# --- forward rules on floats, with the checks that name what went wrong ---------------------
+
+
+def _div(a: float, b: float) -> float:
+    if b == 0.0:
+        raise ZeroDivisionError(f"division by zero: the divisor is {b!r}")
+    return a / b
+
+
+def _pow(a: float, b: float) -> float:
+    if a < 0.0 and not b.is_integer():
+        raise ValueError(
+            f"a negative base ({a!r}) with a non-integer exponent ({b!r}) has no real result"
+        )
+    if a == 0.0 and b < 0.0:
+        raise ZeroDivisionError(f"0.0 raised to a negative power ({b!r}) is a division by zero")
+    try:
+        return a**b
+    except OverflowError:
+        raise OverflowError(f"{a!r} ** {b!r} is too large for a float") from None
+
+
+def _exp(a: float) -> float:
+    try:
+        return math.exp(a)
+    except OverflowError:
+        raise OverflowError(
+            f"exp({a!r}) is too large for a float (inputs above ~709.78 overflow); "
+            "scale the input down or use a smaller learning rate"
+        ) from None
+
+
+def _log_forward(a: float) -> float:
+    if a <= 0.0:
+        raise ValueError(f"log is defined only for inputs > 0, got {a!r}")
+    return math.log(a)
+
+
+def _sigmoid(a: float) -> float:
+    # Two branches so exp never overflows: sigmoid(-1000) is 0.0 and sigmoid(1000) is 1.0.
+    if a >= 0.0:
+        return 1.0 / (1.0 + math.exp(-a))
+    e = math.exp(a)
+    return e / (1.0 + e)
+
+
+# --- derivative rules: vector-Jacobian products, one tuple entry per operand ---------------
+
+
+def _pow_backward(g, out, a, b):
+    # d/da a**b = b * a**(b-1); written as b * out / a it would fail at a == 0, so use the power.
+    da = g * b * a ** (b - 1.0)
+    # d/db a**b = a**b * ln a exists only for a > 0 (at a == 0 the limit for b > 0 is 0).
+    base = a if type(a) is float else a.data
+    if base > 0.0:
+        db = g * out * _log(a)
+    elif base == 0.0:
+        db = g * 0.0
+    else:
+        db = g * math.nan  # undefined for a negative base, as in PyTorch
+    return da, db
+
+
+def _affine(*a: float) -> float:
+    # operands are (w1, x1, w2, x2, ..., b): one neuron's weighted sum as a single node
+    total = a[-1]
+    for i in range(0, len(a) - 1, 2):
+        total += a[i] * a[i + 1]
+    return total
+
+
+def _affine_backward(g, out, *a):
+    grads = []
+    for i in range(0, len(a) - 1, 2):
+        grads.append(g * a[i + 1])
+        grads.append(g * a[i])
+    grads.append(g)
+    return tuple(grads)
+
+
+def _affine_code(*names: str) -> str:
+    terms = [f"{names[i]} * {names[i + 1]}" for i in range(0, len(names) - 1, 2)]
+    return " + ".join(terms + [names[-1]])
+
+
+@dataclass(frozen=True)
+class Op:
+    """One primitive: its name, its forward rule on floats and its derivative rule.
+
+    `backward(g, out, *inputs)` returns the gradient for each input, given the gradient `g`
+    of the output and the output value `out`. `code` is the forward rule as an expression
+    template for code generation (`{0}`, `{1}` are the inputs), or a function of the input
+    names for ops of any arity. `arity` is 0 for ops that take any number of inputs.
+    """
+
+    name: str
+    arity: int
+    forward: Callable[..., float]
+    backward: Callable[..., tuple]
+    code: str | Callable[..., str]
+
+    def expression(self, *names: str) -> str:
+        """The forward rule as Python source over the given input expressions."""
+        return self.code(*names) if callable(self.code) else self.code.format(*names)
+
+
+# The table: forward rule and local derivative side by side. Add an op by adding a row.
+OPS: dict[str, Op] = {
+    op.name: op
+    for op in (
+        Op("+", 2, float.__add__, lambda g, out, a, b: (g, g), "{0} + {1}"),
+        Op("-", 2, float.__sub__, lambda g, out, a, b: (g, -g), "{0} - {1}"),
+        Op("*", 2, float.__mul__, lambda g, out, a, b: (g * b, g * a), "{0} * {1}"),
+        Op("/", 2, _div, lambda g, out, a, b: (g / b, -g * out / b), "{0} / {1}"),
+        Op("**", 2, _pow, _pow_backward, "{0} ** {1}"),
+        Op("neg", 1, float.__neg__, lambda g, out, a: (-g,), "-{0}"),
+        Op("exp", 1, _exp, lambda g, out, a: (g * out,), "exp({0})"),
+        Op("log", 1, _log_forward, lambda g, out, a: (g / a,), "log({0})"),
+        Op("tanh", 1, math.tanh, lambda g, out, a: (g * (1.0 - out * out),), "tanh({0})"),
+        Op("sigmoid", 1, _sigmoid, lambda g, out, a: (g * out * (1.0 - out),), "sigmoid({0})"),
+        Op("relu", 1, lambda a: a if a > 0.0 else 0.0, lambda g, out, a: (g * _step(a),),
+           "relu({0})"),
+        # A neuron's weighted sum w1*x1 + ... + wn*xn + b as one node: 2n fewer nodes to
+        # build and walk, which is most of an MLP's graph (see benchmarks/README.md).
+        Op("affine", 0, _affine, _affine_backward, _affine_code),
+    )
+}
+
+# Looked up once per node in the hot loops, so kept as plain dicts.
+_BACKWARD = {name: op.backward for name, op in OPS.items()}
+_FORWARD = {name: op.forward for name, op in OPS.items()}
+
+
+def _describe(v: Value) -> str:
+    return f"{v.label}={v.data!r}" if v.label else repr(v.data)
+
+
+def _to_float(data: object) -> float:
+    """Accept any real number (int, float, bool, numpy integer/floating); reject the rest."""
+    if type(data) is float:
+        return data
+    if isinstance(data, numbers.Real) and not isinstance(data, Value):
+        return float(data)
+    if isinstance(data, Value):
+        raise TypeError("Value(...) got a Value; use the Value itself, or Value(v.data) for a copy")
+    raise TypeError(
+        f"Value needs a real number (int, float or numpy scalar), got {type(data).__name__}: "
+        f"{data!r:.60}"
+    )
+
+
+class Value:
+    """A scalar that remembers how it was computed, so gradients can flow back through it.
+
+    `data` is the number, `grad` the derivative of the last `backward()` root with respect to
+    it, `op` the name of the op that made it ("" for leaves), `parents` its operands in order.
+    """
+
+    __slots__ = ("data", "grad", "label", "op", "parents", "_seq")
+    # Make numpy hand `np.float64(2) * v` to our reflected operators instead of broadcasting.
+    __array_ufunc__ = None
+
+    def __init__(self, data: Number, label: str = "") -> None:
+        self.data = data if type(data) is float else _to_float(data)
+        self.grad = 0.0
+        self.label = label
+        self.op = ""
+        self.parents: tuple[Value, ...] = ()
+        self._seq = 0  # creation order; only op results need one (see _backward)
+
+    # --- building the graph -------------------------------------------------------------
+
+    def __add__(self, other: Operand) -> Value:
+        return _binary("+", self, other)
+
+    def __radd__(self, other: Number) -> Value:
+        return _binary("+", other, self)
+
+    def __sub__(self, other: Operand) -> Value:
+        return _binary("-", self, other)
+
+    def __rsub__(self, other: Number) -> Value:
+        return _binary("-", other, self)
+
+    def __mul__(self, other: Operand) -> Value:
+        return _binary("*", self, other)
+
+    def __rmul__(self, other: Number) -> Value:
+        return _binary("*", other, self)
+
+    def __truediv__(self, other: Operand) -> Value:
+        return _binary("/", self, other)
+
+    def __rtruediv__(self, other: Number) -> Value:
+        return _binary("/", other, self)
+
+    def __pow__(self, other: Operand) -> Value:
+        return _binary("**", self, other)
+
+    def __rpow__(self, other: Number) -> Value:
+        return _binary("**", other, self)
+
+    def __neg__(self) -> Value:
+        return _unary("neg", self)
+
+    def exp(self) -> Value:
+        return _unary("exp", self)
+
+    def log(self) -> Value:
+        return _unary("log", self)
+
+    def tanh(self) -> Value:
+        return _unary("tanh", self)
+
+    def sigmoid(self) -> Value:
+        return _unary("sigmoid", self)
+
+    def relu(self) -> Value:
+        return _unary("relu", self)
+
+    def step(self) -> float:
+        """relu's derivative at this value: 1.0 if data > 0 else 0.0 (a constant)."""
+        return 1.0 if self.data > 0.0 else 0.0
+
+    # --- reading it ---------------------------------------------------------------------
+
+    def __float__(self) -> float:
+        return self.data
+
+    def __repr__(self) -> str:
+        label = f"{self.label!r}, " if self.label else ""
+        return f"Value({label}data={self.data:.6g}, grad={self.grad:.6g})"
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self.parents
+
+    # --- reverse mode -------------------------------------------------------------------
+
+    def backward(self) -> None:
+        """Fill `.grad` of every Value this one depends on with d(self)/d(that Value).
+
+        As in PyTorch, leaves accumulate across calls (reset them with `zero_grad`) while the
+        grads of intermediate Values are replaced, so a second call adds exactly once more.
+        """
+        _backward(self)
+
+
+class Constant(Value):
+    """A plain number that entered an op (the 2 in `x * 2`): a leaf, drawn and coded as a literal."""
+
+    __slots__ = ()
+
+
+_new = object.__new__
+# Values are numbered as they are made, and a Value is always made after its operands, so
+# sorting by this number gives a topological order without a recursive or two-phase walk.
+_next_seq = itertools.count(1).__next__
+_by_seq = operator.attrgetter("_seq")
+
+
+def _apply(name: str, *operands: Operand) -> Value:
+    """Run one primitive forward and record it in the graph. Every op goes through here."""
+    if len(operands) == 2:
+        return _binary(name, operands[0], operands[1])
+    if len(operands) == 1:
+        return _unary(name, operands[0])
+    args = tuple(x if isinstance(x, Value) else _constant(x, name) for x in operands)
+    return _record(name, args, _FORWARD, [a.data for a in args])
+
+
+# _unary and _binary are _apply specialised by arity: this code runs once per graph node,
+# and skipping the generic tuple/list building halves the cost of building a graph.
+def _unary(name: str, a: Value) -> Value:
+    out = _new(Value)
+    try:
+        out.data = _FORWARD[name](a.data)
+    except (ArithmeticError, ValueError) as err:
+        raise _op_error(err, name, (a,)) from None
+    out.grad = 0.0
+    out.label = ""
+    out.op = name
+    out.parents = (a,)
+    out._seq = _next_seq()
+    return out
+
+
+def _binary(name: str, a: Operand, b: Operand) -> Value:
+    if not isinstance(a, Value):
+        a = _constant(a, name)
+    if not isinstance(b, Value):
+        b = _constant(b, name)
+    out = _new(Value)
+    try:
+        out.data = _FORWARD[name](a.data, b.data)
+    except (ArithmeticError, ValueError) as err:
+        raise _op_error(err, name, (a, b)) from None
+    out.grad = 0.0
+    out.label = ""
+    out.op = name
+    out.parents = (a, b)
+    out._seq = _next_seq()
+    return out
+
+
+def _record(name, args, forward, data):
+    out = _new(Value)
+    try:
+        out.data = forward[name](*data)
+    except (ArithmeticError, ValueError) as err:
+        raise _op_error(err, name, args) from None
+    out.grad = 0.0
+    out.label = ""
+    out.op = name
+    out.parents = args
+    out._seq = _next_seq()
+    return out
+
+
+def _op_error(err: Exception, name: str, args: tuple) -> Exception:
+    inputs = ", ".join(_describe(a) for a in args)
+    return type(err)(f"{name!r} failed on ({inputs}): {err}")
+
+
+def _constant(x: object, op: str) -> Constant:
+    try:
+        return Constant(x)
+    except TypeError:
+        raise TypeError(
+            f"unsupported operand for {op!r}: {type(x).__name__} ({x!r:.60}); "
+            "use a Value or a real number"
+        ) from None
+
+
+def _topological_order(root: Value) -> list[Value]:
+    """The op results `root` depends on (root included), each before its operands.
+
+    Iterative, so any depth works. Leaves are left out: they only receive gradients.
+    """
+    if not root.parents:
+        return [root]
+    seen = {root}
+    order = [root]
+    stack = [root]
+    while stack:
+        for p in stack.pop().parents:
+            if p.parents and p not in seen:
+                seen.add(p)
+                order.append(p)
+                stack.append(p)
+    order.sort(key=_by_seq, reverse=True)
+    return order
+
+
+def _backward(root: Value) -> None:
+    order = _topological_order(root)
+    for node in order:
+        node.grad = 0.0  # as in PyTorch, an intermediate holds only the latest call's gradient
+    root.grad += 1.0  # a leaf root accumulates like any leaf
+    rules = _BACKWARD
+    for node in order:
+        parents = node.parents
+        if len(parents) == 2:
+            a, b = parents
+            ga, gb = rules[node.op](node.grad, node.data, a.data, b.data)
+            a.grad += ga
+            b.grad += gb
+        elif len(parents) == 1:
+            a = parents[0]
+            (ga,) = rules[node.op](node.grad, node.data, a.data)
+            a.grad += ga
+        elif parents:
+            grads = rules[node.op](node.grad, node.data, *[p.data for p in parents])
+            for p, g in zip(parents, grads):
+                p.grad += g
+
+
+def _graph_nodes(root: Value) -> list[Value]:
+    """Every node of root's graph, leaves included, each once (iterative)."""
+    seen = {root}
+    stack = [root]
+    while stack:
+        for p in stack.pop().parents:
+            if p not in seen:
+                seen.add(p)
+                stack.append(p)
+    return list(seen)
+
+
+def affine(weights: Iterable[Operand], inputs: Iterable[Operand], bias: Operand) -> Value:
+    """One node computing sum(w * x) + bias, with the derivative of each operand.
+
+    The same number as `sum((w * x for ...), bias)`, in one node instead of 2n: the form
+    a neuron uses. Operands are kept as (w1, x1, w2, x2, ..., bias).
+    """
+    operands: list[Operand] = []
+    for w, x in zip(weights, inputs, strict=True):
+        operands.append(w)
+        operands.append(x)
+    operands.append(bias)
+    return _apply("affine", *operands)
+
+
+def zero_grad(values: Value | Iterable[Value]) -> None:
+    """Set `.grad` to 0.0 on every node of the graph of a Value, or on each Value of a list."""
+    nodes = _graph_nodes(values) if isinstance(values, Value) else values
+    for v in nodes:
+        v.grad = 0.0

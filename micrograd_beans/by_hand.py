@@ -73,7 +73,7 @@ def train(
     epochs: int = 5000,
 ) -> dict[str, float]:
     """The note's loop: every epoch visits the beans in order, one update per bean."""
-    beans = list(zip((float(x) for x in xs), (float(y) for y in ys)))
+    beans = list(zip((float(x) for x in xs), (float(y) for y in ys), strict=True))
     for _ in range(epochs):
         for x, y in beans:
             sgd_step(p, x, y, alpha)

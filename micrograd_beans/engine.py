@@ -16,11 +16,10 @@ import itertools
 import math
 import numbers
 import operator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable, Union
 
-Number = Union[int, float]
-Operand = Union["Value", int, float]
+Number = int | float
 
 
 # --- helpers the derivative rules share: they work on floats, Values and symbols -----------
@@ -82,6 +81,10 @@ def _sigmoid(a: float) -> float:
         return 1.0 / (1.0 + math.exp(-a))
     e = math.exp(a)
     return e / (1.0 + e)
+
+
+def _relu(a: float) -> float:
+    return a if a > 0.0 else 0.0
 
 
 # --- derivative rules: vector-Jacobian products, one tuple entry per operand ---------------
@@ -158,8 +161,7 @@ OPS: dict[str, Op] = {
         Op("log", 1, _log_forward, lambda g, out, a: (g / a,), "log({0})"),
         Op("tanh", 1, math.tanh, lambda g, out, a: (g * (1.0 - out * out),), "tanh({0})"),
         Op("sigmoid", 1, _sigmoid, lambda g, out, a: (g * out * (1.0 - out),), "sigmoid({0})"),
-        Op("relu", 1, lambda a: a if a > 0.0 else 0.0, lambda g, out, a: (g * _step(a),),
-           "relu({0})"),
+        Op("relu", 1, _relu, lambda g, out, a: (g * _step(a),), "relu({0})"),
         # A neuron's weighted sum w1*x1 + ... + wn*xn + b as one node: 2n fewer nodes to
         # build and walk, which is most of an MLP's graph (see benchmarks/README.md).
         Op("affine", 0, _affine, _affine_backward, _affine_code),
@@ -286,8 +288,11 @@ class Value:
         _backward(self)
 
 
+Operand = Value | int | float
+
+
 class Constant(Value):
-    """A plain number that entered an op (the 2 in `x * 2`): a leaf, drawn and coded as a literal."""
+    """A number that entered an op (the 2 in `x * 2`): a leaf, drawn and coded as a literal."""
 
     __slots__ = ()
 
@@ -393,10 +398,13 @@ def _topological_order(root: Value) -> list[Value]:
 
 
 def _backward(root: Value) -> None:
+    if not root.parents:
+        root.grad += 1.0  # a leaf root accumulates like any leaf
+        return
     order = _topological_order(root)
     for node in order:
         node.grad = 0.0  # as in PyTorch, an intermediate holds only the latest call's gradient
-    root.grad += 1.0  # a leaf root accumulates like any leaf
+    root.grad = 1.0
     rules = _BACKWARD
     for node in order:
         parents = node.parents
@@ -411,7 +419,7 @@ def _backward(root: Value) -> None:
             a.grad += ga
         elif parents:
             grads = rules[node.op](node.grad, node.data, *[p.data for p in parents])
-            for p, g in zip(parents, grads):
+            for p, g in zip(parents, grads, strict=True):
                 p.grad += g
 
 

@@ -34,7 +34,9 @@ def _step(x):
     """Heaviside step 1[x > 0]: relu's derivative. A constant (its own derivative is 0 a.e.)."""
     if type(x) is float:
         return 1.0 if x > 0.0 else 0.0
-    return x.step() if hasattr(x, "step") else (1.0 if x.data > 0.0 else 0.0)
+    if isinstance(x, Value):
+        return 1.0 if x.data > 0.0 else 0.0
+    return x.step()  # a symbol (codegen) writes the step out as code
 
 
 # --- forward rules on floats, with the checks that name what went wrong ---------------------
@@ -259,10 +261,6 @@ class Value:
 
     def relu(self) -> Value:
         return _unary("relu", self)
-
-    def step(self) -> float:
-        """relu's derivative at this value: 1.0 if data > 0 else 0.0 (a constant)."""
-        return 1.0 if self.data > 0.0 else 0.0
 
     # --- reading it ---------------------------------------------------------------------
 

@@ -1,0 +1,623 @@
+"""Pictures of the course's lessons: beans, fitted curves, surfaces, boundaries, animations.
+
+Every function here draws into a matplotlib `Figure` and returns it; nothing calls
+`plt.show()`. Only demos and the CLI decide whether to show a window or save a file.
+
+Models enter as a `predict` function on a batch of inputs: a 1-D array of bean sizes for
+the 1-input lessons, an `(n, 2)` array for the 2-input ones, returning one number per
+bean. `predictor(model)` turns any model that takes one bean (an `MLP`, or a plain
+function returning a `Value` or a float) into such a function.
+
+The views (`FitView`, `HistoryView`, `SurfaceView`, `BoundaryView`) draw the fixed parts
+once and redraw only the model on `update`, which is what `TrainingAnimation` calls every
+k epochs; `plot_fit`, `plot_history`, `plot_surface` and `plot_boundary` are the one-shot
+forms.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+import numpy as np
+from matplotlib import animation
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+Predict = Callable[[np.ndarray], Any]
+"""A model on a batch: inputs of shape (n,) or (n, 2) -> n outputs."""
+
+#: The course's axis names and title (the note's `plt.title`, `plt.xlabel`, `plt.ylabel`).
+TITLE = "Size-Toxicity Function"
+SIZE = "Bean Size"
+TOXICITY = "Toxicity"
+
+# Colours: toxic beans red, safe beans green, the model dark blue, as on the course's slides.
+TOXIC_COLOR = "#d62728"
+SAFE_COLOR = "#2ca02c"
+BEAN_COLOR = "#1f77b4"
+MODEL_COLOR = "#17365d"
+TOXICITY_CMAP = "RdYlGn_r"
+
+# Backends that draw to files or notebooks only: no window can be updated live.
+_NON_INTERACTIVE = {"agg", "cairo", "pdf", "pgf", "ps", "svg", "template"}
+
+
+# --- models as batch predictors ---------------------------------------------------------
+
+
+def predictor(model: Callable[..., Any]) -> Predict:
+    """A batch `predict` for a model that takes one bean and returns a Value or a float.
+
+    A 1-D batch passes each size as a float (`model(0.7)`); an `(n, k)` batch passes each
+    row as a list of floats (`model([0.7, 1.2])`). An `MLP` is evaluated layer by layer in
+    numpy instead (the same numbers, to rounding), so a 6,400-point contour of the deep
+    lesson's network costs milliseconds per frame rather than building 6,400 graphs.
+    """
+    layers = _mlp_arrays(model)
+
+    def predict(inputs: np.ndarray) -> np.ndarray:
+        batch = np.asarray(inputs, dtype=float)
+        if batch.ndim not in (1, 2):
+            raise ValueError(f"predict takes inputs of shape (n,) or (n, k), got {batch.shape}")
+        if layers is not None:
+            return _mlp_forward(layers, batch)
+        one = getattr(model, "predict", model)  # an MLP's float path skips building a graph
+        return np.array([_scalar(one(s)) for s in batch.tolist()], dtype=float)
+
+    return predict
+
+
+_NP_ACT: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "linear": lambda z: z,
+    "relu": lambda z: np.maximum(z, 0.0),
+    "tanh": np.tanh,
+    # sigmoid without overflow warnings: e = exp(-|z|) is at most 1
+    "sigmoid": lambda z: np.where(z >= 0, 1.0, np.exp(z)) / (1.0 + np.exp(-np.abs(z))),
+}
+
+
+def _mlp_arrays(model: Any) -> list[list[Any]] | None:
+    """An nn.MLP's neurons layer by layer, if `model` is built like one (else None).
+
+    Only the structure is kept: `_mlp_forward` reads the parameter values on every call,
+    so a predictor made once sees the training that happens between frames.
+    """
+    layer_list = getattr(model, "layers", None)
+    if not isinstance(layer_list, list) or not layer_list:
+        return None
+    try:
+        layers = [list(layer.neurons) for layer in layer_list]
+        for layer in layers:
+            if len({n.activation for n in layer}) != 1 or layer[0].activation not in _NP_ACT:
+                return None
+            for n in layer:
+                if not isinstance(n.w, list):
+                    return None
+    except (AttributeError, TypeError):
+        return None
+    return layers
+
+
+def _mlp_forward(layers: list[list[Any]], batch: np.ndarray) -> np.ndarray:
+    a = batch.reshape(batch.shape[0], -1)
+    for layer in layers:
+        w = np.array([[p.data for p in n.w] for n in layer], dtype=float)
+        b = np.array([n.b.data if n.b is not None else 0.0 for n in layer], dtype=float)
+        if a.shape[1] != w.shape[1]:
+            raise ValueError(f"the model expects {w.shape[1]} input(s), got {a.shape[1]}")
+        a = _NP_ACT[layer[0].activation](a @ w.T + b)
+    if a.shape[1] != 1:
+        raise ValueError(f"the model returned {a.shape[1]} outputs; plots need exactly one")
+    return a[:, 0]
+
+
+def _scalar(out: Any) -> float:
+    if isinstance(out, (list, tuple)):
+        if len(out) != 1:
+            raise ValueError(f"the model returned {len(out)} outputs; plots need exactly one")
+        out = out[0]
+    return float(getattr(out, "data", out))
+
+
+def _predictions(predict: Predict, inputs: np.ndarray) -> np.ndarray:
+    out = np.asarray(predict(inputs), dtype=float).reshape(-1)
+    if out.shape[0] != inputs.shape[0]:
+        raise ValueError(
+            f"predict returned {out.shape[0]} values for {inputs.shape[0]} inputs; "
+            "it must return one number per bean"
+        )
+    return out
+
+
+def _beans_1d(xs: Any, ys: Any) -> tuple[np.ndarray, np.ndarray]:
+    x = np.asarray(xs, dtype=float)
+    y = np.asarray(ys, dtype=float)
+    if x.ndim != 1 or y.shape != x.shape or x.size == 0:
+        raise ValueError(
+            f"1-input beans need xs and ys of the same shape (n,), got {x.shape} and {y.shape}"
+        )
+    return x, y
+
+
+def _beans_2d(xs: Any, ys: Any) -> tuple[np.ndarray, np.ndarray]:
+    x = np.asarray(xs, dtype=float)
+    y = np.asarray(ys, dtype=float).reshape(-1)
+    if x.ndim != 2 or x.shape[1] != 2 or x.shape[0] != y.shape[0] or x.size == 0:
+        raise ValueError(
+            f"2-input beans need xs of shape (n, 2) and ys of shape (n,), "
+            f"got {x.shape} and {np.shape(ys)}"
+        )
+    return x, y
+
+
+def _is_binary(ys: np.ndarray) -> bool:
+    return bool(np.all((ys == 0.0) | (ys == 1.0)))
+
+
+def _span(values: np.ndarray, margin: float = 0.08) -> tuple[float, float]:
+    lo, hi = float(values.min()), float(values.max())
+    pad = (hi - lo) * margin or 0.5
+    return lo - pad, hi + pad
+
+
+def _new_axes(ax: Axes | None, projection: str | None = None) -> Axes:
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=(6.4, 4.8))
+    return fig.add_subplot(projection=projection)
+
+
+def _figure(ax: Axes) -> Figure:
+    fig = ax.get_figure()
+    assert isinstance(fig, Figure)
+    return fig
+
+
+def _scatter_beans(ax: Axes, coords: Sequence[np.ndarray], ys: np.ndarray) -> None:
+    """Beans at `coords`: toxic red and safe green when the labels are 0/1, else one colour."""
+    style = dict(s=22, edgecolors="white", linewidths=0.5, zorder=3)
+    if not _is_binary(ys):
+        ax.scatter(*coords, color=BEAN_COLOR, label="beans", **style)
+        return
+    for value, color, name in ((1.0, TOXIC_COLOR, "toxic beans"), (0.0, SAFE_COLOR, "safe beans")):
+        mask = ys == value
+        if mask.any():
+            ax.scatter(*(c[mask] for c in coords), color=color, label=name, **style)
+
+
+# --- 1-input lessons: beans and the model's curve ----------------------------------------
+
+
+class FitView:
+    """The beans of a 1-input lesson and the model's curve over them (the note's plot)."""
+
+    def __init__(
+        self,
+        ax: Axes,
+        xs: Any,
+        ys: Any,
+        *,
+        title: str = TITLE,
+        xlabel: str = SIZE,
+        ylabel: str = TOXICITY,
+        points: int = 200,
+    ) -> None:
+        self.ax = ax
+        self.xs, self.ys = _beans_1d(xs, ys)
+        self.title = title
+        lo, hi = _span(self.xs, 0.03)
+        #: Where the curve is evaluated: `points` sizes evenly over the beans.
+        self.grid = np.linspace(lo, hi, points)
+        _scatter_beans(ax, (self.xs, self.ys), self.ys)
+        (self.line,) = ax.plot([], [], color=MODEL_COLOR, linewidth=2.5, label="model",
+                               zorder=4)
+        ax.set_xlim(lo, hi)
+        ax.set_ylim(*_span(self.ys, 0.12))
+        ax.set_title(title, fontsize=12)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.grid(True, alpha=0.3)
+        ax.legend(loc="best", fontsize=9, framealpha=0.9)
+
+    def update(self, predict: Predict, note: str = "") -> None:
+        """Redraw the model's curve; `note` (e.g. "epoch 100") goes after the title."""
+        self.line.set_data(self.grid, _predictions(predict, self.grid))
+        self.ax.set_title(f"{self.title}  ({note})" if note else self.title, fontsize=12)
+
+
+def plot_fit(
+    xs: Any,
+    ys: Any,
+    predict: Predict | None = None,
+    *,
+    ax: Axes | None = None,
+    title: str = TITLE,
+    xlabel: str = SIZE,
+    ylabel: str = TOXICITY,
+    points: int = 200,
+) -> Figure:
+    """Scatter the beans of a 1-input lesson and, given `predict`, draw the model's curve."""
+    view = FitView(_new_axes(ax), xs, ys, title=title, xlabel=xlabel, ylabel=ylabel,
+                   points=points)
+    if predict is not None:
+        view.update(predict)
+    return _figure(view.ax)
+
+
+# --- training history ------------------------------------------------------------------
+
+
+def history_series(history: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(epochs, loss, accuracy) from a training History, a mapping or a plain loss list.
+
+    Epochs count from 1. `accuracy` is None when the history has none (the regression
+    lessons), so only the loss is drawn.
+    """
+    if isinstance(history, Mapping):
+        loss, acc = history.get("loss"), history.get("accuracy")
+        epochs = history.get("epochs")
+    elif hasattr(history, "loss"):
+        loss, acc = history.loss, getattr(history, "accuracy", None)
+        epochs = getattr(history, "epochs", None)
+    else:
+        loss, acc, epochs = history, None, None
+    loss_a = np.asarray(loss if loss is not None else [], dtype=float).reshape(-1)
+    if epochs is None or callable(epochs) or np.ndim(epochs) == 0:
+        epochs_a = np.arange(1, loss_a.size + 1, dtype=float)
+    else:
+        epochs_a = np.asarray(epochs, dtype=float).reshape(-1)
+    acc_a = None
+    if acc is not None:
+        acc_a = np.asarray([np.nan if a is None else a for a in acc], dtype=float).reshape(-1)
+        if acc_a.size == 0 or np.all(np.isnan(acc_a)):
+            acc_a = None
+    if epochs_a.size != loss_a.size or (acc_a is not None and acc_a.size != loss_a.size):
+        raise ValueError("the history's epochs, loss and accuracy differ in length")
+    return epochs_a, loss_a, acc_a
+
+
+class HistoryView:
+    """Loss per epoch (log scale) and, on a second axis, accuracy per epoch."""
+
+    def __init__(self, ax: Axes, epochs: int | None = None, *, title: str = "Training",
+                 accuracy: bool = True) -> None:
+        self.ax = ax
+        (self.loss_line,) = ax.plot([], [], color="C0", linewidth=2, label="loss")
+        ax.set_yscale("log")
+        ax.set_xlabel("Epoch")
+        ax.set_ylabel("Loss (log scale)", color="C0")
+        ax.set_title(title, fontsize=12)
+        ax.grid(True, alpha=0.3)
+        if epochs:
+            ax.set_xlim(0, epochs)
+        self.acc_ax: Axes | None = None
+        self.acc_line = None
+        handles = [self.loss_line]
+        if accuracy:
+            self.acc_ax = ax.twinx()
+            (self.acc_line,) = self.acc_ax.plot([], [], color="C2", linewidth=2,
+                                                label="accuracy")
+            self.acc_ax.set_ylim(0.0, 1.05)
+            self.acc_ax.set_ylabel("Accuracy", color="C2")
+            handles.append(self.acc_line)
+        ax.legend(handles=handles, loc="center right", fontsize=9, framealpha=0.9)
+
+    def update(self, history: Any) -> None:
+        """Redraw the curves from a History (or mapping, or loss list) so far."""
+        epochs, loss, acc = history_series(history)
+        self.loss_line.set_data(epochs, loss)
+        positive = loss[np.isfinite(loss) & (loss > 0)]
+        if positive.size:
+            lo, hi = float(positive.min()), float(positive.max())
+            self.ax.set_ylim(lo / 1.5, hi * 1.5)
+        if epochs.size and self.ax.get_xlim()[1] < epochs[-1]:
+            self.ax.set_xlim(0, epochs[-1])
+        if self.acc_line is not None and acc is not None:
+            self.acc_line.set_data(epochs, acc)
+
+
+def plot_history(history: Any, *, ax: Axes | None = None, title: str = "Training") -> Figure:
+    """Loss and accuracy per epoch from a training History (accuracy only if it has one)."""
+    epochs, _, acc = history_series(history)
+    view = HistoryView(_new_axes(ax), int(epochs[-1]) if epochs.size else None, title=title,
+                       accuracy=acc is not None)
+    view.update(history)
+    return _figure(view.ax)
+
+
+# --- 2-input lessons: a surface over the beans, and the decision boundary ----------------
+
+
+def _grid(x: np.ndarray, resolution: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    (lo1, hi1), (lo2, hi2) = _span(x[:, 0], 0.05), _span(x[:, 1], 0.05)
+    g1, g2 = np.meshgrid(np.linspace(lo1, hi1, resolution), np.linspace(lo2, hi2, resolution))
+    return g1, g2, np.column_stack([g1.ravel(), g2.ravel()])
+
+
+class SurfaceView:
+    """A 2-input model as a 3-D surface over the scattered beans (lesson 7's picture)."""
+
+    def __init__(
+        self,
+        ax: Axes,
+        xs: Any,
+        ys: Any,
+        *,
+        title: str = "Toxicity over two features",
+        labels: tuple[str, str] = ("x1", "x2"),
+        zlabel: str = TOXICITY,
+        resolution: int = 30,
+    ) -> None:
+        if getattr(ax, "name", "") != "3d":
+            raise ValueError('SurfaceView needs a 3-D Axes: fig.add_subplot(projection="3d")')
+        self.ax = ax
+        self.xs, self.ys = _beans_2d(xs, ys)
+        self.title = title
+        self.g1, self.g2, self.grid = _grid(self.xs, resolution)
+        self.surface: Any = None
+        _scatter_beans(ax, (self.xs[:, 0], self.xs[:, 1], self.ys), self.ys)
+        ax.set_xlabel(labels[0])
+        ax.set_ylabel(labels[1])
+        ax.set_zlabel(zlabel)
+        ax.set_zlim(*_span(self.ys, 0.05))
+        ax.set_title(title, fontsize=12)
+        ax.view_init(elev=24, azim=-128)
+        ax.legend(loc="upper left", fontsize=9)
+
+    def update(self, predict: Predict, note: str = "") -> None:
+        """Replace the surface with the model's current predictions."""
+        z = _predictions(predict, self.grid).reshape(self.g1.shape)
+        if self.surface is not None:
+            self.surface.remove()
+        self.surface = self.ax.plot_surface(self.g1, self.g2, z, cmap=TOXICITY_CMAP,
+                                            vmin=0.0, vmax=1.0, alpha=0.55, linewidth=0,
+                                            antialiased=False, rcount=self.g1.shape[0],
+                                            ccount=self.g1.shape[1])
+        self.ax.set_title(f"{self.title}  ({note})" if note else self.title, fontsize=12)
+
+
+def plot_surface(
+    xs: Any,
+    ys: Any,
+    predict: Predict,
+    *,
+    ax: Axes | None = None,
+    title: str = "Toxicity over two features",
+    labels: tuple[str, str] = ("x1", "x2"),
+    resolution: int = 30,
+) -> Figure:
+    """A 2-input model as a 3-D surface over the beans, on a `projection="3d"` Axes."""
+    view = SurfaceView(_new_axes(ax, projection="3d"), xs, ys, title=title, labels=labels,
+                       resolution=resolution)
+    view.update(predict)
+    return _figure(view.ax)
+
+
+class BoundaryView:
+    """A 2-input model seen from above: shaded toxicity and the 0.5 decision boundary."""
+
+    def __init__(
+        self,
+        ax: Axes,
+        xs: Any,
+        ys: Any,
+        *,
+        title: str = "Decision boundary",
+        labels: tuple[str, str] = ("x1", "x2"),
+        resolution: int = 80,
+        colorbar: bool = True,
+    ) -> None:
+        self.ax = ax
+        self.xs, self.ys = _beans_2d(xs, ys)
+        self.title = title
+        self.g1, self.g2, self.grid = _grid(self.xs, resolution)
+        self.filled: Any = None
+        self.boundary: Any = None
+        _scatter_beans(ax, (self.xs[:, 0], self.xs[:, 1]), self.ys)
+        ax.set_xlim(self.g1.min(), self.g1.max())
+        ax.set_ylim(self.g2.min(), self.g2.max())
+        ax.set_xlabel(labels[0])
+        ax.set_ylabel(labels[1])
+        ax.set_title(title, fontsize=12)
+        ax.set_aspect("equal", adjustable="box")
+        ax.legend(loc="upper right", fontsize=9, framealpha=0.9)
+        if colorbar:
+            mappable = matplotlib.cm.ScalarMappable(
+                norm=matplotlib.colors.Normalize(0.0, 1.0), cmap=TOXICITY_CMAP)
+            _figure(ax).colorbar(mappable, ax=ax, label="predicted toxicity", fraction=0.046,
+                                 pad=0.04)
+
+    def update(self, predict: Predict, note: str = "") -> None:
+        """Redraw the shading and the boundary from the model's current predictions."""
+        z = _predictions(predict, self.grid).reshape(self.g1.shape)
+        for artist in (self.filled, self.boundary):
+            if artist is not None:
+                artist.remove()
+        self.filled = self.ax.contourf(self.g1, self.g2, z, levels=np.linspace(0, 1, 11),
+                                       cmap=TOXICITY_CMAP, alpha=0.45, extend="both",
+                                       zorder=1)
+        self.boundary = None
+        if z.min() < 0.5 < z.max():
+            self.boundary = self.ax.contour(self.g1, self.g2, z, levels=[0.5],
+                                            colors="black", linewidths=2, zorder=2)
+        self.ax.set_title(f"{self.title}  ({note})" if note else self.title, fontsize=12)
+
+
+def plot_boundary(
+    xs: Any,
+    ys: Any,
+    predict: Predict,
+    *,
+    ax: Axes | None = None,
+    title: str = "Decision boundary",
+    labels: tuple[str, str] = ("x1", "x2"),
+    resolution: int = 80,
+) -> Figure:
+    """A 2-input model as shaded toxicity with its 0.5 contour over the beans."""
+    view = BoundaryView(_new_axes(ax), xs, ys, title=title, labels=labels,
+                        resolution=resolution)
+    view.update(predict)
+    return _figure(view.ax)
+
+
+# --- live windows and saved animations ---------------------------------------------------
+
+
+def has_display() -> bool:
+    """True when a window can be opened: macOS/Windows, or DISPLAY/WAYLAND_DISPLAY set."""
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def is_interactive_backend(backend: str | None = None) -> bool:
+    """True when the matplotlib backend draws into a window (not Agg, a file or a notebook)."""
+    name = (backend or matplotlib.get_backend()).lower()
+    return name not in _NON_INTERACTIVE and not name.startswith("module://matplotlib_inline")
+
+
+def use_headless_backend_if_needed() -> bool:
+    """Switch matplotlib to Agg when there is no display; return True if a window can open."""
+    if not has_display():
+        matplotlib.use("Agg", force=True)
+        return False
+    return is_interactive_backend()
+
+
+#: File types `TrainingAnimation` writes: animations, and formats for the final frame only.
+ANIMATION_SUFFIXES = (".gif", ".mp4")
+IMAGE_SUFFIXES = (".png", ".svg", ".pdf", ".jpg", ".jpeg")
+
+
+def check_save_path(path: str | os.PathLike[str]) -> Path:
+    """Validate an output path before training: a known suffix, an existing folder, ffmpeg.
+
+    Raises ValueError for an unknown suffix, FileNotFoundError for a missing folder and
+    RuntimeError for an .mp4 when ffmpeg is not installed.
+    """
+    out = Path(path)
+    suffix = out.suffix.lower()
+    if suffix not in ANIMATION_SUFFIXES + IMAGE_SUFFIXES:
+        raise ValueError(
+            f"cannot save {str(out)!r}: use .gif or .mp4 for an animation, or "
+            f"{', '.join(IMAGE_SUFFIXES)} for the final frame"
+        )
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        raise FileNotFoundError(f"cannot save {str(out)!r}: the folder {str(folder)!r} "
+                                "does not exist")
+    if suffix == ".mp4" and not ffmpeg_available():
+        raise RuntimeError(
+            f"cannot save {str(out)!r}: writing .mp4 needs ffmpeg, which was not found on "
+            "PATH; install it (apt install ffmpeg, brew install ffmpeg, conda install ffmpeg) "
+            "or save a .gif (no extra software) or a .png of the final frame"
+        )
+    return out
+
+
+def ffmpeg_available() -> bool:
+    """True when matplotlib can find an ffmpeg executable for .mp4 files."""
+    return animation.FFMpegWriter.isAvailable() or shutil.which("ffmpeg") is not None
+
+
+class TrainingAnimation:
+    """Redraw a figure every k epochs of training, live in a window and/or into a file.
+
+    Call `frame()` from the training callback and `finish()` after training. Drawing is
+    skipped entirely when neither a window nor an animation file needs the frame, so a
+    headless run that saves a .png draws once, at the end. Animation files keep at most
+    `max_frames` frames (every n-th `frame()` call is grabbed), then hold the final frame
+    for `hold` seconds.
+
+    `draw` redraws the figure's model parts; it gets the arguments passed to `frame`.
+    """
+
+    def __init__(
+        self,
+        fig: Figure,
+        draw: Callable[..., None],
+        *,
+        save: str | os.PathLike[str] | None = None,
+        live: bool = False,
+        expected_frames: int | None = None,
+        max_frames: int = 60,
+        fps: float = 10.0,
+        dpi: float = 80.0,
+        hold: float = 2.0,
+    ) -> None:
+        self.fig = fig
+        self.draw = draw
+        self.path = check_save_path(save) if save is not None else None
+        self.live = live
+        self.fps = fps
+        self.dpi = dpi
+        self.hold = hold
+        self.calls = 0
+        self.frames_written = 0
+        self.stride = 1
+        if expected_frames and expected_frames > max_frames:
+            self.stride = math.ceil(expected_frames / max_frames)
+        self.writer: animation.AbstractMovieWriter | None = None
+        if self.path is not None and self.path.suffix.lower() in ANIMATION_SUFFIXES:
+            if self.path.suffix.lower() == ".gif":
+                self.writer = animation.PillowWriter(fps=fps)
+            else:
+                self.writer = animation.FFMpegWriter(fps=fps)
+            self.writer.setup(fig, str(self.path), dpi=dpi)
+        if self.live:
+            import matplotlib.pyplot as plt
+
+            plt.show(block=False)  # open the window now; training does not wait for it
+
+    def _window_open(self) -> bool:
+        import matplotlib.pyplot as plt
+
+        return plt.fignum_exists(self.fig.number)
+
+    def frame(self, *args: Any) -> None:
+        """One training checkpoint: redraw if a window or the animation needs this frame."""
+        grab = self.writer is not None and self.calls % self.stride == 0
+        self.calls += 1
+        if self.live and not self._window_open():
+            self.live = False  # the learner closed the window: keep training, stop drawing
+        if not (grab or self.live):
+            return
+        self.draw(*args)
+        if grab:
+            self._grab()
+        if self.live:
+            self.fig.canvas.draw_idle()
+            self.fig.canvas.flush_events()
+
+    def _grab(self, times: int = 1) -> None:
+        assert self.writer is not None
+        for _ in range(times):
+            self.writer.grab_frame()
+            self.frames_written += 1
+
+    def finish(self, *args: Any, show: bool = True) -> Path | None:
+        """Draw the final frame, close the file, and (live) keep the window open until closed.
+
+        Returns the path written, if any.
+        """
+        self.draw(*args)
+        if self.writer is not None:
+            self._grab(1 + max(0, round(self.hold * self.fps)))
+            self.writer.finish()
+        elif self.path is not None:
+            self.fig.savefig(self.path, dpi=max(self.dpi, 100.0), bbox_inches="tight")
+        if self.live and show and self._window_open():
+            import matplotlib.pyplot as plt
+
+            self.fig.canvas.draw_idle()
+            plt.show()  # blocks until closed: the last frame stays (the note's lost it)
+        return self.path

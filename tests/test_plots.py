@@ -1,0 +1,375 @@
+"""plots.py: figures hold the artists a learner expects, with the model's numbers in them.
+
+Everything renders with Agg: no test opens a window.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import math  # noqa: E402
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from micrograd_beans import Value, plots  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def bump_predict(x):
+    """A fixed 1-2-1 sigmoid bump, as the trained note's network looks."""
+    x = np.asarray(x, dtype=float)
+    return sigmoid(12 * sigmoid(14 * (x - 0.43)) - 12 * sigmoid(14 * (x - 1.29)) - 6)
+
+
+def disc_predict(X):
+    X = np.asarray(X, dtype=float)
+    return sigmoid(10 * (0.5 - ((X[:, 0] - 1) ** 2 + (X[:, 1] - 0.3) ** 2)))
+
+
+@pytest.fixture
+def bump():
+    rng = np.random.default_rng(0)
+    xs = np.sort(rng.random(100) * 2)
+    yi = 0.7 * xs + (0.5 - rng.random(100)) / 50 + 0.5
+    return xs, ((yi > 0.8) & (yi < 1.4)).astype(float)
+
+
+@pytest.fixture
+def disc():
+    rng = np.random.default_rng(1)
+    X = rng.random((100, 2)) * 2
+    return X, ((X[:, 0] - 1) ** 2 + (X[:, 1] - 0.3) ** 2 < 0.5).astype(float)
+
+
+def image_stats(path):
+    with Image.open(path) as im:
+        fmt, size = im.format, im.size
+        pixels = np.asarray(im.convert("L"), dtype=float)
+    return fmt, size, float(pixels.var())
+
+
+# --- predictor ---------------------------------------------------------------------------
+
+
+def test_predictor_calls_a_one_bean_model_and_reads_values():
+    w = Value(3.0)
+
+    def model(x):
+        return (w * x - 1.0).sigmoid()
+
+    xs = np.array([0.0, 0.5, 2.0])
+    out = plots.predictor(model)(xs)
+    assert out.tolist() == [model(float(x)).data for x in xs]
+
+
+def test_predictor_passes_rows_of_two_input_batches_as_lists():
+    seen = []
+
+    def model(x):
+        seen.append(x)
+        return x[0] - 2 * x[1]
+
+    out = plots.predictor(model)(np.array([[1.0, 2.0], [3.0, 0.5]]))
+    assert out.tolist() == [-3.0, 2.0]
+    assert seen == [[1.0, 2.0], [3.0, 0.5]]
+
+
+def test_predictor_rejects_models_with_several_outputs():
+    with pytest.raises(ValueError, match="2 outputs"):
+        plots.predictor(lambda x: [x, x])(np.array([1.0]))
+
+
+# --- 1-input lessons ---------------------------------------------------------------------
+
+
+def test_plot_fit_draws_the_beans_and_the_models_curve(bump):
+    xs, ys = bump
+    fig = plots.plot_fit(xs, ys, bump_predict)
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    assert ax.get_title() == "Size-Toxicity Function"
+    assert ax.get_xlabel() == "Bean Size" and ax.get_ylabel() == "Toxicity"
+    (line,) = [ln for ln in ax.get_lines() if ln.get_label() == "model"]
+    x, y = line.get_data()
+    assert x.min() <= xs.min() and x.max() >= xs.max()
+    np.testing.assert_array_equal(y, bump_predict(x))
+    # toxic and safe beans as two labelled scatters holding every bean once
+    scatters = {c.get_label(): c.get_offsets() for c in ax.collections}
+    assert set(scatters) == {"toxic beans", "safe beans"}
+    assert len(scatters["toxic beans"]) == int(ys.sum())
+    assert len(scatters["toxic beans"]) + len(scatters["safe beans"]) == len(xs)
+    np.testing.assert_array_equal(np.asarray(scatters["toxic beans"])[:, 1], 1.0)
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["toxic beans", "safe beans", "model"]
+
+
+def test_plot_fit_of_continuous_beans_is_one_scatter_and_draws_into_a_given_axes():
+    xs = np.linspace(0, 1, 20)
+    ys = 1.2 * xs
+    fig, ax = plt.subplots()
+    assert plots.plot_fit(xs, ys, lambda x: 1.1 * x, ax=ax, title="Line") is fig
+    assert [c.get_label() for c in ax.collections] == ["beans"]
+    x, y = ax.get_lines()[0].get_data()
+    np.testing.assert_allclose(y, 1.1 * x)
+    assert ax.get_title() == "Line"
+
+
+def test_plot_fit_without_a_model_shows_only_beans(bump):
+    fig = plots.plot_fit(*bump)
+    line = fig.axes[0].get_lines()[0]
+    assert len(line.get_xdata()) == 0
+
+
+def test_fit_view_update_replaces_the_curve_and_notes_the_epoch(bump):
+    fig, ax = plt.subplots()
+    view = plots.FitView(ax, *bump)
+    view.update(lambda x: np.zeros_like(x), "epoch 1")
+    view.update(bump_predict, "epoch 100")
+    assert len(ax.get_lines()) == 1
+    np.testing.assert_array_equal(view.line.get_ydata(), bump_predict(view.grid))
+    assert ax.get_title() == "Size-Toxicity Function  (epoch 100)"
+
+
+@pytest.mark.parametrize(
+    "xs, ys, match",
+    [
+        (np.zeros((3, 2)), np.zeros(3), "1-input beans"),
+        (np.zeros(3), np.zeros(4), "1-input beans"),
+        (np.zeros(0), np.zeros(0), "1-input beans"),
+    ],
+)
+def test_plot_fit_rejects_bad_shapes(xs, ys, match):
+    with pytest.raises(ValueError, match=match):
+        plots.plot_fit(xs, ys)
+
+
+def test_a_predict_of_the_wrong_length_is_named(bump):
+    with pytest.raises(ValueError, match="one number per bean"):
+        plots.plot_fit(*bump, lambda x: np.zeros(3))
+
+
+# --- history -----------------------------------------------------------------------------
+
+
+class FakeHistory:
+    def __init__(self, loss, accuracy):
+        self.loss, self.accuracy = loss, accuracy
+
+
+def test_plot_history_draws_loss_and_accuracy_per_epoch():
+    loss = [0.3, 0.2, 0.1, 0.05]
+    acc = [0.5, 0.6, 0.9, 1.0]
+    fig = plots.plot_history(FakeHistory(loss, acc))
+    loss_ax, acc_ax = fig.axes
+    (loss_line,) = loss_ax.get_lines()
+    (acc_line,) = acc_ax.get_lines()
+    np.testing.assert_array_equal(loss_line.get_xdata(), [1, 2, 3, 4])
+    np.testing.assert_array_equal(loss_line.get_ydata(), loss)
+    np.testing.assert_array_equal(acc_line.get_ydata(), acc)
+    assert loss_ax.get_yscale() == "log"
+    assert loss_ax.get_xlabel() == "Epoch"
+    assert acc_ax.get_ylabel() == "Accuracy"
+
+
+def test_plot_history_of_a_regression_has_no_accuracy_axis():
+    fig = plots.plot_history({"loss": [1.0, 0.5], "accuracy": [None, None]})
+    assert len(fig.axes) == 1
+    fig = plots.plot_history([1.0, 0.5, 0.25])
+    np.testing.assert_array_equal(fig.axes[0].get_lines()[0].get_ydata(), [1.0, 0.5, 0.25])
+
+
+def test_history_series_uses_recorded_epoch_numbers():
+    epochs, loss, acc = plots.history_series({"epochs": [10, 20], "loss": [0.2, 0.1],
+                                              "accuracy": [0.5, 1.0]})
+    assert epochs.tolist() == [10.0, 20.0] and acc.tolist() == [0.5, 1.0]
+
+
+def test_history_series_rejects_ragged_histories():
+    with pytest.raises(ValueError, match="differ in length"):
+        plots.history_series(FakeHistory([0.1, 0.2], [1.0]))
+
+
+# --- 2-input lessons ---------------------------------------------------------------------
+
+
+def test_plot_surface_is_a_3d_surface_of_the_predictions_over_the_beans(disc):
+    X, y = disc
+    fig = plots.plot_surface(X, y, disc_predict, labels=("Size", "Color"))
+    (ax,) = fig.axes
+    assert ax.name == "3d"
+    assert ax.get_xlabel() == "Size" and ax.get_zlabel() == "Toxicity"
+    surfaces = [c for c in ax.collections if type(c).__name__ == "Poly3DCollection"]
+    assert len(surfaces) == 1
+    scatters = {c.get_label(): c for c in ax.collections if c not in surfaces}
+    assert set(scatters) == {"toxic beans", "safe beans"}
+    # the beans sit at their toxicity: z of every toxic bean is 1
+    np.testing.assert_array_equal(scatters["toxic beans"]._offsets3d[2], 1.0)
+    # the surface's vertices are the grid points at the model's predicted heights
+    surface = surfaces[0]
+    # matplotlib >= 3.10 keeps the corners as _faces (n, 4, 3), older ones as _vec (4, m)
+    faces = getattr(surface, "_faces", None)
+    vertices = faces.reshape(-1, 3) if faces is not None else surface._vec[:3].T
+    np.testing.assert_allclose(vertices[:, 2], disc_predict(vertices[:, :2]), atol=1e-12)
+    assert vertices[:, 2].min() < 0.1 and vertices[:, 2].max() > 0.9
+
+
+def test_surface_view_update_replaces_the_surface(disc):
+    fig = plt.figure()
+    ax = fig.add_subplot(projection="3d")
+    view = plots.SurfaceView(ax, *disc)
+    view.update(disc_predict)
+    view.update(lambda X: np.full(len(X), 0.5))
+    surfaces = [c for c in ax.collections if type(c).__name__ == "Poly3DCollection"]
+    assert surfaces == [view.surface]
+
+
+def test_surface_view_needs_a_3d_axes(disc):
+    _, ax = plt.subplots()
+    with pytest.raises(ValueError, match='projection="3d"'):
+        plots.SurfaceView(ax, *disc)
+
+
+def test_plot_boundary_draws_the_half_contour_where_the_model_says_one_half(disc):
+    X, y = disc
+    fig = plots.plot_boundary(X, y, disc_predict)
+    ax = fig.axes[0]
+    assert ax.get_title() == "Decision boundary"
+    assert len(fig.axes) == 2  # the plot and its colorbar
+    boundary = [c for c in ax.collections if getattr(c, "levels", None) is not None
+                and list(c.levels) == [0.5]]
+    assert len(boundary) == 1
+    # disc_predict is 0.5 exactly on the circle of radius sqrt(0.5) around (1, 0.3)
+    points = np.concatenate(boundary[0].allsegs[0])
+    radius = np.hypot(points[:, 0] - 1, points[:, 1] - 0.3)
+    np.testing.assert_allclose(radius, math.sqrt(0.5), atol=0.02)
+
+
+def test_boundary_view_update_keeps_one_filled_contour(disc):
+    fig, ax = plt.subplots()
+    view = plots.BoundaryView(ax, *disc, colorbar=False)
+    view.update(disc_predict)
+    view.update(lambda X: np.full(len(X), 0.2))  # nothing toxic: no boundary line
+    contours = [c for c in ax.collections if getattr(c, "levels", None) is not None]
+    assert contours == [view.filled] and view.boundary is None
+
+
+def test_two_input_views_reject_one_input_beans(bump):
+    with pytest.raises(ValueError, match=r"shape \(n, 2\)"):
+        plots.plot_boundary(*bump, disc_predict)
+
+
+# --- displays and backends ---------------------------------------------------------------
+
+
+def test_has_display_follows_the_environment_on_linux(monkeypatch):
+    monkeypatch.setattr(plots.sys, "platform", "linux")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    assert not plots.has_display()
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
+    assert plots.has_display()
+    monkeypatch.delenv("WAYLAND_DISPLAY")
+    monkeypatch.setenv("DISPLAY", ":0")
+    assert plots.has_display()
+
+
+def test_interactive_backends_are_told_from_file_backends():
+    assert not plots.is_interactive_backend("agg")
+    assert not plots.is_interactive_backend("module://matplotlib_inline.backend_inline")
+    assert plots.is_interactive_backend("TkAgg")
+    assert plots.is_interactive_backend("QtAgg")
+
+
+def test_no_display_means_agg(monkeypatch):
+    monkeypatch.setattr(plots, "has_display", lambda: False)
+    assert plots.use_headless_backend_if_needed() is False
+    assert matplotlib.get_backend().lower() == "agg"
+
+
+# --- saving and animating ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, error, match",
+    [
+        ("fit.jpgx", ValueError, "use .gif or .mp4"),
+        ("no/such/folder/fit.gif", FileNotFoundError, "does not exist"),
+    ],
+)
+def test_check_save_path_rejects_before_training(tmp_path, name, error, match):
+    with pytest.raises(error, match=match):
+        plots.check_save_path(tmp_path / name)
+
+
+def test_mp4_without_ffmpeg_says_what_to_install(tmp_path, monkeypatch):
+    monkeypatch.setattr(plots, "ffmpeg_available", lambda: False)
+    with pytest.raises(RuntimeError, match="needs ffmpeg.*install it.*save a .gif"):
+        plots.check_save_path(tmp_path / "fit.mp4")
+
+
+def _animation(tmp_path, name, **kwargs):
+    fig, ax = plt.subplots(figsize=(4, 3))
+    rng = np.random.default_rng(2)
+    xs = np.sort(rng.random(30))
+    view = plots.FitView(ax, xs, (xs > 0.5).astype(float))
+    calls = []
+
+    def draw(epoch):
+        calls.append(epoch)
+        view.update(lambda x: sigmoid(epoch * (x - 0.5)), f"epoch {epoch}")
+
+    anim = plots.TrainingAnimation(fig, draw, save=tmp_path / name, **kwargs)
+    return anim, calls
+
+
+def test_animation_writes_a_gif_with_a_bounded_number_of_frames(tmp_path):
+    anim, calls = _animation(tmp_path, "fit.gif", expected_frames=40, max_frames=10, fps=5,
+                             hold=1.0, dpi=50)
+    for epoch in range(1, 41):
+        anim.frame(epoch)
+    path = anim.finish(40)
+    assert path == tmp_path / "fit.gif"
+    assert path.read_bytes()[:6] == b"GIF89a"
+    # frames 1, 5, 9, ... (every 4th of 40 calls), then the final one and 1 s of hold
+    assert calls == list(range(1, 41, 4)) + [40]
+    assert anim.frames_written == 10 + 1 + 5
+    with Image.open(path) as im:
+        assert im.size == (200, 150)
+        assert 2 <= im.n_frames <= anim.frames_written
+        im.seek(im.n_frames - 1)
+        last = np.asarray(im.convert("L"), dtype=float)
+    assert last.var() > 100  # a drawn plot, not a blank frame
+
+
+def test_a_png_run_draws_only_the_final_frame(tmp_path):
+    anim, calls = _animation(tmp_path, "fit.png", expected_frames=50)
+    for epoch in range(1, 51):
+        anim.frame(epoch)
+    path = anim.finish(50)
+    assert calls == [50]
+    fmt, size, variance = image_stats(path)
+    assert fmt == "PNG" and size[0] > 300 and size[1] > 200 and variance > 100
+
+
+def test_animation_without_a_file_or_window_draws_once(tmp_path):
+    fig, _ = plt.subplots()
+    calls = []
+    anim = plots.TrainingAnimation(fig, calls.append)
+    for epoch in range(5):
+        anim.frame(epoch)
+    assert anim.finish(5) is None and calls == [5]

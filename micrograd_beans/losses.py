@@ -1,0 +1,107 @@
+"""Loss functions: the note's squared error, mean squared error, binary cross-entropy.
+
+Each takes a model output (a Value, a list of Values for several outputs, or plain floats)
+and the target(s), and returns a Value to call `backward()` on (or a float, given floats).
+Several outputs of one sample are summed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+from micrograd_beans.engine import Value
+
+Output = Value | float
+#: Clamp for probabilities that are not a sigmoid's output: -log(1e-12) ≈ 27.6 stays finite.
+EPS = 1e-12
+
+
+def _pairs(pred: object, target: object) -> list[tuple]:
+    if isinstance(pred, (list, tuple)):
+        if not isinstance(target, (list, tuple)) or len(target) != len(pred):
+            n = len(target) if isinstance(target, (list, tuple)) else 1
+            raise ValueError(f"{len(pred)} outputs but {n} target(s)")
+        return list(zip(pred, target, strict=False))
+    return [(pred, target)]
+
+
+def _total(terms: list) -> Output:
+    total = terms[0]
+    for t in terms[1:]:
+        total = total + t
+    return total
+
+
+def squared_error(pred: Output | Sequence[Output], target: float | Sequence[float]) -> Output:
+    """The note's e = (y - a)² for one sample (summed over outputs), labelled "e"."""
+    e = _total([(y - a) ** 2 for a, y in _pairs(pred, target)])
+    if isinstance(e, Value):
+        e.label = "e"
+    return e
+
+
+def mse(preds: Sequence, targets: Sequence) -> Output:
+    """Mean of the squared errors over a batch of samples."""
+    if len(preds) != len(targets) or not preds:
+        raise ValueError(f"mse needs equally many predictions and targets (got {len(preds)} "
+                         f"and {len(targets)}, at least one)")
+    return _total([squared_error(p, t) for p, t in zip(preds, targets, strict=False)]) / len(preds)
+
+
+def _bce_one(p: Output, y: float) -> Output:
+    if isinstance(p, Value) and p.op == "sigmoid":
+        # Work from the logit z (p = σ(z)): -[y log σ(z) + (1-y) log(1-σ(z))]
+        # = max(z, 0) - z y + log(1 + e^-|z|), finite for any z and exact where p rounds to 0 or 1.
+        z = p.parents[0]
+        if z.data >= 0.0:
+            return z * (1.0 - y) + (1.0 + (-z).exp()).log()
+        return -z * y + (1.0 + z.exp()).log()
+    data = p.data if isinstance(p, Value) else float(p)
+    if not 0.0 <= data <= 1.0:
+        raise ValueError(f"binary cross-entropy needs a probability in [0, 1], got {data!r}")
+    # Any other probability is clamped to [EPS, 1 - EPS]; beyond the clamp the gradient is 0.
+    if isinstance(p, Value):
+        lo = p if data >= EPS else p * 0.0 + EPS
+        hi = 1.0 - p if data <= 1.0 - EPS else p * 0.0 + EPS
+        terms = []
+        if y != 0.0:
+            terms.append(-y * lo.log())
+        if y != 1.0:
+            terms.append(-(1.0 - y) * hi.log())
+        return _total(terms) if terms else p * 0.0
+    lo, hi = max(data, EPS), max(1.0 - data, EPS)
+    return -(y * math.log(lo) + (1.0 - y) * math.log(hi))
+
+
+def binary_cross_entropy(
+    pred: Output | Sequence[Output], target: float | Sequence[float]
+) -> Output:
+    """-[y log p + (1 - y) log(1 - p)] for one sample (summed over outputs).
+
+    Numerically stable: for a sigmoid output it is computed from the sigmoid's input, so it
+    stays finite (with the right gradient σ(z) - y) even where p is exactly 0.0 or 1.0.
+    """
+    out = _total([_bce_one(p, float(y)) for p, y in _pairs(pred, target)])
+    if isinstance(out, Value):
+        out.label = "bce"
+    return out
+
+
+#: Per-sample losses by name (what lessons, `fit` and the CLI accept).
+LOSSES: dict[str, Callable[..., Output]] = {
+    "squared_error": squared_error,
+    "bce": binary_cross_entropy,
+}
+
+
+def get_loss(name_or_fn: str | Callable[..., Output]) -> Callable[..., Output]:
+    """A per-sample loss from its name in LOSSES, or the callable itself."""
+    if callable(name_or_fn):
+        return name_or_fn
+    try:
+        return LOSSES[name_or_fn]
+    except (KeyError, TypeError):
+        raise ValueError(
+            f"unknown loss {name_or_fn!r}; choose one of: {', '.join(LOSSES)} or pass a function"
+        ) from None

@@ -1,0 +1,268 @@
+"""fit(): the course's training loop, with history, callbacks and a progress bar.
+
+By default it is the note's loop: every epoch visits the samples in the data's order and
+makes one SGD update per sample (`batch_size=1`). `batch_size=k` averages the loss over k
+samples per update, `batch_size=None` over the whole data set (full-batch descent).
+
+The loop talks to the model only through a *step* object (`GraphStep` here: forward,
+loss, backward and optimizer update on the engine's graph), so another implementation with
+the same three methods (for example generated straight-line code) can be swapped in
+through `fit(..., step=...)`.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from micrograd_beans.datasets import make_rng
+from micrograd_beans.engine import Value
+from micrograd_beans.losses import get_loss
+from micrograd_beans.nn import MLP
+from micrograd_beans.optim import SGD, Adam, Optimizer
+
+#: The note's learning rate, used when neither `lr` nor an optimizer instance is given.
+DEFAULT_LR = {"sgd": 0.03, "momentum": 0.03, "adam": 0.001}
+
+
+@dataclass
+class History:
+    """What training recorded, one entry per finished epoch.
+
+    `loss[k]` is the mean per-sample loss over epoch k+1's updates (each sample's loss as it
+    was visited), `accuracy[k]` the fraction of samples classified right at that moment
+    (output ≥ 0.5 means toxic), or `accuracy` is None when the targets are not all 0 or 1.
+    `evaluate()` gives the loss and accuracy of the model as it is now.
+    """
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] | None = field(default_factory=list)
+    seconds: float = 0.0
+    stopped_early: bool = False
+
+    @property
+    def epochs(self) -> int:
+        """How many epochs ran."""
+        return len(self.loss)
+
+
+class GraphStep:
+    """One update on the engine's graph: forward, loss, backward, optimizer step.
+
+    `sample(x, y)` makes one per-sample update and returns (loss, output data);
+    `batch(pairs)` one update on the mean loss of the pairs, returning (sum of losses,
+    outputs); `sync()` writes privately held parameters back into the model (nothing to do
+    here: the graph works on the model's Values directly).
+    """
+
+    def __init__(self, model: MLP, loss: Callable, optimizer: Optimizer) -> None:
+        self.model, self.loss, self.optimizer = model, loss, optimizer
+
+    def sample(
+        self, x: float | Sequence[float], y: float | Sequence[float]
+    ) -> tuple[float, object]:
+        out = self.model(x)
+        e = self.loss(out, y)
+        e.backward()
+        opt = self.optimizer
+        opt.step()
+        opt.zero_grad()
+        return e.data, (out.data if isinstance(out, Value) else [o.data for o in out])
+
+    def batch(self, pairs: Sequence[tuple]) -> tuple[float, list]:
+        model, loss = self.model, self.loss
+        outs, total = [], None
+        for x, y in pairs:
+            out = model(x)
+            e = loss(out, y)
+            total = e if total is None else total + e
+            outs.append(out.data if isinstance(out, Value) else [o.data for o in out])
+        mean = total / len(pairs)
+        mean.backward()
+        self.optimizer.step()
+        self.optimizer.zero_grad()
+        return total.data, outs
+
+    def sync(self) -> None:
+        """Nothing to copy: the graph updates the model's own parameter Values."""
+
+
+def make_optimizer(model: MLP, optimizer: str | Optimizer, lr: float | None) -> Optimizer:
+    """An optimizer over the model's parameters from a name ("sgd", "momentum", "adam")."""
+    if isinstance(optimizer, Optimizer):
+        if lr is not None:
+            raise ValueError("give lr to the optimizer you pass, not to fit()")
+        return optimizer
+    if optimizer not in DEFAULT_LR:
+        raise ValueError(
+            f"unknown optimizer {optimizer!r}; choose one of: {', '.join(DEFAULT_LR)} "
+            "or pass an Optimizer"
+        )
+    lr = DEFAULT_LR[optimizer] if lr is None else lr
+    if optimizer == "adam":
+        return Adam(model.parameters(), lr)
+    return SGD(model.parameters(), lr, momentum=0.9 if optimizer == "momentum" else 0.0)
+
+
+def _as_data(model: MLP, xs: object, ys: object) -> tuple[list, list, bool]:
+    """xs, ys as Python lists the model accepts, plus whether ys are 0/1 labels. Checks
+    shapes, types and NaN/inf so a mistake fails here with a clear message, not mid-training."""
+    arrays = []
+    for name, data in (("xs", xs), ("ys", ys)):
+        try:
+            arr = np.asarray(data, dtype=float)
+        except (TypeError, ValueError):
+            raise TypeError(f"{name} must be numbers (a list or numpy array)") from None
+        if arr.size and not np.all(np.isfinite(arr)):
+            bad = int(np.flatnonzero(~np.isfinite(arr).reshape(len(arr), -1).all(axis=1))[0])
+            raise ValueError(f"{name} contains NaN or infinity (first at sample {bad})")
+        arrays.append(arr)
+    x, y = arrays
+    if x.ndim == 0 or y.ndim == 0:
+        raise ValueError("xs and ys must be sequences of samples, not single numbers")
+    if len(x) == 0:
+        raise ValueError("no training data: xs is empty")
+    if len(x) != len(y):
+        raise ValueError(f"xs has {len(x)} samples but ys has {len(y)}")
+    nin, nout = model.nin, model.nouts[-1]
+    x = x.reshape(len(x), -1)
+    y = y.reshape(len(y), -1)
+    if x.shape[1] != nin:
+        raise ValueError(f"the model takes {nin} input(s) per sample, xs has {x.shape[1]}")
+    if y.shape[1] != nout:
+        raise ValueError(f"the model gives {nout} output(s) per sample, ys has {y.shape[1]}")
+    xl = x[:, 0].tolist() if nin == 1 else x.tolist()
+    yl = y[:, 0].tolist() if nout == 1 else y.tolist()
+    binary = bool(np.all((y == 0.0) | (y == 1.0)))
+    return xl, yl, binary
+
+
+def _check_int(value: object, name: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}: {value!r:.40}")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    return int(value)
+
+
+def _correct(out: object, y: object) -> bool:
+    if isinstance(out, list):
+        return all((o >= 0.5) == (t == 1.0) for o, t in zip(out, y, strict=False))  # type: ignore[arg-type]
+    return (out >= 0.5) == (y == 1.0)  # type: ignore[operator]
+
+
+def fit(
+    model: MLP,
+    xs: object,
+    ys: object,
+    epochs: int = 100,
+    lr: float | None = None,
+    optimizer: str | Optimizer = "sgd",
+    loss: str | Callable = "squared_error",
+    batch_size: int | None = 1,
+    shuffle: bool = False,
+    seed: int | np.random.Generator | None = None,
+    every: int = 100,
+    callback: Callable[[int, MLP, History], object] | None = None,
+    progress: bool = True,
+    step: GraphStep | None = None,
+) -> History:
+    """Train `model` on (xs, ys) for `epochs` epochs and return the History.
+
+    Defaults are the note's: per-sample SGD in the data's order with squared error and
+    α = 0.03. `optimizer` is "sgd", "momentum" (0.9), "adam" or an Optimizer; `loss` a name
+    from `losses.LOSSES` or a per-sample function (output, target) -> Value. `shuffle`
+    reorders the samples every epoch (seeded by `seed`). `callback(epoch, model, history)`
+    runs after every `every` epochs and after the last; returning True stops training.
+    A tqdm progress bar is shown when `progress` is true and stderr is a terminal. `step`
+    replaces the graph step (see GraphStep), e.g. with compiled code.
+    """
+    epochs = _check_int(epochs, "epochs", 0)
+    every = _check_int(every, "every", 1)
+    if batch_size is not None:
+        batch_size = _check_int(batch_size, "batch_size", 1)
+    loss_fn = get_loss(loss)
+    data_x, data_y, binary = _as_data(model, xs, ys)
+    if step is None:
+        step = GraphStep(model, loss_fn, make_optimizer(model, optimizer, lr))
+    n = len(data_x)
+    size = n if batch_size is None else min(batch_size, n)
+    rng = make_rng(seed) if shuffle else None
+    history = History(accuracy=[] if binary else None)
+    bar = None
+    if progress and sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(total=epochs, unit="epoch", file=sys.stderr, leave=False, dynamic_ncols=True)
+    start = time.perf_counter()
+    pairs = list(zip(data_x, data_y, strict=False))
+    try:
+        for epoch in range(1, epochs + 1):
+            if rng is not None:
+                pairs = [pairs[k] for k in rng.permutation(n)]
+            total, correct = 0.0, 0
+            if size == 1:
+                sample = step.sample
+                for x, y in pairs:
+                    e, out = sample(x, y)
+                    total += e
+                    if binary:
+                        correct += _correct(out, y)
+            else:
+                for k in range(0, n, size):
+                    chunk = pairs[k : k + size]
+                    e, outs = step.batch(chunk)
+                    total += e
+                    if binary:
+                        correct += sum(map(_correct, outs, [t for _, t in chunk]))
+            if not math.isfinite(total):
+                raise FloatingPointError(
+                    f"training diverged in epoch {epoch}: the loss is {total}; "
+                    "try a smaller learning rate"
+                )
+            history.loss.append(total / n)
+            if history.accuracy is not None:
+                history.accuracy.append(correct / n)
+            if bar is not None:
+                bar.update()
+                post = f"loss={total / n:.4g}"
+                if binary:
+                    post += f" acc={correct / n:.2f}"
+                bar.set_postfix_str(post, refresh=False)
+            if callback is not None and (epoch % every == 0 or epoch == epochs):
+                step.sync()
+                history.seconds = time.perf_counter() - start
+                if callback(epoch, model, history) is True:
+                    history.stopped_early = True
+                    break
+    finally:
+        step.sync()
+        history.seconds = time.perf_counter() - start
+        if bar is not None:
+            bar.close()
+    return history
+
+
+def evaluate(
+    model: MLP, xs: object, ys: object, loss: str | Callable = "squared_error"
+) -> tuple[float, float | None]:
+    """(mean loss, accuracy) of the model as it is, on plain floats (no graph, no updates).
+
+    Accuracy counts an output ≥ 0.5 as toxic; it is None when ys are not all 0 or 1.
+    """
+    loss_fn = get_loss(loss)
+    data_x, data_y, binary = _as_data(model, xs, ys)
+    total, correct = 0.0, 0
+    for x, y in zip(data_x, data_y, strict=False):
+        out = model.predict(x)
+        total += loss_fn(out, y)
+        if binary:
+            correct += _correct(out, y)
+    n = len(data_x)
+    return total / n, (correct / n if binary else None)

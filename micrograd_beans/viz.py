@@ -1,0 +1,759 @@
+"""Draw a Value's computation graph with Graphviz, so a learner can *see* backprop.
+
+`draw_dot(root)` turns the graph behind `root` into a `Drawing`: every Value is a record
+`label | data | grad`, every op is its own small node between its operands and its result,
+and edges keep operand order and multiplicity (`x + x` has two edges). Colours tell the
+roles apart (inputs, parameters, constants, intermediates, the output); a key under the
+picture says which is which. Big graphs are made readable by hiding constants, collapsing
+neurons or layers into boxes, and at last by drawing only the part nearest the output.
+
+The `graphviz` package writes the DOT text; the picture comes from a renderer found at
+run time: `$MICROGRAD_BEANS_DOT`, then `dot` on PATH, then `graphviz-pure` (a pip-installable
+Rust port of Graphviz, a dependency of this package) on PATH or next to the interpreter.
+Everything here walks the graph with explicit stacks, so any depth works.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import graphviz
+
+from micrograd_beans.engine import Constant, Value
+
+#: Environment variable naming a dot-compatible executable (a path or a command name).
+ENV_VAR = "MICROGRAD_BEANS_DOT"
+
+#: Above this many drawn nodes, `draw_dot` simplifies the picture (see `draw_dot`).
+DEFAULT_MAX_NODES = 300
+
+#: Fill colour of each role; the same words appear in the key under every picture.
+ROLE_COLOURS = {
+    "input": "#cfe2ff",  # light blue: the data (x, y)
+    "parameter": "#ffe08a",  # yellow: what training changes (w.., b..)
+    "constant": "#e6e6e6",  # grey: plain numbers in the formula (the 2 in ** 2)
+    "intermediate": "#ffffff",  # white: results of ops
+    "output": "#b6e8c2",  # green: the Value backward() was called on
+}
+OP_COLOUR = "#f1ecfb"
+HIGHLIGHT_COLOUR = "#d62728"
+FONT = "Helvetica"
+
+#: How each op is written in its node. Order matters for -, / and **: their operand edges
+#: are labelled a and b. An affine node's edges are labelled w1, x1, ..., b.
+OP_SYMBOLS = {
+    "+": "+",
+    "-": "a - b",
+    "*": "*",
+    "/": "a / b",
+    "**": "a ** b",
+    "neg": "neg",
+    "exp": "exp",
+    "log": "log",
+    "tanh": "tanh",
+    "sigmoid": "σ",
+    "relu": "relu",
+    "affine": "Σw·x+b",
+}
+_ORDERED_OPS = {"-", "/", "**"}
+_ACTIVATIONS = {"sigmoid", "tanh", "relu"}
+_FORMATS = {"svg", "png", "pdf"}
+_SOURCE_SUFFIXES = {"dot", "gv"}
+_RANKDIRS = {"LR", "RL", "TB", "BT"}
+_COLLAPSE = {None, "auto", "neuron", "layer"}
+
+# The note's names: w{i}{j}_{l} and b{j}_{l} are parameters, z{j}_{l} a neuron's weighted sum.
+_PARAM_LABEL = re.compile(r"[wb](\d[\w]*)?")
+_Z_LABEL = re.compile(r"z\d+_(\d+)")
+_LAYER_OF_LABEL = re.compile(r"[za]\d+_(\d+)")
+
+_INSTALL_HINT = (
+    "Install one: `pip install graphviz-pure` (no system packages needed), "
+    "`apt install graphviz`, `brew install graphviz` or `conda install graphviz`; "
+    f"or set {ENV_VAR} to a dot-compatible executable."
+)
+
+
+class RendererNotFoundError(RuntimeError):
+    """No Graphviz executable was found to turn DOT text into a picture."""
+
+
+class RenderError(RuntimeError):
+    """The Graphviz executable ran but could not produce the picture."""
+
+
+# --- finding a renderer ------------------------------------------------------------------
+
+
+def _scripts_dirs() -> list[str]:
+    """Where pip puts console scripts for the running interpreter (works in an inactive venv)."""
+    here = Path(sys.executable).parent
+    return [str(here), str(here / "Scripts")]
+
+
+def find_renderer() -> str:
+    """The path of the Graphviz executable to use, searched in the documented order.
+
+    1. `$MICROGRAD_BEANS_DOT` (a path or a command name), 2. `dot` on PATH, 3. `graphviz-pure`
+    on PATH, 4. `graphviz-pure` next to the running Python. Raises `RendererNotFoundError`.
+    """
+    chosen = os.environ.get(ENV_VAR, "").strip()
+    if chosen:
+        found = shutil.which(chosen)
+        if found:
+            return found
+        raise RendererNotFoundError(
+            f"{ENV_VAR} is set to {chosen!r}, which is not an executable file or a command on "
+            f"PATH; point it at Graphviz's `dot` or at `graphviz-pure`, or unset it. "
+            f"The DOT source is still available as `.source`."
+        )
+    for name in ("dot", "graphviz-pure"):
+        found = shutil.which(name)
+        if found:
+            return found
+    scripts = _scripts_dirs()
+    for folder in scripts:
+        found = shutil.which("graphviz-pure", path=folder)
+        if found:
+            return found
+    raise RendererNotFoundError(
+        f"no Graphviz renderer found (searched: ${ENV_VAR} (unset), `dot` and `graphviz-pure` "
+        f"on PATH, `graphviz-pure` in {scripts[0]}). {_INSTALL_HINT} "
+        f"The DOT source is still available as `.source` (or save it to a .dot file)."
+    )
+
+
+def _run_renderer(source: str, fmt: str, extra: Iterable[str] = (), timeout: float = 300.0):
+    exe = find_renderer()
+    try:
+        done = subprocess.run(
+            [exe, f"-T{fmt}", *extra],
+            input=source.encode("utf-8"),
+            capture_output=True,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        raise RenderError(
+            f"{exe} took over {timeout:.0f} s to lay out the graph; draw fewer nodes "
+            "(collapse='neuron' or 'layer', hide_constants=True, max_nodes=300)"
+        ) from None
+    if done.returncode != 0 or not done.stdout:
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise RenderError(
+            f"{exe} could not render {fmt} (exit {done.returncode}): "
+            + (" ".join(message[-3:]) or "no message")
+        )
+    return done.stdout
+
+
+def render_source(source: str, fmt: str, timeout: float = 300.0) -> bytes:
+    """DOT text -> the bytes of an svg, png or pdf picture, using `find_renderer()`.
+
+    graphviz-pure has no PDF writer; then the PDF holds a 150 dpi PNG (via Pillow).
+    """
+    if fmt not in _FORMATS:
+        raise ValueError(f"unsupported picture format {fmt!r}; use one of {sorted(_FORMATS)}")
+    try:
+        return _run_renderer(source, fmt, timeout=timeout)
+    except RenderError as err:
+        if fmt != "pdf" or "not recognized" not in str(err):
+            raise
+    from PIL import Image  # only for the raster PDF fallback
+
+    png = _run_renderer(source, "png", ["-Gdpi=150"], timeout=timeout)
+    out = io.BytesIO()
+    Image.open(io.BytesIO(png)).convert("RGB").save(out, "PDF", resolution=150.0)
+    return out.getvalue()
+
+
+def write_atomically(path: str | os.PathLike, data: bytes) -> Path:
+    """Write `data` to a temporary file beside `path`, then rename it into place.
+
+    A failed or interrupted write never leaves a half-written picture at `path`.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+# --- the drawing -------------------------------------------------------------------------
+
+
+@dataclass
+class Drawing:
+    """A drawn computation graph: the `graphviz.Digraph`, its DOT text and how it was made.
+
+    `render(path)` / `save(path)` write a picture chosen by the suffix (.svg, .png, .pdf, or
+    .dot/.gv for the DOT text). In Jupyter the drawing shows itself as SVG.
+    """
+
+    digraph: graphviz.Digraph
+    stats: dict = field(default_factory=dict)
+
+    @property
+    def source(self) -> str:
+        """The DOT text; needs no renderer."""
+        return self.digraph.source
+
+    def pipe(self, format: str = "svg", timeout: float = 300.0) -> bytes:
+        """The picture as bytes (svg, png or pdf)."""
+        return render_source(self.source, format, timeout=timeout)
+
+    def render(self, path: str | os.PathLike, format: str | None = None) -> Path:
+        """Write the picture to `path` (format from the suffix unless given) and return it."""
+        target = Path(path)
+        fmt = (format or target.suffix.lstrip(".")).lower()
+        if fmt in _SOURCE_SUFFIXES:
+            return write_atomically(target, self.source.encode("utf-8"))
+        if fmt not in _FORMATS:
+            raise ValueError(
+                f"cannot tell the picture format from {str(path)!r}: end the path with "
+                ".svg, .png or .pdf (or .dot/.gv for the DOT text)"
+            )
+        return write_atomically(target, self.pipe(fmt))
+
+    save = render
+
+    def _repr_svg_(self) -> str:
+        return self.pipe("svg").decode("utf-8")
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        try:
+            return {"image/svg+xml": self._repr_svg_()}
+        except (RendererNotFoundError, RenderError) as err:
+            return {"text/plain": f"{err}\n\n{self.source}"}
+
+    def __str__(self) -> str:
+        return self.source
+
+
+# --- reading the graph -------------------------------------------------------------------
+
+
+def _topological(root: Value) -> list[Value]:
+    """Every node of root's graph once, operands before results, in operand order."""
+    order: list[Value] = []
+    seen = {root}
+    stack = [(root, 0)]
+    while stack:
+        node, i = stack[-1]
+        if i < len(node.parents):
+            stack[-1] = (node, i + 1)
+            p = node.parents[i]
+            if p not in seen:
+                seen.add(p)
+                stack.append((p, 0))
+        else:
+            stack.pop()
+            order.append(node)
+    return order
+
+
+def _consumers(order: list[Value]) -> dict[Value, list[Value]]:
+    users: dict[Value, list[Value]] = {v: [] for v in order}
+    for v in order:
+        for p in v.parents:
+            users[p].append(v)
+    return users
+
+
+def _role(v: Value, root: Value, params: set[Value] | None) -> str:
+    if v is root:
+        return "output"
+    if v.parents:
+        return "intermediate"
+    if isinstance(v, Constant):
+        return "constant"
+    if params is not None:
+        return "parameter" if v in params else "input"
+    return "parameter" if _PARAM_LABEL.fullmatch(v.label) else "input"
+
+
+def _fmt(x: float) -> str:
+    """Short and readable: 4 significant digits, no '-0'."""
+    if x == 0:
+        return "0"
+    return f"{x:.4g}"
+
+
+def _record_text(text: str) -> str:
+    """Escape the characters that mean something inside a Graphviz record label."""
+    return re.sub(r"([\\{}|<>])", r"\\\1", text)
+
+
+@dataclass
+class _Group:
+    """A collapsed neuron (or layer): several nodes drawn as one box."""
+
+    members: set
+    outs: list  # the Values whose result leaves the box (one per neuron)
+    layer: int
+    activation: str
+    n_params: int = 0
+    neurons: int = 1
+
+
+def _neurons(order, users) -> list[_Group]:
+    """Find neurons: a weighted sum (an `affine` node, or a Value labelled z{j}_{l}) plus the
+    activation applied to it, with the + and * nodes that build the sum."""
+    seeds = [v for v in order if v.op == "affine" or (v.parents and _Z_LABEL.fullmatch(v.label))]
+    out_of = {}
+    for z in seeds:
+        used = users[z]
+        if len(used) == 1 and used[0].op in _ACTIVATIONS:
+            out_of[z] = used[0]
+        else:
+            out_of[z] = z
+    stops = set(out_of.values()) | set(seeds)
+    groups = []
+    for z, out in out_of.items():
+        members = {z, out}
+        stack = [z]
+        while stack:
+            for p in stack.pop().parents:
+                if p.parents and p not in stops and p not in members and p.op in {"+", "*"}:
+                    members.add(p)
+                    stack.append(p)
+        # Only collapse if nothing inside the box is used outside it (except its output).
+        if any(u not in members for m in members if m is not out for u in users[m]):
+            continue
+        groups.append(_Group(members, [out], 0, out.op if out is not z else ""))
+    # Layer: from the note's names (z1_2 -> 2) or, failing that, by counting neurons upstream.
+    depth: dict[Value, int] = {}
+    outs = {g.outs[0]: g for g in groups}
+    for v in order:
+        d = max((depth[p] for p in v.parents), default=0)
+        depth[v] = d + 1 if v in outs else d
+    for g in groups:
+        out = g.outs[0]
+        named = _LAYER_OF_LABEL.fullmatch(out.label)
+        g.layer = int(named.group(1)) if named else depth[out]
+    return groups
+
+
+def _layers(groups: list[_Group], users, roles) -> list[_Group]:
+    """Merge neurons of one layer that work on the same sample: they share an input or a user."""
+    parent = list(range(len(groups)))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    owner = {m: i for i, g in enumerate(groups) for m in g.members}
+    by_key: dict[tuple, int] = {}
+    for i, g in enumerate(groups):
+        links = set()
+        for m in g.members:
+            for p in m.parents:
+                if p not in g.members and roles[p] not in ("parameter", "constant"):
+                    links.add(("in", p))
+        for u in users[g.outs[0]]:
+            links.add(("user", owner.get(u, u)))
+        for link in links:
+            key = (g.layer, link)
+            if key in by_key:
+                parent[find(i)] = find(by_key[key])
+            else:
+                by_key[key] = i
+    merged: dict[int, _Group] = {}
+    for i, g in enumerate(groups):
+        r = find(i)
+        if r not in merged:
+            merged[r] = _Group(set(), [], g.layer, g.activation, 0, 0)
+        m = merged[r]
+        m.members |= g.members
+        m.outs += g.outs
+        m.neurons += 1
+        if m.activation != g.activation:
+            m.activation = "mixed"
+    return list(merged.values())
+
+
+# --- drawing -----------------------------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    """What to draw: which Values are hidden, which are inside boxes, which are cut off."""
+
+    hidden: set = field(default_factory=set)
+    owner: dict = field(default_factory=dict)  # Value -> index in groups
+    groups: list = field(default_factory=list)
+    kept: set | None = None  # None: everything not hidden/boxed is drawn
+    collapse: str | None = None
+    hide_constants: bool = False
+
+
+def _plan(order, users, roles, root, collapse, hide_constants) -> _Plan:
+    """Decide what to hide and what to box for one collapse mode."""
+    plan = _Plan(collapse=collapse, hide_constants=hide_constants)
+    if hide_constants:
+        plan.hidden = {v for v in order if roles[v] == "constant" and v is not root}
+    if collapse in ("neuron", "layer"):
+        groups = _neurons(order, users)
+        if collapse == "layer":
+            groups = _layers(groups, users, roles)
+        for i, g in enumerate(groups):
+            for m in g.members:
+                plan.owner[m] = i
+        # Parameters and constants used only inside boxes disappear into them.
+        for v in order:
+            inside = bool(users[v]) and all(u in plan.owner for u in users[v])
+            if inside and roles[v] in ("parameter", "constant") and v is not root:
+                plan.hidden.add(v)
+        for g in groups:
+            g.n_params = len({p for m in g.members for p in m.parents if roles[p] == "parameter"})
+        plan.groups = groups
+    return plan
+
+
+def _unit(plan: _Plan, v: Value):
+    i = plan.owner.get(v)
+    return ("g", i) if i is not None else v
+
+
+def _cost(plan: _Plan, order) -> int:
+    """How many nodes the plan draws."""
+    n = len(plan.groups)
+    for v in order:
+        if v not in plan.hidden and v not in plan.owner:
+            n += 2 if v.parents else 1
+    return n
+
+
+def _keep_nearest(plan: _Plan, order, root, max_nodes) -> None:
+    """Keep the units closest to the output (breadth first backwards) up to max_nodes."""
+    unit_members: dict = {}
+    for v in order:
+        if v not in plan.hidden:
+            unit_members.setdefault(_unit(plan, v), []).append(v)
+    kept = set()
+    budget = max_nodes - 1  # one node says how much was left out
+    queue = [_unit(plan, root)]
+    seen = set(queue)
+    head = 0
+    while head < len(queue):
+        unit = queue[head]
+        head += 1
+        cost = 1 if isinstance(unit, tuple) else (2 if unit.parents else 1)
+        if cost > budget:
+            break
+        budget -= cost
+        kept.add(unit)
+        for m in unit_members[unit]:
+            for p in m.parents:
+                if p in plan.hidden:
+                    continue
+                u = _unit(plan, p)
+                if u not in seen and u != unit:
+                    seen.add(u)
+                    queue.append(u)
+    plan.kept = kept
+
+
+def draw_dot(
+    root: Value,
+    rankdir: str = "LR",
+    *,
+    hide_constants: bool | None = None,
+    collapse: str | None = "auto",
+    highlight: Value | None = None,
+    params: Iterable[Value] | None = None,
+    max_nodes: int | None = DEFAULT_MAX_NODES,
+    legend: bool = True,
+) -> Drawing:
+    """Draw the computation graph behind `root` (its output) as a `Drawing`.
+
+    - `rankdir`: "LR" (inputs left, output right), "TB", "RL" or "BT".
+    - `hide_constants`: leave out constant leaves, writing them into their op (`** 2`).
+    - `collapse`: "neuron" draws each neuron (weighted sum + activation) as one box, "layer"
+      one box per layer and sample; parameters used only inside boxes are counted, not drawn.
+    - `highlight`: a Value of the graph; the paths from it to the output are drawn in red.
+    - `params`: the Values to colour as parameters; by default leaves named like the note's
+      parameters (w11_1, b1_2, w, b) are parameters and other non-constant leaves inputs.
+    - Readable big graphs: with the defaults (`hide_constants=None`, `collapse="auto"`), a
+      graph of more than `max_nodes` drawn nodes first loses its constants, then is collapsed
+      by neuron, then by layer. If it is still too big (or you chose a collapse mode and it is
+      too big), only the `max_nodes` nodes nearest the output are drawn, with one node saying
+      how many were left out. `max_nodes=None` draws everything (slow to lay out past ~2000).
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"draw_dot needs a Value, got {type(root).__name__}")
+    if rankdir not in _RANKDIRS:
+        raise ValueError(f"rankdir must be one of {sorted(_RANKDIRS)}, got {rankdir!r}")
+    if collapse not in _COLLAPSE:
+        raise ValueError(f"collapse must be None, 'auto', 'neuron' or 'layer', got {collapse!r}")
+    order = _topological(root)
+    users = _consumers(order)
+    param_set = set(params) if params is not None else None
+    roles = {v: _role(v, root, param_set) for v in order}
+    if highlight is not None and highlight not in users:
+        raise ValueError(f"highlight={highlight!r} is not part of the graph of {root!r}")
+
+    limit = max_nodes if max_nodes is not None else float("inf")
+    hide = bool(hide_constants)
+    mode = None if collapse == "auto" else collapse
+    plan = _plan(order, users, roles, root, mode, hide)
+    if collapse == "auto" and _cost(plan, order) > limit:
+        steps = [("none", True), ("neuron", True), ("layer", True)]
+        if hide_constants is False:
+            steps = [(m, False) for m, _ in steps]
+        for step, hide_step in steps:
+            plan = _plan(order, users, roles, root, None if step == "none" else step, hide_step)
+            if _cost(plan, order) <= limit:
+                break
+    if _cost(plan, order) > limit:
+        _keep_nearest(plan, order, root, int(limit))
+
+    on_path = _path_to_output(highlight, order, users) if highlight is not None else set()
+    return _emit(root, order, roles, plan, on_path, rankdir, legend)
+
+
+def _path_to_output(start: Value, order, users) -> set:
+    """Every Value on a path from `start` to the output (the output depends on all of them)."""
+    reached = {start}
+    stack = [start]
+    while stack:
+        for u in users[stack.pop()]:
+            if u not in reached:
+                reached.add(u)
+                stack.append(u)
+    return reached
+
+
+def _op_label(v: Value, hidden: set) -> str:
+    """The op's symbol; a hidden constant operand is written into it (`a ** 2`, `* 0.9`)."""
+    text = OP_SYMBOLS.get(v.op, v.op)
+    if len(v.parents) != 2 or not any(p in hidden for p in v.parents):
+        return text
+    a, b = (_fmt(p.data) if p in hidden else "" for p in v.parents)
+    if v.op in _ORDERED_OPS:
+        return f"{a or 'a'} {v.op} {b or 'b'}"
+    return f"{text} {' '.join(s for s in (a, b) if s)}"
+
+
+def _edge_labels(v: Value) -> list[str]:
+    if v.op in _ORDERED_OPS:
+        return ["a", "b"]
+    if v.op == "affine":
+        n = (len(v.parents) - 1) // 2
+        return [f"{s}{i}" for i in range(1, n + 1) for s in ("w", "x")] + ["b"]
+    return [""] * len(v.parents)
+
+
+def _emit(root, order, roles, plan: _Plan, on_path, rankdir, legend) -> Drawing:
+    horizontal = rankdir in ("LR", "RL")
+    g = graphviz.Digraph(
+        name="computation_graph",
+        graph_attr={
+            "rankdir": rankdir,
+            "fontname": FONT,
+            "bgcolor": "white",
+            "nodesep": "0.2",
+            "ranksep": "0.3",
+        },
+        node_attr={"fontname": FONT, "fontsize": "11", "color": "#444444", "penwidth": "1"},
+        edge_attr={"fontname": FONT, "fontsize": "9", "arrowsize": "0.6", "color": "#666666"},
+    )
+    ids = {v: f"v{i}" for i, v in enumerate(order)}
+    hidden, owner, kept = plan.hidden, plan.owner, plan.kept
+    red = {"color": HIGHLIGHT_COLOUR, "penwidth": "2.2"}
+    more = "more"
+    more_edges: set = set()
+    n_nodes = n_edges = 0
+
+    def source_of(p: Value) -> str | None:
+        if p in hidden:
+            return None
+        unit = _unit(plan, p)
+        if kept is not None and unit not in kept:
+            return more
+        i = owner.get(p)
+        return f"g{i}" if i is not None else ids[p]
+
+    def fields(*parts: str) -> str:
+        # Fields stacked across the flow (a narrow column when the graph runs left to right).
+        body = " | ".join(_record_text(s) for s in parts if s)
+        return graphviz.nohtml(body if horizontal else "{" + body + "}")
+
+    for v in order:
+        if v in hidden or v in owner or (kept is not None and v not in kept):
+            continue
+        role = roles[v]
+        attrs = {"style": "filled", "fillcolor": ROLE_COLOURS[role]}
+        if v in on_path:
+            attrs.update(red)
+        elif role == "output":
+            attrs["penwidth"] = "2"
+        if role == "constant":
+            g.node(ids[v], graphviz.nohtml(_fmt(v.data)), shape="box", fontsize="10",
+                   height="0.25", width="0.3", margin="0.04,0.02", **attrs)
+        else:
+            g.node(ids[v], fields(v.label, f"data {_fmt(v.data)}", f"grad {_fmt(v.grad)}"),
+                   shape="record", **attrs)
+        n_nodes += 1
+        if not v.parents:
+            continue
+        op_id = f"op{ids[v][1:]}"
+        op_attrs = dict(red) if v in on_path else {}
+        g.node(op_id, graphviz.nohtml(_op_label(v, hidden)), shape="ellipse", style="filled",
+               fillcolor=OP_COLOUR, fontsize="12", height="0.3", margin="0.05,0.02", **op_attrs)
+        g.edge(op_id, ids[v], **op_attrs)
+        n_nodes += 1
+        n_edges += 1
+        for p, text in zip(v.parents, _edge_labels(v), strict=True):
+            src = source_of(p)
+            if src is None:
+                continue
+            if src == more:
+                more_edges.add((more, op_id))
+                continue
+            attrs = dict(red) if p in on_path else {}
+            if text:
+                attrs["label"] = text
+            g.edge(src, op_id, **attrs)
+            n_edges += 1
+
+    for i, grp in enumerate(plan.groups):
+        if kept is not None and ("g", i) not in kept:
+            continue
+        box = f"g{i}"
+        attrs = {"style": "filled,rounded", "fillcolor": ROLE_COLOURS["intermediate"]}
+        if any(m in on_path for m in grp.members):
+            attrs.update(red)
+        elif root in grp.members:
+            attrs.update(fillcolor=ROLE_COLOURS["output"], penwidth="2")
+        act = {"sigmoid": "σ", "tanh": "tanh", "relu": "relu", "": "", "mixed": "act"}.get(
+            grp.activation, grp.activation)
+        formula = f"{act}(Σw·x+b)" if act else "Σw·x+b"
+        params = f"{grp.n_params} params" if grp.n_params else ""
+        if len(grp.outs) == 1:
+            out = grp.outs[0]
+            name = out.label or "neuron"
+            label = fields(f"{name} = {formula}", params,
+                           f"data {_fmt(out.data)}", f"grad {_fmt(out.grad)}")
+        else:
+            label = fields(f"layer {grp.layer}", f"{grp.neurons} × {formula}", params)
+        g.node(box, label, shape="Mrecord", **attrs)
+        n_nodes += 1
+        seen_src = set()
+        for m in grp.members:
+            for p in m.parents:
+                if p in grp.members:
+                    continue
+                src = source_of(p)
+                if src is None or src in seen_src:
+                    continue
+                seen_src.add(src)
+                if src == more:
+                    more_edges.add((more, box))
+                    continue
+                g.edge(src, box, **(red if p in on_path else {}))
+                n_edges += 1
+
+    left_out = 0
+    if kept is not None:
+        left_out = sum(1 for v in order if v not in hidden and _unit(plan, v) not in kept)
+        g.node(more, f"… {left_out} more Values\n(draw_dot(..., max_nodes=None) draws all)",
+               shape="note", style="filled", fillcolor="#fff7e0", fontsize="10")
+        n_nodes += 1
+        for src, dst in sorted(more_edges):
+            g.edge(src, dst, style="dashed")
+            n_edges += 1
+
+    stats = {
+        "values": len(order),
+        "ops": sum(1 for v in order if v.parents),
+        "nodes": n_nodes,
+        "edges": n_edges,
+        "hidden_constants": plan.hide_constants,
+        "collapse": plan.collapse,
+        "boxes": len(plan.groups) if kept is None else sum(
+            1 for i in range(len(plan.groups)) if ("g", i) in kept),
+        "left_out": left_out,
+    }
+    if legend:
+        g.attr(label=_legend(root, roles, order, plan, stats, bool(on_path)), labelloc="b",
+               labeljust="l", fontsize="10")
+    return Drawing(g, stats)
+
+
+def _legend(root, roles, order, plan, stats, highlighted) -> str:
+    """The key under the picture: one coloured cell per role present, and what grad means."""
+    present = {roles[v] for v in order if v not in plan.hidden}
+    cells = []
+    for role, colour in ROLE_COLOURS.items():
+        if role in present:
+            cells.append(f'<td bgcolor="{colour}" border="1">{role}</td>')
+    cells.append(f'<td bgcolor="{OP_COLOUR}" border="1" style="rounded">op</td>')
+    if highlighted:
+        cells.append(f'<td border="1" color="{HIGHLIGHT_COLOUR}">path to output</td>')
+    name = html.escape(root.label or "output")
+    notes = [f"data = value, grad = d{name}/d(node) (0 before backward)"]
+    if plan.hide_constants:
+        notes.append("constants written into their ops")
+    if plan.collapse:
+        notes.append(f"collapsed by {plan.collapse}: {stats['boxes']} boxes")
+    if stats["left_out"]:
+        notes.append(f"only the {stats['nodes']} nodes nearest the output drawn")
+    note = html.escape("; ".join(notes))
+    return (
+        '<<table border="0" cellspacing="3" cellpadding="3"><tr>'
+        + "".join(cells)
+        + f'</tr><tr><td colspan="{len(cells)}" align="left">{note}</td></tr></table>>'
+    )
+
+
+def note_network(
+    x: float = 0.9,
+    y: float = 1.0,
+    params: dict[str, float] | None = None,
+    backward: bool = True,
+) -> Value:
+    """The note's 1-2-1 network on one bean, written op by op with the note's names.
+
+    Returns the squared error `e` (backward already run unless `backward=False`); its
+    graph has the parameters w11_1 ... b1_2, the inputs x and y, and z1_1, a1_1, ... a1_2.
+    """
+    p = {"w11_1": 0.5, "b1_1": 0.1, "w12_1": 0.9, "b2_1": 0.3,
+         "w11_2": 0.4, "w21_2": 0.7, "b1_2": 0.2}
+    if params is not None:
+        p.update(params)
+    w = {name: Value(value, label=name) for name, value in p.items()}
+    xv, yv = Value(x, label="x"), Value(y, label="y")
+
+    def named(v: Value, label: str) -> Value:
+        v.label = label
+        return v
+
+    z1_1 = named(named(w["w11_1"] * xv, "w11_1·x") + w["b1_1"], "z1_1")
+    a1_1 = named(z1_1.sigmoid(), "a1_1")
+    z2_1 = named(named(w["w12_1"] * xv, "w12_1·x") + w["b2_1"], "z2_1")
+    a2_1 = named(z2_1.sigmoid(), "a2_1")
+    s = named(w["w11_2"] * a1_1, "w11_2·a1_1") + named(w["w21_2"] * a2_1, "w21_2·a2_1")
+    z1_2 = named(s + w["b1_2"], "z1_2")
+    a1_2 = named(z1_2.sigmoid(), "a1_2")
+    e = named(named(yv - a1_2, "y - a1_2") ** 2, "e")
+    if backward:
+        e.backward()
+    return e

@@ -1,0 +1,380 @@
+"""Gradient checking: finite differences, differentiable gradients and anomaly mode.
+
+- `gradcheck(f, inputs)` compares the engine's derivatives with central finite differences
+  (the method and defaults of `torch.autograd.gradcheck`) and prints the comparison as a
+  table; `order=2` (or `gradgradcheck`) checks second derivatives the same way.
+- `grad(output, inputs, create_graph=False)` returns gradients without touching `.grad`.
+  With `create_graph=True` it runs the same `OPS` derivative rules on Values, so the
+  gradients are Values with graphs of their own that can be differentiated again.
+- `detect_anomaly()` makes the first op whose result or gradient is nan or infinite raise
+  `FloatingPointError` naming the op and its inputs. It swaps checking versions of the
+  engine's forward rules and backward pass in on entry and the originals back on exit,
+  so outside it the engine runs exactly as before.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from itertools import combinations_with_replacement
+
+from micrograd_beans import engine
+from micrograd_beans.engine import Constant, Value
+
+__all__ = [
+    "GradcheckError",
+    "GradcheckResult",
+    "GradcheckRow",
+    "detect_anomaly",
+    "grad",
+    "gradcheck",
+    "gradgradcheck",
+]
+
+Gradient = float | Value
+
+
+# --- grad(): reverse mode into a dict, on floats or on Values ------------------------------
+
+
+def grad(
+    output: Value,
+    inputs: Value | Sequence[Value],
+    create_graph: bool = False,
+) -> Gradient | tuple[Gradient, ...]:
+    """d(output)/d(input) for each input, leaving every `.grad` field as it is.
+
+    `inputs` may be one Value (one gradient is returned) or a sequence (a tuple is
+    returned); an input `output` does not depend on gets 0. With `create_graph=True` the
+    gradients are Values built from the same derivative rules, so `grad` can be applied to
+    them again (second, third ... derivatives); otherwise they are floats.
+    """
+    if not isinstance(output, Value):
+        raise TypeError(f"grad() needs a Value as output, got {type(output).__name__}")
+    single = isinstance(inputs, Value)
+    targets = (inputs,) if single else tuple(inputs)
+    for i, v in enumerate(targets):
+        if not isinstance(v, Value):
+            raise TypeError(f"grad() inputs must be Values, got {type(v).__name__} at position {i}")
+    grads = _reverse(output, targets, create_graph)
+    zero: Gradient = Constant(0.0) if create_graph else 0.0
+    result = tuple(grads.get(v, zero) for v in targets)
+    return result[0] if single else result
+
+
+def _reverse(root: Value, targets: tuple[Value, ...], create_graph: bool) -> dict:
+    """The chain rule from root down to the targets, gradients kept in a dict (not `.grad`)."""
+    order = engine._topological_order(root)  # op results, each before its operands
+    wanted = set(targets)
+    # Nodes with a target below them; the only ones whose derivative rules need to run.
+    leads: set[Value] = set()
+    # Op results computed from Constants alone: passed to the rules as plain numbers.
+    fixed: set[Value] = set()
+    for node in reversed(order):
+        if any(p in wanted or p in leads for p in node.parents):
+            leads.add(node)
+        elif all(type(p) is Constant or p in fixed for p in node.parents):
+            fixed.add(node)
+    grads: dict[Value, Gradient] = {root: Constant(1.0) if create_graph else 1.0}
+    rules = engine._BACKWARD
+    checking = _anomaly_depth > 0
+    global _quiet
+    for node in order:
+        if node not in leads or node not in grads:
+            continue
+        g = grads[node]
+        parents = node.parents
+        if create_graph:
+            args = [p.data if type(p) is Constant or p in fixed else p for p in parents]
+            # Under detect_anomaly, a nan made for an operand nobody asked about (the
+            # exponent 2 of x ** 2 at x < 0) is no anomaly: check only what is kept, below.
+            _quiet += checking
+            try:
+                local = rules[node.op](g, node, *args)
+            finally:
+                _quiet -= checking
+        else:
+            local = rules[node.op](g, node.data, *[p.data for p in parents])
+        for k, (p, gp) in enumerate(zip(parents, local, strict=True)):
+            if p not in wanted and p not in leads:
+                continue
+            if create_graph and not isinstance(gp, Value):
+                gp = Constant(gp)
+            total = grads[p] + gp if p in grads else gp
+            grads[p] = total
+            if checking and not math.isfinite(total.data if create_graph else total):
+                raise FloatingPointError(_backward_anomaly(node, g, k, gp, total))
+    return grads
+
+
+# --- anomaly mode --------------------------------------------------------------------------
+
+_anomaly_depth = 0  # how many detect_anomaly() blocks are open
+_quiet = 0  # > 0 while grad() runs rules whose discarded results may be nan
+_saved_forward: dict[str, Callable[..., float]] = {}
+_saved_backward: Callable[[Value], None] | None = None
+
+
+def _describe(v: Value | float) -> str:
+    if not isinstance(v, Value):
+        return repr(v)
+    if v.label:
+        return f"{v.label}={v.data!r}"
+    return f"{v.data!r}" if not v.op else f"({v.op} result)={v.data!r}"
+
+
+def _backward_anomaly(node: Value, g: Gradient, k: int, local: Gradient, total: Gradient) -> str:
+    inputs = ", ".join(_describe(p) for p in node.parents)
+    g = g.data if isinstance(g, Value) else g
+    local = local.data if isinstance(local, Value) else local
+    total = total.data if isinstance(total, Value) else total
+    what = "a nan" if math.isnan(total) else "an infinite"
+    return (
+        f"backward of {node.op!r} on ({inputs}) made {what} gradient for its input "
+        f"{k + 1} ({_describe(node.parents[k])}): {local!r} (incoming gradient {g!r}, "
+        f"accumulated {total!r}) [detect_anomaly]"
+    )
+
+
+def _checked_forward(name: str, rule: Callable[..., float]) -> Callable[..., float]:
+    def checked(*args: float) -> float:
+        result = rule(*args)
+        if not math.isfinite(result) and not _quiet:
+            # engine._unary/_binary turn this into "'op' failed on (inputs): ..." with labels
+            raise FloatingPointError(f"the result is {result!r} [detect_anomaly]")
+        return result
+
+    return checked
+
+
+def _variable_nodes(order: list[Value]) -> set[Value]:
+    """Op results that depend on some non-Constant leaf (those whose gradient matters)."""
+    variable: set[Value] = set()
+    for node in reversed(order):
+        if any(p in variable or (not p.parents and type(p) is not Constant) for p in node.parents):
+            variable.add(node)
+    return variable
+
+
+def _checked_backward(root: Value) -> None:
+    """engine._backward, with every gradient a non-Constant receives checked as it arrives."""
+    if not root.parents:
+        root.grad += 1.0
+        return
+    order = engine._topological_order(root)
+    for node in order:
+        node.grad = 0.0
+    root.grad = 1.0
+    variable = _variable_nodes(order)
+    rules = engine._BACKWARD
+    for node in order:
+        parents = node.parents
+        local = rules[node.op](node.grad, node.data, *[p.data for p in parents])
+        for k, (p, gp) in enumerate(zip(parents, local, strict=True)):
+            p.grad += gp
+            if not math.isfinite(p.grad) and (p in variable or type(p) is Value):
+                raise FloatingPointError(_backward_anomaly(node, node.grad, k, gp, p.grad))
+
+
+@contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Within this block, the first nan or infinity an op makes raises FloatingPointError.
+
+    Forward: the op's result, e.g. `'*' failed on (w=1e+200, x=1e+200): the result is inf`.
+    Backward (`backward()` and `grad()`): the first gradient that becomes nan or infinite,
+    naming the op, its inputs' labels and values. Gradients flowing into numbers (Constant
+    leaves) are not checked. Blocks may nest; on exit the engine is exactly as before.
+    """
+    global _anomaly_depth, _saved_backward
+    if _anomaly_depth == 0:
+        _saved_forward.clear()
+        _saved_forward.update(engine._FORWARD)
+        for name, rule in _saved_forward.items():
+            engine._FORWARD[name] = _checked_forward(name, rule)
+        _saved_backward = engine._backward
+        engine._backward = _checked_backward
+    _anomaly_depth += 1
+    try:
+        yield
+    finally:
+        _anomaly_depth -= 1
+        if _anomaly_depth == 0:
+            engine._FORWARD.update(_saved_forward)
+            engine._backward = _saved_backward
+            _saved_forward.clear()
+
+
+# --- gradcheck -------------------------------------------------------------------------
+
+
+class GradcheckError(RuntimeError):
+    """Raised by gradcheck(..., raise_on_failure=True); the message is the result table."""
+
+
+@dataclass(frozen=True)
+class GradcheckRow:
+    """One derivative: the engine's value, the finite-difference estimate and their errors."""
+
+    name: str  # the input's name; for higher orders the names joined by commas
+    engine: float
+    finite_difference: float
+    abs_err: float
+    rel_err: float
+    ok: bool
+
+
+@dataclass
+class GradcheckResult:
+    """What gradcheck found: truthy when every row agrees; `str()` is the table."""
+
+    rows: list[GradcheckRow]
+    order: int = 1
+    eps: float = 1e-6
+    atol: float = 1e-5
+    rtol: float = 1e-3
+    failures: list[GradcheckRow] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.failures = [row for row in self.rows if not row.ok]
+
+    def __bool__(self) -> bool:
+        return not self.failures
+
+    @property
+    def max_abs_err(self) -> float:
+        return max((row.abs_err for row in self.rows), default=0.0)
+
+    def __str__(self) -> str:
+        what = "gradient" if self.order == 1 else f"order-{self.order} derivative"
+        head = "d/d" if self.order == 1 else f"d{self.order}/d"
+        labels = [head + r.name.replace(",", " d") for r in self.rows]
+        width = max([len(label) for label in labels] + [10])
+        lines = [
+            f"gradcheck, {what}s: engine vs central differences (eps={self.eps:g}), "
+            f"ok when |engine - fd| <= {self.atol:g} + {self.rtol:g}·|fd|",
+            f"{'derivative':<{width}}  {'engine':>14}  {'finite diff':>14}  {'abs err':>9}  "
+            f"{'rel err':>9}  ok?",
+        ]
+        for label, r in zip(labels, self.rows, strict=True):
+            lines.append(
+                f"{label:<{width}}  {r.engine:>14.8g}  {r.finite_difference:>14.8g}  "
+                f"{r.abs_err:>9.2e}  {r.rel_err:>9.2e}  {'ok' if r.ok else 'FAIL'}"
+            )
+        if self:
+            lines.append(f"all {len(self.rows)} {what}s agree")
+        else:
+            lines.append(f"{len(self.failures)} of {len(self.rows)} {what}s disagree")
+        return "\n".join(lines)
+
+
+def gradcheck(
+    f: Callable[..., Value],
+    inputs: Value | float | Sequence[Value | float] | Mapping[str, Value | float],
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_on_failure: bool = False,
+    order: int = 1,
+) -> GradcheckResult:
+    """Check the engine's derivatives of `f` against central finite differences.
+
+    `f` takes one Value per input (keyword arguments when `inputs` is a mapping of names)
+    and returns a Value. Each input's current number is used; the inputs' own `.data` and
+    `.grad` are left alone. Rows are named by the mapping's keys, else by the Values'
+    labels, else x0, x1, ... A derivative agrees when |engine - fd| <= atol + rtol·|fd|.
+    With `order=k` each k-th derivative (one row per set of inputs) is compared with the
+    central difference of the engine's (k-1)-th derivative.
+    """
+    if order < 1:
+        raise ValueError(f"gradcheck order must be 1 or more, got {order}")
+    if not eps > 0.0:
+        raise ValueError(f"gradcheck eps must be positive, got {eps}")
+    names, point, call = _prepare(f, inputs)
+    n = len(point)
+    exact = _derivatives(call, names, point, order)
+    shifted = {}
+    for j in range(n):
+        for sign in (1.0, -1.0):
+            moved = list(point)
+            moved[j] += sign * eps
+            shifted[j, sign] = _derivatives(call, names, moved, order - 1)
+    rows = []
+    for index in combinations_with_replacement(range(n), order):
+        *lower, j = index
+        lower = tuple(lower)
+        a = exact[index]
+        b = (shifted[j, 1.0][lower] - shifted[j, -1.0][lower]) / (2.0 * eps)
+        err = abs(a - b)
+        rel = err / abs(b) if b != 0.0 else (0.0 if err == 0.0 else math.inf)
+        ok = err <= atol + rtol * abs(b)  # False for nan, as allclose
+        rows.append(GradcheckRow(",".join(names[i] for i in index), a, b, err, rel, ok))
+    result = GradcheckResult(rows, order, eps, atol, rtol)
+    if raise_on_failure and not result:
+        raise GradcheckError(str(result))
+    return result
+
+
+def gradgradcheck(
+    f: Callable[..., Value],
+    inputs: Value | float | Sequence[Value | float] | Mapping[str, Value | float],
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_on_failure: bool = False,
+) -> GradcheckResult:
+    """Second derivatives of `f` against central differences of its gradient (order=2)."""
+    return gradcheck(f, inputs, eps, atol, rtol, raise_on_failure, order=2)
+
+
+def _prepare(f, inputs) -> tuple[list[str], list[float], Callable[[list[Value]], object]]:
+    if isinstance(inputs, Mapping):
+        keys = list(inputs)
+        items = list(inputs.values())
+        names = [str(k) for k in keys]
+
+        def call(xs):
+            return f(**dict(zip(keys, xs, strict=True)))
+
+    else:
+        items = [inputs] if isinstance(inputs, (Value, numbers.Real)) else list(inputs)
+        names = [
+            x.label if isinstance(x, Value) and x.label else f"x{i}" for i, x in enumerate(items)
+        ]
+
+        def call(xs):
+            return f(*xs)
+
+    point = []
+    for name, x in zip(names, items, strict=True):
+        if isinstance(x, Value):
+            point.append(x.data)
+        elif isinstance(x, numbers.Real):
+            point.append(float(x))
+        else:
+            raise TypeError(f"gradcheck input {name!r} must be a number or a Value, got {x!r:.60}")
+    return names, point, call
+
+
+def _derivatives(call, names, point, order) -> dict[tuple[int, ...], float]:
+    """Every derivative of exactly `order` of f at `point`, keyed by sorted input indices."""
+    xs = [Value(x, label=name) for name, x in zip(names, point, strict=True)]
+    out = call(xs)
+    if not isinstance(out, Value):
+        if isinstance(out, numbers.Real):
+            out = Constant(out)  # f does not depend on its inputs: all derivatives are 0
+        else:
+            raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
+    level: dict[tuple[int, ...], Gradient] = {(): out}
+    for k in range(order):
+        create = k < order - 1
+        deeper = {}
+        for index, value in level.items():
+            js = range(index[-1] if index else 0, len(xs))
+            grads = grad(value, [xs[j] for j in js], create_graph=create)
+            for j, gj in zip(js, grads, strict=True):
+                deeper[index + (j,)] = gj
+        level = deeper
+    return {index: float(v) for index, v in level.items()}

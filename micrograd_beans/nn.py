@@ -364,4 +364,5 @@ class MLP(Module):
     def __repr__(self) -> str:
         out = "" if self.output_activation == self.activation else (
             f", output_activation={self.output_activation!r}")
-        return f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}{out})"
+        bias = "" if self.bias else ", bias=False"
+        return f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}{out}{bias})"

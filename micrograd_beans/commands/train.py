@@ -1,0 +1,121 @@
+"""`micrograd-beans train`: train one of the course's lessons (default: the note's network)."""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+from micrograd_beans.lessons import DEFAULT_LESSON, LESSONS
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
+    return value
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text}")
+    return value
+
+
+def _sizes(text: str) -> list[int]:
+    """"8,8,8" (or one size per argument) -> [8, 8, 8]."""
+    parts = [part for part in text.split(",") if part.strip()]
+    if not parts:
+        raise argparse.ArgumentTypeError(f"expected layer sizes like 2 or 8,8,8, got {text!r}")
+    return [_positive_int(part) for part in parts]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `train` subcommand."""
+    lessons = "; ".join(f"{name}: {lesson.model_text}" for name, lesson in LESSONS.items())
+    p = subparsers.add_parser(
+        "train",
+        help="train a lesson's network on its beans and print the final loss and accuracy",
+        description="Train one lesson of the course (default: the note's 1-2-1 network on the "
+        "bump beans, per-sample SGD, α = 0.03, 5000 epochs) and print the final loss and "
+        f"accuracy. Lessons: {lessons}.",
+    )
+    p.add_argument("--lesson", choices=list(LESSONS), default=DEFAULT_LESSON,
+                   help=f"which lesson to train (default: {DEFAULT_LESSON}, the note)")
+    p.add_argument("--epochs", type=_count, help="epochs to train (default: the lesson's)")
+    p.add_argument("--lr", type=_rate, help="learning rate α (default: the lesson's)")
+    p.add_argument("--seed", type=_count, default=0,
+                   help="seed for the beans and the initial weights (default: 0)")
+    p.add_argument("--hidden", type=_sizes, nargs="+", metavar="SIZES",
+                   help="hidden layer sizes, e.g. --hidden 3 or --hidden 8,8,8 "
+                   "(default: the lesson's)")
+    p.add_argument("--save", metavar="PATH", help="save the trained model to a JSON file")
+    p.add_argument("--load", metavar="PATH",
+                   help="start from a model saved with --save instead of fresh weights")
+    p.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train, print the result, optionally save. Returns the exit status."""
+    from micrograd_beans import serialize
+    from micrograd_beans.lessons import get_lesson
+    from micrograd_beans.train import evaluate, fit
+
+    lesson = get_lesson(args.lesson)
+    hidden = None if args.hidden is None else [n for group in args.hidden for n in group]
+    xs, ys = lesson.make_data(args.seed)
+    if args.load:
+        model = serialize.load(args.load)
+        if model.nin != lesson.nin or model.nouts[-1] != lesson.nout:
+            raise ValueError(f"{args.load}: holds {model!r}, which does not fit lesson "
+                             f"{lesson.name!r} ({lesson.nin} input(s), {lesson.nout} output)")
+        if hidden is not None and model.nouts[:-1] != hidden:
+            raise ValueError(f"{args.load}: hidden sizes {model.nouts[:-1]} differ from "
+                             f"--hidden {hidden}")
+    else:
+        model = lesson.make_model(args.seed, hidden=hidden)
+    settings = lesson.fit_kwargs()
+    if args.epochs is not None:
+        settings["epochs"] = args.epochs
+    if args.lr is not None:
+        settings["lr"] = args.lr
+    start = "from " + args.load if args.load else f"seed {args.seed}"
+    print(f"lesson {lesson.name} (course lesson {lesson.course}): {lesson.title}")
+    print(f"model {model!r}, {len(model.parameters())} parameters, {start}; "
+          f"{len(xs)} beans")
+    history = fit(model, xs, ys, seed=args.seed, progress=not args.no_progress, **settings)
+    batch = "per-sample" if settings["batch_size"] == 1 else f"batch {settings['batch_size']}"
+    print(f"trained {history.epochs} epochs in {history.seconds:.2f} s "
+          f"({batch} {settings['optimizer']}, lr {settings['lr']:g}, loss {settings['loss']})")
+    loss, accuracy = evaluate(model, xs, ys, settings["loss"])
+    line = f"final loss {loss:.6g}"
+    if accuracy is not None:
+        line += f"  accuracy {accuracy:.2f} ({round(accuracy * len(xs))}/{len(xs)} beans)"
+    print(line)
+    state = model.state_dict()
+    if len(state) <= 12:  # small enough to read, by the note's names
+        print("parameters: " + "  ".join(f"{n}={v:.4g}" for n, v in state.items()))
+    if args.save:
+        serialize.save(model, args.save, metadata={
+            "lesson": lesson.name, "seed": args.seed, "epochs": history.epochs,
+            "lr": settings["lr"], "loss": loss, "accuracy": accuracy,
+        })
+        print(f"saved to {args.save}")
+    return 0

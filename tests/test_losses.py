@@ -1,0 +1,105 @@
+"""Tests for micrograd_beans/losses.py: the note's e, MSE, and a binary cross-entropy that
+stays finite (with the right gradient) at outputs of exactly 0 and 1."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from micrograd_beans import Value
+from micrograd_beans.losses import (
+    LOSSES,
+    binary_cross_entropy,
+    get_loss,
+    mse,
+    squared_error,
+)
+
+
+def test_squared_error_is_the_notes_e():
+    a = Value(0.8)
+    e = squared_error(a, 1.0)
+    assert e.label == "e"
+    assert e.data == pytest.approx(0.04, abs=1e-15)
+    e.backward()
+    assert a.grad == pytest.approx(-2 * (1.0 - 0.8), abs=1e-15)  # de/da = -2 (y - a)
+    assert squared_error(0.8, 1.0) == (1.0 - 0.8) ** 2
+
+
+def test_squared_error_sums_over_outputs():
+    outs = [Value(0.5), Value(2.0)]
+    e = squared_error(outs, [1.0, 0.0])
+    assert e.data == pytest.approx(0.25 + 4.0)
+    with pytest.raises(ValueError, match="2 outputs but 3"):
+        squared_error(outs, [1.0, 0.0, 1.0])
+
+
+def test_mse_is_the_mean_over_the_batch():
+    preds = [Value(0.0), Value(1.0), Value(3.0)]
+    loss = mse(preds, [1.0, 1.0, 1.0])
+    assert loss.data == pytest.approx((1 + 0 + 4) / 3)
+    loss.backward()
+    assert [p.grad for p in preds] == pytest.approx([-2 / 3, 0.0, 4 / 3])
+    with pytest.raises(ValueError, match="equally many"):
+        mse(preds, [1.0])
+    with pytest.raises(ValueError):
+        mse([], [])
+
+
+@pytest.mark.parametrize("z", [-3.0, -0.2, 0.0, 0.7, 4.0])
+@pytest.mark.parametrize("y", [0.0, 1.0, 0.3])
+def test_bce_of_a_sigmoid_matches_the_formula_and_its_gradient(z, y):
+    zv = Value(z)
+    p = zv.sigmoid()
+    loss = binary_cross_entropy(p, y)
+    s = 1 / (1 + math.exp(-z))
+    assert loss.data == pytest.approx(-(y * math.log(s) + (1 - y) * math.log(1 - s)), rel=1e-12)
+    loss.backward()
+    assert zv.grad == pytest.approx(s - y, abs=1e-12)  # dBCE/dz = σ(z) - y
+
+
+@pytest.mark.parametrize(("z", "y", "expected"), [(-800.0, 1.0, 800.0), (800.0, 0.0, 800.0),
+                                                  (-800.0, 0.0, 0.0), (800.0, 1.0, 0.0)])
+def test_bce_is_finite_where_the_sigmoid_saturates(z, y, expected):
+    zv = Value(z)
+    p = zv.sigmoid()
+    assert p.data in (0.0, 1.0)  # the output really is exactly 0 or 1
+    loss = binary_cross_entropy(p, y)
+    assert math.isfinite(loss.data) and loss.data == pytest.approx(expected)
+    loss.backward()
+    assert math.isfinite(zv.grad) and zv.grad == pytest.approx(float(y == 0.0) - float(y == 1.0)
+                                                               if expected else 0.0, abs=1e-12)
+
+
+@pytest.mark.parametrize("p", [0.0, 1.0])
+@pytest.mark.parametrize("y", [0.0, 1.0])
+def test_bce_of_plain_probabilities_of_0_and_1_is_finite(p, y):
+    v = Value(p)
+    loss = binary_cross_entropy(v, y)
+    assert math.isfinite(loss.data)
+    assert loss.data == pytest.approx(0.0 if p == y else -math.log(1e-12), abs=1e-9)
+    loss.backward()
+    assert math.isfinite(v.grad)
+    assert math.isfinite(binary_cross_entropy(p, y))
+
+
+def test_bce_of_a_plain_probability():
+    v = Value(0.25)
+    loss = binary_cross_entropy(v, 1.0)
+    assert loss.label == "bce"
+    assert loss.data == pytest.approx(-math.log(0.25))
+    loss.backward()
+    assert v.grad == pytest.approx(-1 / 0.25)
+    assert binary_cross_entropy(0.25, 0.0) == pytest.approx(-math.log(0.75))
+    with pytest.raises(ValueError, match=r"probability in \[0, 1\]"):
+        binary_cross_entropy(Value(1.5), 1.0)
+
+
+def test_loss_lookup():
+    assert get_loss("squared_error") is squared_error
+    assert get_loss("bce") is binary_cross_entropy
+    assert set(LOSSES) == {"squared_error", "bce"}
+    assert get_loss(abs) is abs
+    with pytest.raises(ValueError, match="unknown loss 'hinge'"):
+        get_loss("hinge")

@@ -1,0 +1,96 @@
+"""Tests for micrograd_beans/optim.py: the note's update, momentum and Adam, with the
+expected numbers of the first steps written out."""
+
+from __future__ import annotations
+
+import pytest
+
+from micrograd_beans import Value, by_hand
+from micrograd_beans.losses import squared_error
+from micrograd_beans.nn import MLP
+from micrograd_beans.optim import SGD, Adam
+
+
+def run(optimizer_factory, steps: int) -> list[float]:
+    """Minimise p² from p = 1 (gradient 2p); the parameter after each step."""
+    p = Value(1.0)
+    opt = optimizer_factory([p])
+    seen = []
+    for _ in range(steps):
+        opt.zero_grad()
+        (p * p).backward()
+        opt.step()
+        seen.append(p.data)
+    return seen
+
+
+def test_sgd_is_the_notes_update_exactly():
+    params = {"w11_1": 0.3, "b1_1": 0.6, "w12_1": 0.9, "b2_1": 0.1,
+              "w11_2": 0.5, "w21_2": 0.7, "b1_2": 0.2}
+    model = MLP(1, [2, 1])
+    model.load_state_dict(params)
+    opt = SGD(model.parameters(), lr=0.03)
+    expected = dict(params)
+    for x, y in [(0.2, 0.0), (0.8, 1.0), (1.5, 0.0)]:
+        squared_error(model(x), y).backward()
+        opt.step()
+        opt.zero_grad()
+        by_hand.sgd_step(expected, x, y, alpha=0.03)
+    for name, v in model.state_dict().items():
+        assert v == pytest.approx(expected[name], abs=1e-12)
+    assert all(p.grad == 0.0 for p in model.parameters())
+
+
+def test_sgd_numbers():
+    assert run(lambda ps: SGD(ps, lr=0.1), 3) == pytest.approx([0.8, 0.64, 0.512], abs=1e-15)
+
+
+def test_momentum_numbers():
+    # v1 = g1 = 2; v2 = 0.9*2 + 1.6 = 3.4; v3 = 0.9*3.4 + 0.92 = 3.98 (PyTorch's form)
+    got = run(lambda ps: SGD(ps, lr=0.1, momentum=0.9), 3)
+    assert got == pytest.approx([0.8, 0.46, 0.062], abs=1e-15)
+
+
+def test_adam_first_steps_match_pytorchs_formula():
+    # m_t = 0.9 m + 0.1 g, v_t = 0.999 v + 0.001 g², θ -= lr m̂ / (√v̂ + eps), g = 2θ;
+    # worked out to 40 digits with Python's decimal module.
+    got = run(lambda ps: Adam(ps, lr=0.1), 3)
+    expected = [0.9000000004999999975, 0.8004122286917921452, 0.7015862729460295452]
+    assert got == pytest.approx(expected, abs=1e-13)
+
+
+def test_adam_custom_betas_first_step_is_lr_sized():
+    p = Value(3.0)
+    opt = Adam([p], lr=0.01, betas=(0.5, 0.9), eps=0.0)
+    p.grad = -7.0
+    opt.step()
+    assert p.data == pytest.approx(3.01, abs=1e-15)  # m̂/√v̂ = sign(g) on step 1
+    assert opt.t == 1
+
+
+def test_zero_grad():
+    a, b = Value(1.0), Value(2.0)
+    (a * b).backward()
+    opt = SGD([a, b], lr=0.1)
+    opt.zero_grad()
+    assert a.grad == b.grad == 0.0
+
+
+@pytest.mark.parametrize(
+    ("build", "error", "match"),
+    [
+        (lambda p: SGD(p, lr=0), ValueError, "lr"),
+        (lambda p: SGD(p, lr=float("nan")), ValueError, "lr"),
+        (lambda p: SGD(p, lr="0.1"), TypeError, "lr"),
+        (lambda p: SGD(p, lr=0.1, momentum=1.0), ValueError, "momentum"),
+        (lambda p: SGD(p, lr=0.1, momentum=-0.5), ValueError, "momentum"),
+        (lambda p: SGD([], lr=0.1), ValueError, "empty"),
+        (lambda p: SGD([1.0, 2.0], lr=0.1), TypeError, "Values"),
+        (lambda p: Adam(p, betas=(0.9,)), TypeError, "betas"),
+        (lambda p: Adam(p, betas=(0.9, 1.0)), ValueError, "betas"),
+        (lambda p: Adam(p, eps=-1.0), ValueError, "eps"),
+    ],
+)
+def test_bad_arguments(build, error, match):
+    with pytest.raises(error, match=match):
+        build([Value(1.0)])

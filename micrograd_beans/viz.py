@@ -73,7 +73,7 @@ _RANKDIRS = {"LR", "RL", "TB", "BT"}
 _COLLAPSE = {None, "auto", "neuron", "layer"}
 
 # The note's names: w{i}{j}_{l} and b{j}_{l} are parameters, z{j}_{l} a neuron's weighted sum.
-_PARAM_LABEL = re.compile(r"[wb](\d[\w]*)?")
+_PARAM_LABEL = re.compile(r"[wb](\d[\w.]*)?")
 _Z_LABEL = re.compile(r"z\d+_(\d+)")
 _LAYER_OF_LABEL = re.compile(r"[za]\d+_(\d+)")
 
@@ -115,7 +115,7 @@ def find_renderer() -> str:
         raise RendererNotFoundError(
             f"{ENV_VAR} is set to {chosen!r}, which is not an executable file or a command on "
             f"PATH; point it at Graphviz's `dot` or at `graphviz-pure`, or unset it. "
-            f"The DOT source is still available as `.source`."
+            f"The DOT text needs no renderer: use `.source` or write a .dot file."
         )
     for name in ("dot", "graphviz-pure"):
         found = shutil.which(name)
@@ -129,7 +129,7 @@ def find_renderer() -> str:
     raise RendererNotFoundError(
         f"no Graphviz renderer found (searched: ${ENV_VAR} (unset), `dot` and `graphviz-pure` "
         f"on PATH, `graphviz-pure` in {scripts[0]}). {_INSTALL_HINT} "
-        f"The DOT source is still available as `.source` (or save it to a .dot file)."
+        f"The DOT text needs no renderer: use `.source` or write a .dot file."
     )
 
 
@@ -432,13 +432,25 @@ def _unit(plan: _Plan, v: Value):
     return ("g", i) if i is not None else v
 
 
-def _cost(plan: _Plan, order) -> int:
-    """How many nodes the plan draws."""
-    n = len(plan.groups)
+def _size(plan: _Plan, order) -> tuple[int, int]:
+    """How many nodes and edges the plan draws (before cutting off distant nodes)."""
+    nodes, edges = len(plan.groups), 0
     for v in order:
         if v not in plan.hidden and v not in plan.owner:
-            n += 2 if v.parents else 1
-    return n
+            nodes += 2 if v.parents else 1
+            if v.parents:
+                edges += 1 + sum(1 for p in v.parents if p not in plan.hidden)
+    for i, g in enumerate(plan.groups):
+        edges += len({_unit(plan, p) for m in g.members for p in m.parents
+                      if p not in plan.hidden and plan.owner.get(p) != i})
+    return nodes, edges
+
+
+def _too_big(plan: _Plan, order, limit: float) -> bool:
+    """Readable means at most `limit` nodes and as many edges (a dense layer-to-layer
+    fan of edges is unreadable long before the node count is)."""
+    nodes, edges = _size(plan, order)
+    return nodes > limit or edges > limit
 
 
 def _keep_nearest(plan: _Plan, order, root, max_nodes) -> None:
@@ -514,15 +526,15 @@ def draw_dot(
     hide = bool(hide_constants)
     mode = None if collapse == "auto" else collapse
     plan = _plan(order, users, roles, root, mode, hide)
-    if collapse == "auto" and _cost(plan, order) > limit:
+    if collapse == "auto" and _too_big(plan, order, limit):
         steps = [("none", True), ("neuron", True), ("layer", True)]
         if hide_constants is False:
             steps = [(m, False) for m, _ in steps]
         for step, hide_step in steps:
             plan = _plan(order, users, roles, root, None if step == "none" else step, hide_step)
-            if _cost(plan, order) <= limit:
+            if not _too_big(plan, order, limit):
                 break
-    if _cost(plan, order) > limit:
+    if _size(plan, order)[0] > limit:
         _keep_nearest(plan, order, root, int(limit))
 
     on_path = _path_to_output(highlight, order, users) if highlight is not None else set()
@@ -572,7 +584,10 @@ def _emit(root, order, roles, plan: _Plan, on_path, rankdir, legend) -> Drawing:
             "nodesep": "0.2",
             "ranksep": "0.3",
         },
-        node_attr={"fontname": FONT, "fontsize": "11", "color": "#444444", "penwidth": "1"},
+        # Defaults fit the most common node, an intermediate Value, so most nodes need only a
+        # label: a 100,000-node graph's DOT text is then built in a few seconds.
+        node_attr={"fontname": FONT, "fontsize": "11", "color": "#444444", "shape": "record",
+                   "style": "filled", "fillcolor": ROLE_COLOURS["intermediate"]},
         edge_attr={"fontname": FONT, "fontsize": "9", "arrowsize": "0.6", "color": "#666666"},
     )
     ids = {v: f"v{i}" for i, v in enumerate(order)}
@@ -600,7 +615,7 @@ def _emit(root, order, roles, plan: _Plan, on_path, rankdir, legend) -> Drawing:
         if v in hidden or v in owner or (kept is not None and v not in kept):
             continue
         role = roles[v]
-        attrs = {"style": "filled", "fillcolor": ROLE_COLOURS[role]}
+        attrs = {} if role == "intermediate" else {"fillcolor": ROLE_COLOURS[role]}
         if v in on_path:
             attrs.update(red)
         elif role == "output":
@@ -610,14 +625,14 @@ def _emit(root, order, roles, plan: _Plan, on_path, rankdir, legend) -> Drawing:
                    height="0.25", width="0.3", margin="0.04,0.02", **attrs)
         else:
             g.node(ids[v], fields(v.label, f"data {_fmt(v.data)}", f"grad {_fmt(v.grad)}"),
-                   shape="record", **attrs)
+                   **attrs)
         n_nodes += 1
         if not v.parents:
             continue
         op_id = f"op{ids[v][1:]}"
         op_attrs = dict(red) if v in on_path else {}
-        g.node(op_id, graphviz.nohtml(_op_label(v, hidden)), shape="ellipse", style="filled",
-               fillcolor=OP_COLOUR, fontsize="12", height="0.3", margin="0.05,0.02", **op_attrs)
+        g.node(op_id, graphviz.nohtml(_op_label(v, hidden)), shape="ellipse",
+               fillcolor=OP_COLOUR, margin="0.05,0.02", **op_attrs)
         g.edge(op_id, ids[v], **op_attrs)
         n_nodes += 1
         n_edges += 1
@@ -687,7 +702,7 @@ def _emit(root, order, roles, plan: _Plan, on_path, rankdir, legend) -> Drawing:
         "nodes": n_nodes,
         "edges": n_edges,
         "hidden_constants": plan.hide_constants,
-        "collapse": plan.collapse,
+        "collapse": plan.collapse if plan.groups else None,
         "boxes": len(plan.groups) if kept is None else sum(
             1 for i in range(len(plan.groups)) if ("g", i) in kept),
         "left_out": left_out,
@@ -712,7 +727,7 @@ def _legend(root, roles, order, plan, stats, highlighted) -> str:
     notes = [f"data = value, grad = d{name}/d(node) (0 before backward)"]
     if plan.hide_constants:
         notes.append("constants written into their ops")
-    if plan.collapse:
+    if stats["collapse"]:
         notes.append(f"collapsed by {plan.collapse}: {stats['boxes']} boxes")
     if stats["left_out"]:
         notes.append(f"only the {stats['nodes']} nodes nearest the output drawn")

@@ -1,0 +1,110 @@
+"""`micrograd-beans graph`: draw a computation graph (the note's network by default) to a file."""
+
+from __future__ import annotations
+
+import argparse
+
+DESCRIPTION = """\
+Draw the computation graph of a loss, each Value as `label | data | grad`, and write it
+to --out (format from the suffix: .svg, .png, .pdf, or .dot for the DOT text). Default:
+the note's 1-2-1 network on one bean, written op by op with the note's names, after
+backward. Renderer: $MICROGRAD_BEANS_DOT, else `dot`, else `graphviz-pure` (installed with
+this package)."""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `graph` subcommand."""
+    p = subparsers.add_parser(
+        "graph", help="draw a computation graph to SVG/PNG/PDF", description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--lesson", metavar="NAME",
+                   help="draw a lesson's network and loss instead (e.g. hidden-layer, spiral)")
+    p.add_argument("--out", default="graph.svg", metavar="PATH",
+                   help="where to write the picture (default: graph.svg)")
+    p.add_argument("--before-backward", action="store_true",
+                   help="draw before calling backward (every grad shows 0)")
+    p.add_argument("--collapse", nargs="?", const="neuron", default="auto",
+                   choices=["auto", "none", "neuron", "layer"],
+                   help="one box per neuron (the default when given alone) or per layer; "
+                        "'auto' (default) collapses only graphs too big to read")
+    p.add_argument("--hide-constants", action="store_true",
+                   help="write constants into their ops (** 2) instead of drawing them")
+    p.add_argument("--highlight", metavar="LABEL",
+                   help="draw in red the paths from the Value with this label to the output")
+    p.add_argument("--samples", type=int, default=1, metavar="N",
+                   help="with --lesson: beans in the loss (their mean loss; default 1)")
+    p.add_argument("--seed", type=int, default=0, help="with --lesson: model and data seed")
+    p.add_argument("--rankdir", default="LR", choices=["LR", "TB", "RL", "BT"],
+                   help="direction of the flow (default LR: inputs left, output right)")
+    p.add_argument("--max-nodes", type=int, default=None, metavar="N",
+                   help="simplify graphs with more drawn nodes than N (default 300; 0: never)")
+    p.set_defaults(run=run)
+
+
+def lesson_loss(name: str, samples: int = 1, seed: int = 0):
+    """(loss, parameters) of a lesson's fresh network on `samples` beans spread over its data."""
+    import numpy as np
+
+    from micrograd_beans.lessons import get_lesson
+    from micrograd_beans.losses import get_loss
+
+    if samples < 1:
+        raise ValueError(f"--samples must be at least 1, got {samples}")
+    lesson = get_lesson(name)
+    model = lesson.make_model(seed)
+    xs, ys = lesson.make_data(seed)
+    loss_fn = get_loss(lesson.loss)
+    k = min(samples, len(xs))
+    picks = [(2 * i + 1) * len(xs) // (2 * k) for i in range(k)]  # evenly spread, centred
+    terms = []
+    for i in picks:
+        x = xs[i]
+        x = float(x) if np.ndim(x) == 0 else [float(v) for v in x]
+        terms.append(loss_fn(model(x), float(ys[i])))
+    if len(terms) == 1:
+        return terms[0], model.parameters()
+    total = terms[0]
+    for t in terms[1:]:
+        total = total + t
+    loss = total / len(terms)
+    loss.label = "loss"
+    return loss, model.parameters()
+
+
+def _find_label(root, label: str):
+    from micrograd_beans.viz import _topological
+
+    nodes = _topological(root)
+    for v in reversed(nodes):
+        if v.label == label:
+            return v
+    names = sorted({v.label for v in nodes if v.label})
+    shown = ", ".join(names[:20]) + (", ..." if len(names) > 20 else "")
+    raise ValueError(f"--highlight {label!r}: no Value has that label; labels: {shown}")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build the graph, draw it, write it, print the path."""
+    from micrograd_beans.viz import DEFAULT_MAX_NODES, draw_dot, note_network
+
+    if args.lesson is None:
+        if args.samples != 1:
+            raise ValueError("--samples needs --lesson (the note's network is drawn for one bean)")
+        root, params = note_network(backward=False), None
+    else:
+        root, params = lesson_loss(args.lesson, args.samples, args.seed)
+    if not args.before_backward:
+        root.backward()
+    max_nodes = DEFAULT_MAX_NODES if args.max_nodes is None else (args.max_nodes or None)
+    drawing = draw_dot(
+        root,
+        rankdir=args.rankdir,
+        hide_constants=True if args.hide_constants else None,
+        collapse=None if args.collapse == "none" else args.collapse,
+        highlight=_find_label(root, args.highlight) if args.highlight else None,
+        params=params,
+        max_nodes=max_nodes,
+    )
+    print(drawing.render(args.out))
+    return 0

@@ -1,0 +1,225 @@
+"""Tests for micrograd_beans/train.py: fit() is the note's loop by default, batches,
+shuffling, callbacks, history, progress bar, the step hook, and checked inputs."""
+
+from __future__ import annotations
+
+import io
+import math
+
+import numpy as np
+import pytest
+
+from micrograd_beans import by_hand
+from micrograd_beans.datasets import bump_beans
+from micrograd_beans.nn import MLP
+from micrograd_beans.optim import SGD
+from micrograd_beans.train import GraphStep, History, evaluate, fit
+
+START = {"w11_1": 0.42, "b1_1": 0.71, "w12_1": 0.13, "b2_1": 0.91,
+         "w11_2": 0.28, "w21_2": 0.66, "b1_2": 0.05}
+
+
+def note_model() -> MLP:
+    model = MLP(1, [2, 1])
+    model.load_state_dict(START)
+    return model
+
+
+def beans(n: int = 30, seed: int = 0):
+    return bump_beans(n, seed=seed)
+
+
+def test_default_fit_is_the_notes_loop():
+    xs, ys = beans()
+    model = note_model()
+    history = fit(model, xs, ys, epochs=5, lr=0.03, progress=False)
+    expected = by_hand.train(dict(START), xs, ys, alpha=0.03, epochs=5)
+    for name, v in model.state_dict().items():
+        assert v == pytest.approx(expected[name], abs=1e-12), name
+    assert history.epochs == 5 and len(history.accuracy) == 5
+
+
+def test_history_records_the_mean_loss_of_each_epoch():
+    xs, ys = beans(10)
+    model = note_model()
+    params = dict(START)
+    losses = []
+    for x, y in zip(xs, ys, strict=True):
+        losses.append(by_hand.squared_error(params, x, y))
+        by_hand.sgd_step(params, x, y, 0.03)
+    history = fit(model, xs, ys, epochs=1, progress=False)
+    assert history.loss[0] == pytest.approx(sum(losses) / 10, abs=1e-12)
+
+
+def test_a_short_run_learns():
+    xs, ys = bump_beans(100, seed=1)
+    model = MLP(1, [2, 1], seed=1)
+    history = fit(model, xs, ys, epochs=150, lr=0.03, progress=False)
+    assert history.loss[-1] < 0.85 * history.loss[0]
+    assert all(0.0 <= a <= 1.0 for a in history.accuracy)
+    loss, accuracy = evaluate(model, xs, ys)
+    assert loss < history.loss[0] and 0.0 <= accuracy <= 1.0
+
+
+def test_full_batch_is_one_update_on_the_mean_gradient():
+    xs, ys = beans(12)
+    model = note_model()
+    fit(model, xs, ys, epochs=2, lr=0.5, batch_size=None, progress=False)
+    params = dict(START)
+    for _ in range(2):
+        grads = [by_hand.gradients(params, x, y) for x, y in zip(xs, ys, strict=True)]
+        for name in params:
+            params[name] -= 0.5 * sum(g[name] for g in grads) / len(grads)
+    for name, v in model.state_dict().items():
+        assert v == pytest.approx(params[name], abs=1e-12), name
+
+
+class CountingSGD(SGD):
+    steps = 0
+
+    def step(self) -> None:
+        CountingSGD.steps += 1
+        super().step()
+
+
+@pytest.mark.parametrize(("batch_size", "updates"), [(1, 30), (7, 5), (30, 1), (100, 1),
+                                                     (None, 1)])
+def test_updates_per_epoch(batch_size, updates):
+    xs, ys = beans(30)
+    model = note_model()
+    CountingSGD.steps = 0
+    fit(model, xs, ys, epochs=2, optimizer=CountingSGD(model.parameters(), 0.1),
+        batch_size=batch_size, progress=False)
+    assert CountingSGD.steps == 2 * updates
+
+
+def test_shuffle_is_seeded():
+    xs, ys = beans()
+    runs = []
+    for seed in (3, 3, 4):
+        model = note_model()
+        fit(model, xs, ys, epochs=2, shuffle=True, seed=seed, progress=False)
+        runs.append(model.state_dict())
+    in_order = note_model()
+    fit(in_order, xs, ys, epochs=2, progress=False)
+    assert runs[0] == runs[1] != runs[2]
+    assert runs[0] != in_order.state_dict()
+
+
+def test_callback_every_k_epochs_and_after_the_last():
+    xs, ys = beans(5)
+    seen = []
+    fit(note_model(), xs, ys, epochs=10, every=3, progress=False,
+        callback=lambda epoch, model, history: seen.append((epoch, history.epochs)))
+    assert seen == [(3, 3), (6, 6), (9, 9), (10, 10)]
+
+
+def test_callback_returning_true_stops_training():
+    xs, ys = beans(5)
+    history = fit(note_model(), xs, ys, epochs=50, every=4, progress=False,
+                  callback=lambda epoch, model, history: epoch >= 8)
+    assert history.epochs == 8 and history.stopped_early
+
+
+def test_regression_targets_have_no_accuracy():
+    xs = np.linspace(0, 1, 20)
+    model = MLP(1, [1], activation="linear", seed=0)
+    history = fit(model, xs, 0.7 * xs + 0.5, epochs=3, lr=0.1, progress=False)
+    assert history.accuracy is None and len(history.loss) == 3
+    assert evaluate(model, xs, 0.7 * xs + 0.5)[1] is None
+
+
+def test_two_outputs_and_adam_and_bce():
+    rng = np.random.default_rng(0)
+    xs = rng.random((40, 2))
+    ys = np.column_stack([xs[:, 0] > 0.5, xs[:, 1] > 0.5]).astype(float)
+    model = MLP(2, [4, 2], seed=0, init="symmetric")
+    history = fit(model, xs, ys, epochs=60, lr=0.05, optimizer="adam", loss="bce",
+                  batch_size=8, progress=False)
+    assert history.loss[-1] < history.loss[0]
+    assert len(history.accuracy) == 60
+
+
+def test_progress_bar_only_on_a_terminal(monkeypatch, capsys):
+    xs, ys = beans(5)
+    fit(note_model(), xs, ys, epochs=3, progress=True)
+    assert capsys.readouterr().err == ""  # pytest's stderr is not a terminal
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    term = Terminal()
+    monkeypatch.setattr("sys.stderr", term)
+    fit(note_model(), xs, ys, epochs=3, progress=True)
+    assert "0/3" in term.getvalue() and "epoch" in term.getvalue()
+    quiet = Terminal()
+    monkeypatch.setattr("sys.stderr", quiet)
+    fit(note_model(), xs, ys, epochs=3, progress=False)
+    assert quiet.getvalue() == ""
+
+
+def test_a_step_object_can_replace_the_graph_step():
+    xs, ys = beans(6)
+    model = note_model()
+    calls = {"sample": 0, "sync": 0}
+
+    class Recording(GraphStep):
+        def sample(self, x, y):
+            calls["sample"] += 1
+            return super().sample(x, y)
+
+        def sync(self) -> None:
+            calls["sync"] += 1
+
+    step = Recording(model, lambda out, y: (y - out) ** 2, SGD(model.parameters(), 0.03))
+    fit(model, xs, ys, epochs=2, step=step, progress=False, every=1,
+        callback=lambda *a: None)
+    assert calls["sample"] == 12 and calls["sync"] >= 3  # before each callback and at the end
+
+
+def test_divergence_is_an_arithmetic_error():
+    xs = np.linspace(0.5, 1.0, 10)
+    model = MLP(1, [1], activation="linear", seed=0)
+    with pytest.raises(ArithmeticError):
+        fit(model, xs, 3 * xs, epochs=200, lr=50.0, progress=False)
+
+
+@pytest.mark.parametrize(
+    ("xs", "ys", "kwargs", "error", "match"),
+    [
+        ([0.1, math.nan], [0.0, 1.0], {}, ValueError, "xs contains NaN.*sample 1"),
+        ([0.1, 0.2], [0.0, math.inf], {}, ValueError, "ys contains NaN"),
+        ([0.1, 0.2], [0.0], {}, ValueError, "2 samples but ys has 1"),
+        ([], [], {}, ValueError, "empty"),
+        ([[0.1, 0.2]], [1.0], {}, ValueError, "takes 1 input"),
+        ([0.1], [[1.0, 0.0]], {}, ValueError, "gives 1 output"),
+        (["a", "b"], [0.0, 1.0], {}, TypeError, "xs must be numbers"),
+        (0.5, 1.0, {}, ValueError, "sequences"),
+        ([0.1], [1.0], {"epochs": -1}, ValueError, "epochs"),
+        ([0.1], [1.0], {"epochs": 2.5}, TypeError, "epochs"),
+        ([0.1], [1.0], {"batch_size": 0}, ValueError, "batch_size"),
+        ([0.1], [1.0], {"every": 0}, ValueError, "every"),
+        ([0.1], [1.0], {"optimizer": "rmsprop"}, ValueError, "unknown optimizer"),
+        ([0.1], [1.0], {"loss": "hinge"}, ValueError, "unknown loss"),
+        ([0.1], [1.0], {"lr": -1.0}, ValueError, "lr"),
+    ],
+)
+def test_bad_inputs(xs, ys, kwargs, error, match):
+    model = note_model()
+    with pytest.raises(error, match=match):
+        fit(model, xs, ys, progress=False, **kwargs)
+    assert model.state_dict() == START
+
+
+def test_lr_with_an_optimizer_instance_is_refused():
+    model = note_model()
+    with pytest.raises(ValueError, match="give lr to the optimizer"):
+        fit(model, [0.1], [1.0], lr=0.1, optimizer=SGD(model.parameters(), 0.1), progress=False)
+
+
+def test_zero_epochs_changes_nothing():
+    model = note_model()
+    history = fit(model, [0.1, 0.2], [0.0, 1.0], epochs=0, progress=False)
+    assert isinstance(history, History) and history.epochs == 0
+    assert model.state_dict() == START

@@ -253,7 +253,7 @@ class GradcheckResult:
         labels = [head + r.name.replace(",", " d") for r in self.rows]
         width = max([len(label) for label in labels] + [10])
         lines = [
-            f"gradcheck, {what}s: engine vs central differences (eps={self.eps:g}), "
+            f"{what}s vs central differences (eps={self.eps:g}): "
             f"ok when |engine - fd| <= {self.atol:g} + {self.rtol:g}·|fd|",
             f"{'derivative':<{width}}  {'engine':>14}  {'finite diff':>14}  {'abs err':>9}  "
             f"{'rel err':>9}  ok?",

@@ -71,7 +71,8 @@ def _reverse(root: Value, targets: tuple[Value, ...], create_graph: bool) -> dic
     wanted = set(targets)
     # Nodes with a target below them; the only ones whose derivative rules need to run.
     leads: set[Value] = set()
-    # Op results computed from Constants alone: passed to the rules as plain numbers.
+    # Op results computed from Constants alone: passed to the rules as plain numbers, like
+    # the Constants themselves, so gradient graphs do not grow branches that are always 0.
     fixed: set[Value] = set()
     for node in reversed(order):
         if any(p in wanted or p in leads for p in node.parents):
@@ -88,7 +89,10 @@ def _reverse(root: Value, targets: tuple[Value, ...], create_graph: bool) -> dic
         g = grads[node]
         parents = node.parents
         if create_graph:
-            args = [p.data if type(p) is Constant or p in fixed else p for p in parents]
+            args = [
+                p.data if p not in wanted and (type(p) is Constant or p in fixed) else p
+                for p in parents
+            ]
             # Under detect_anomaly, a nan made for an operand nobody asked about (the
             # exponent 2 of x ** 2 at x < 0) is no anomaly: check only what is kept, below.
             _quiet += checking

@@ -284,6 +284,11 @@ def test_grad_edge_cases():
     # d/dy of (d/dx x*y): a Value the first grad was not asked about stays differentiable
     dx = grad(x * y, x, create_graph=True)
     assert grad(dx, y) == 1.0
+    # numbers are Values too: d2/dc2 of x*c*c for the Constant c made from 3.0
+    y = x * 3.0
+    c = y.parents[1]
+    dc = grad(y * c, c, create_graph=True)
+    assert (dc.data, grad(dc, c), grad(dc, x)) == (12.0, 4.0, 6.0)
     with pytest.raises(TypeError, match="Value as output"):
         grad(2.0, x)
     with pytest.raises(TypeError, match="position 1"):

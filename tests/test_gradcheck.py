@@ -233,6 +233,14 @@ def test_higher_derivatives_match_closed_forms(name, f, x, order, exact):
     assert nth(f, x, order) == pytest.approx(exact, rel=1e-12, abs=1e-12)
 
 
+def test_backward_through_a_gradient_gives_the_second_derivative():
+    x = Value(0.7, label="x")
+    dx = grad(x.tanh() * x, x, create_graph=True)
+    dx.backward()
+    t = math.tanh(0.7)
+    assert x.grad == pytest.approx(2 * (1 - t * t) - 2 * 0.7 * t * (1 - t * t))
+
+
 def test_mixed_partials_of_pow_div_affine():
     a, b = Value(1.7, label="a"), Value(-0.6, label="b")
     da, db = grad(a**b, [a, b], create_graph=True)
@@ -323,6 +331,8 @@ def test_forward_anomaly_names_the_op_and_its_inputs():
     assert "x=1e+200" in str(info.value)
     with detect_anomaly(), pytest.raises(FloatingPointError, match=r"'\+'.*n=nan"):
         Value(math.nan, label="n") + 1.0
+    with detect_anomaly(), pytest.raises(FloatingPointError, match="'affine'.*w=1e\\+200"):
+        affine([w], [x], 0.0)
 
 
 def test_backward_anomaly_names_the_first_op():

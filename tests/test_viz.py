@@ -1,0 +1,338 @@
+"""Tests for micrograd_beans/viz.py: pictures rendered for real by every renderer installed
+(graphviz-pure always, Debian's `dot` when present), read back as SVG XML."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import struct
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from micrograd_beans import Value, affine
+from micrograd_beans.by_hand import gradients
+from micrograd_beans.viz import (
+    ENV_VAR,
+    HIGHLIGHT_COLOUR,
+    ROLE_COLOURS,
+    RendererNotFoundError,
+    RenderError,
+    draw_dot,
+    find_renderer,
+    note_network,
+)
+
+SVG = "{http://www.w3.org/2000/svg}"
+NOTE_PARAMS = {"w11_1": 0.5, "b1_1": 0.1, "w12_1": 0.9, "b2_1": 0.3,
+               "w11_2": 0.4, "w21_2": 0.7, "b1_2": 0.2}
+
+
+def _graphviz_pure() -> str | None:
+    return shutil.which("graphviz-pure") or shutil.which(
+        "graphviz-pure", path=str(Path(sys.executable).parent))
+
+
+RENDERERS = {"graphviz-pure": _graphviz_pure(), "dot": shutil.which("dot")}
+
+
+@pytest.fixture(params=["graphviz-pure", "dot"])
+def renderer(request, monkeypatch):
+    """Run the test once per renderer, chosen through the documented environment variable."""
+    path = RENDERERS[request.param]
+    if path is None:
+        if request.param == "graphviz-pure":
+            pytest.fail("graphviz-pure is a dependency of the package and must be installed")
+        pytest.skip("Debian's graphviz (`dot`) is not installed")
+    monkeypatch.setenv(ENV_VAR, path)
+    return request.param
+
+
+@pytest.fixture
+def no_renderer(monkeypatch, tmp_path):
+    """Hide every renderer: no env var, an empty PATH, an interpreter in an empty folder."""
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.setattr(sys, "executable", str(empty / "python"))
+
+
+def parse_svg(data: bytes | str) -> dict:
+    """Nodes (title -> list of text lines, fill, stroke) and edges (titles, labels) of an SVG."""
+    root = ET.fromstring(data.encode() if isinstance(data, str) else data)
+    nodes, edges = {}, []
+    for g in root.iter(f"{SVG}g"):
+        kind = g.get("class")
+        title = g.findtext(f"{SVG}title")
+        texts = [t.text or "" for t in g.iter(f"{SVG}text")]
+        if kind == "node":
+            shape = next(e for e in g if e.tag in (f"{SVG}polygon", f"{SVG}ellipse",
+                                                   f"{SVG}path"))
+            nodes[title] = {"texts": texts, "fill": shape.get("fill"),
+                            "stroke": shape.get("stroke")}
+        elif kind == "edge":
+            edges.append({"title": title, "texts": texts})
+    return {"nodes": nodes, "edges": edges}
+
+
+def by_label(svg: dict) -> dict:
+    """Record nodes keyed by their first text line (the Value's label)."""
+    return {n["texts"][0]: n for n in svg["nodes"].values() if n["texts"]}
+
+
+def test_note_graph_svg_shows_every_value_with_data_and_grad(renderer):
+    e = note_network(x=0.9, y=1.0, params=NOTE_PARAMS)
+    svg = parse_svg(draw_dot(e).pipe("svg"))
+    # 23 Values (7 parameters, x, y, the constant 2, 13 op results) + 13 op nodes;
+    # each op result has one edge from its op and one per operand (10 binary, 3 sigmoid).
+    assert len(svg["nodes"]) == 36
+    assert len(svg["edges"]) == 13 + 10 * 2 + 3
+    nodes = by_label(svg)
+    expected = gradients(NOTE_PARAMS, 0.9, 1.0)  # the note's hand-derived gradients
+    for name, value in NOTE_PARAMS.items():
+        texts = nodes[name]["texts"]
+        assert texts[1] == f"data {value:.4g}"
+        assert texts[2] == f"grad {expected[name]:.4g}"
+        assert nodes[name]["fill"] == ROLE_COLOURS["parameter"]
+    for name in ("z1_1", "a1_1", "z2_1", "a2_1", "z1_2", "a1_2"):
+        assert nodes[name]["fill"] == ROLE_COLOURS["intermediate"]
+    assert nodes["x"]["texts"] == ["x", "data 0.9", f"grad {_x_grad():.4g}"]
+    assert nodes["x"]["fill"] == ROLE_COLOURS["input"]
+    assert nodes["e"]["fill"] == ROLE_COLOURS["output"]
+    assert nodes["e"]["texts"][2] == "grad 1"
+    assert nodes["2"]["fill"] == ROLE_COLOURS["constant"]
+    ops = sorted(n["texts"][0] for n in svg["nodes"].values() if n["fill"] != "none"
+                 and len(n["texts"]) == 1 and n["texts"][0] != "2")
+    assert ops == sorted(["*", "*", "*", "*", "+", "+", "+", "+", "σ", "σ", "σ",
+                          "a - b", "a ** b"])
+
+
+def _x_grad() -> float:
+    x = Value(0.9)
+    p = {k: Value(v) for k, v in NOTE_PARAMS.items()}
+    a1 = (p["w11_1"] * x + p["b1_1"]).sigmoid()
+    a2 = (p["w12_1"] * x + p["b2_1"]).sigmoid()
+    e = (1.0 - (p["w11_2"] * a1 + p["w21_2"] * a2 + p["b1_2"]).sigmoid()) ** 2
+    e.backward()
+    return x.grad
+
+
+def test_png_and_pdf_are_real_pictures(renderer, tmp_path):
+    drawing = draw_dot(note_network())
+    png = drawing.render(tmp_path / "note.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", png[16:24])
+    assert 800 < width < 6000 and 200 < height < 2000, (width, height)
+    pdf = drawing.save(tmp_path / "note.pdf").read_bytes()
+    assert pdf[:5] == b"%PDF-" and len(pdf) > 2000
+
+
+def test_edges_keep_operand_multiplicity_and_order(renderer):
+    x = Value(3.0, label="x")
+    svg = parse_svg(draw_dot(x + x).pipe("svg"))
+    assert len(svg["nodes"]) == 3  # x, the + op, the sum
+    assert [e["title"] for e in svg["edges"]].count("v0->op1") == 2
+
+    a, b = Value(5.0, label="p"), Value(2.0, label="q")
+    src = draw_dot(b - a).source  # operands listed in the order written: q first
+    assert "v0 -> op2 [label=a]" in src and "v1 -> op2 [label=b]" in src
+    svg = parse_svg(draw_dot(b - a).pipe("svg"))
+    assert {e["title"]: e["texts"] for e in svg["edges"]} == {
+        "v0->op2": ["a"], "v1->op2": ["b"], "op2->v2": []}
+    assert by_label(svg)["data -3"]["texts"] == ["data -3", "grad 0"]  # before backward
+
+
+def test_affine_node_names_its_operands(renderer):
+    w = [Value(0.5, label="w11_1"), Value(-1.0, label="w21_1")]
+    x = [Value(2.0, label="x1"), Value(3.0, label="x2")]
+    z = affine(w, x, Value(0.25, label="b1_1"))
+    z.label = "z1_1"
+    z.backward()
+    svg = parse_svg(draw_dot(z).pipe("svg"))
+    assert sorted(t for e in svg["edges"] for t in e["texts"]) == ["b", "w1", "w2", "x1", "x2"]
+    assert "Σw·x+b" in [t for n in svg["nodes"].values() for t in n["texts"]]
+    assert by_label(svg)["z1_1"]["texts"] == ["z1_1", "data -1.75", "grad 1"]
+
+
+def test_hide_constants_writes_them_into_their_ops(renderer):
+    x = Value(2.0, label="x")
+    y = (x**2 - 1.0) * 0.5
+    svg = parse_svg(draw_dot(y, hide_constants=True).pipe("svg"))
+    texts = [n["texts"][0] for n in svg["nodes"].values()]
+    assert {"a ** 2", "a - 1", "* 0.5"} <= set(texts)
+    assert len(svg["nodes"]) == 7 and len(svg["edges"]) == 6  # x + 3 ops + 3 results
+
+
+def test_collapse_neuron_draws_the_note_as_three_neurons(renderer):
+    drawing = draw_dot(note_network(), collapse="neuron")
+    svg = parse_svg(drawing.pipe("svg"))
+    first = {n["texts"][0]: n["texts"] for n in svg["nodes"].values()}
+    assert first["a1_1 = σ(Σw·x+b)"][1] == "2 params"
+    assert first["a1_2 = σ(Σw·x+b)"][1] == "3 params"
+    assert "w11_1" not in first and "z1_1" not in first
+    # x, y, 2, three boxes, the a - b and a ** b ops with their results
+    assert len(svg["nodes"]) == drawing.stats["nodes"] == 10
+    assert drawing.stats["boxes"] == 3
+
+
+def _mlp_loss(samples: int):
+    from micrograd_beans.losses import mse
+    from micrograd_beans.nn import MLP
+
+    model = MLP(2, [16, 16, 1], seed=0)
+    xs = [[0.1 + 0.3 * i, 1.9 - 0.2 * i] for i in range(samples)]
+    loss = mse([model(x) for x in xs], [float(i % 2) for i in range(samples)])
+    loss.label = "loss"
+    loss.backward()
+    return loss, model
+
+
+def test_big_mlp_graph_is_collapsed_by_default_and_renders(renderer):
+    loss, model = _mlp_loss(4)
+    drawing = draw_dot(loss, params=model.parameters())
+    assert drawing.stats["values"] > 600  # too many to draw one by one
+    svg = parse_svg(drawing.pipe("svg"))
+    assert len(svg["nodes"]) == drawing.stats["nodes"] <= 300
+    assert len(svg["edges"]) == drawing.stats["edges"] <= 300
+    texts = [t for n in svg["nodes"].values() for t in n["texts"]]
+    assert texts.count("layer 1") == texts.count("layer 2") == 4
+    assert texts.count("16 × σ(Σw·x+b)") == 8 and texts.count("a1_3 = σ(Σw·x+b)") == 4
+    # the same graph by neuron: 33 boxes per sample
+    by_neuron = draw_dot(loss, collapse="neuron", max_nodes=None)
+    assert by_neuron.stats["boxes"] == 4 * 33
+
+
+def test_huge_graph_keeps_the_part_nearest_the_output(renderer):
+    x = Value(0.1, label="x")
+    v = x
+    for _ in range(2000):
+        v = (v * 0.5 + 0.25).tanh()
+    v.label = "out"
+    drawing = draw_dot(v, max_nodes=120)
+    svg = parse_svg(drawing.pipe("svg"))
+    assert len(svg["nodes"]) == drawing.stats["nodes"] <= 120
+    assert "out" in by_label(svg)
+    assert any(t.startswith("… ") and "more Values" in t
+               for n in svg["nodes"].values() for t in n["texts"])
+
+
+def test_highlight_marks_the_path_to_the_output(renderer):
+    e = note_network()
+    w12_1 = next(p for p in _values(e) if p.label == "w12_1")
+    svg = parse_svg(draw_dot(e, highlight=w12_1).pipe("svg"))
+    red = {n["texts"][0] for n in svg["nodes"].values() if n["stroke"] == HIGHLIGHT_COLOUR}
+    assert {"w12_1", "w12_1·x", "z2_1", "a2_1", "w21_2·a2_1", "z1_2", "a1_2", "y - a1_2",
+            "e"} <= red
+    assert not red & {"w11_1", "z1_1", "a1_1", "x", "y", "b1_2"}
+    with pytest.raises(ValueError, match="not part of the graph"):
+        draw_dot(e, highlight=Value(1.0))
+
+
+def _values(root: Value) -> list[Value]:
+    from micrograd_beans.viz import _topological
+
+    return _topological(root)
+
+
+def test_labels_with_record_syntax_are_escaped(renderer):
+    v = Value(1.0, label="{a|b} <c> \\d") * 2
+    svg = parse_svg(draw_dot(v).pipe("svg"))
+    assert "{a|b} <c> \\d" in [t for n in svg["nodes"].values() for t in n["texts"]]
+
+
+def test_100k_node_graph_builds_its_dot_source_without_recursion():
+    x = Value(0.5, label="x")
+    v = x
+    for i in range(50_000):
+        v = v.tanh() if i % 2 else v + x
+    drawing = draw_dot(v, max_nodes=None)
+    assert drawing.stats["nodes"] == 100_001  # 50,001 Values + 50,000 op nodes
+    assert drawing.source.count("->") == drawing.stats["edges"] == 125_000
+    small = draw_dot(v)  # the default for a graph this big: the part nearest the output
+    assert small.stats["nodes"] <= 300 and small.stats["left_out"] > 49_000
+
+
+def test_missing_renderer_raises_with_install_hint_and_writes_nothing(no_renderer, tmp_path):
+    drawing = draw_dot(note_network())
+    target = tmp_path / "out" / "note.svg"
+    with pytest.raises(RendererNotFoundError) as info:
+        drawing.render(target)
+    message = str(info.value)
+    assert isinstance(info.value, RuntimeError)
+    for hint in ("pip install graphviz-pure", "apt install graphviz", "brew install graphviz",
+                 "conda install graphviz", ENV_VAR, "`dot`", ".source"):
+        assert hint in message
+    assert not target.exists()
+    assert not target.parent.exists() or not list(target.parent.iterdir())
+    assert "w11_1" in drawing.source  # the DOT text needs no renderer
+    drawing.render(tmp_path / "note.dot")
+    assert (tmp_path / "note.dot").read_text() == drawing.source
+    bundle = drawing._repr_mimebundle_()
+    assert "image/svg+xml" not in bundle and "pip install graphviz-pure" in bundle["text/plain"]
+
+
+def _fake_renderer(folder: Path, name: str, script: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    exe = folder / name
+    exe.write_text("#!/bin/sh\n" + script + "\n")
+    exe.chmod(exe.stat().st_mode | stat.S_IXUSR)
+    return exe
+
+
+def test_renderer_lookup_order(no_renderer, tmp_path, monkeypatch):
+    on_path, scripts = tmp_path / "path", tmp_path / "venv-bin"
+    pure_in_venv = _fake_renderer(scripts, "graphviz-pure", "exit 0")
+    monkeypatch.setattr(sys, "executable", str(scripts / "python"))
+    assert find_renderer() == str(pure_in_venv)  # a venv that is not activated
+    monkeypatch.setenv("PATH", str(on_path))
+    pure = _fake_renderer(on_path, "graphviz-pure", "exit 0")
+    assert find_renderer() == str(pure)
+    dot = _fake_renderer(on_path, "dot", "exit 0")
+    assert find_renderer() == str(dot)
+    chosen = _fake_renderer(tmp_path / "mine", "my-dot", "exit 0")
+    monkeypatch.setenv(ENV_VAR, str(chosen))
+    assert find_renderer() == str(chosen)
+    monkeypatch.setenv(ENV_VAR, str(tmp_path / "nowhere" / "dot"))
+    with pytest.raises(RendererNotFoundError, match=ENV_VAR):
+        find_renderer()
+
+
+def test_failed_render_leaves_no_file(tmp_path, monkeypatch):
+    broken = _fake_renderer(tmp_path / "bin", "dot", 'echo "Error: layout exploded" >&2; exit 3')
+    monkeypatch.setenv(ENV_VAR, str(broken))
+    target = tmp_path / "pics" / "g.png"
+    target.parent.mkdir()
+    with pytest.raises(RenderError, match="layout exploded"):
+        draw_dot(note_network()).render(target)
+    assert not target.exists() and os.listdir(tmp_path / "pics") == []
+
+
+def test_render_replaces_an_old_picture_whole(renderer, tmp_path):
+    target = tmp_path / "g.svg"
+    target.write_text("old")
+    draw_dot(note_network()).render(target)
+    assert parse_svg(target.read_bytes())["nodes"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["g.svg"]
+
+
+def test_bad_arguments_are_named():
+    e = note_network()
+    with pytest.raises(ValueError, match=r"\.svg, \.png or \.pdf"):
+        draw_dot(e).render("graph.jpg")
+    with pytest.raises(ValueError, match="rankdir"):
+        draw_dot(e, rankdir="sideways")
+    with pytest.raises(ValueError, match="collapse"):
+        draw_dot(e, collapse="everything")
+    with pytest.raises(TypeError, match="Value"):
+        draw_dot(0.5)
+
+
+def test_jupyter_display_is_svg(renderer):
+    drawing = draw_dot(note_network(), rankdir="TB")
+    svg = drawing._repr_mimebundle_()["image/svg+xml"]
+    assert svg == drawing._repr_svg_()
+    assert "w11_1" in [t for n in parse_svg(svg)["nodes"].values() for t in n["texts"]]

@@ -286,15 +286,14 @@ def history_series(history: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray | N
 
 
 class HistoryView:
-    """Loss per epoch (log scale) and, on a second axis, accuracy per epoch."""
+    """Loss per epoch (log scale once it spans a decade) and, on a second axis, accuracy."""
 
     def __init__(self, ax: Axes, epochs: int | None = None, *, title: str = "Training",
                  accuracy: bool = True) -> None:
         self.ax = ax
         (self.loss_line,) = ax.plot([], [], color="C0", linewidth=2, label="loss")
-        ax.set_yscale("log")
         ax.set_xlabel("Epoch")
-        ax.set_ylabel("Loss (log scale)", color="C0")
+        ax.set_ylabel("Loss", color="C0")
         ax.set_title(title, fontsize=12)
         ax.grid(True, alpha=0.3)
         if epochs:
@@ -315,10 +314,20 @@ class HistoryView:
         """Redraw the curves from a History (or mapping, or loss list) so far."""
         epochs, loss, acc = history_series(history)
         self.loss_line.set_data(epochs, loss)
-        positive = loss[np.isfinite(loss) & (loss > 0)]
-        if positive.size:
-            lo, hi = float(positive.min()), float(positive.max())
-            self.ax.set_ylim(lo / 1.5, hi * 1.5)
+        finite = loss[np.isfinite(loss)]
+        if finite.size:
+            lo, hi = float(finite.min()), float(finite.max())
+            # log scale once the loss spans a decade (it usually falls by several); linear
+            # before that, where a log axis would show only odd ticks like 3×10⁻¹
+            if lo > 0 and hi / lo > 10:
+                self.ax.set_yscale("log")
+                self.ax.set_ylim(lo / 1.5, hi * 1.5)
+            else:
+                self.ax.set_yscale("linear")
+                pad = (hi - lo) * 0.1 or abs(hi) * 0.1 or 0.1
+                self.ax.set_ylim(min(0.0, lo - pad) if lo >= 0 else lo - pad, hi + pad)
+            self.ax.set_ylabel("Loss (log scale)" if self.ax.get_yscale() == "log" else "Loss",
+                               color="C0")
         if epochs.size and self.ax.get_xlim()[1] < epochs[-1]:
             self.ax.set_xlim(0, epochs[-1])
         if self.acc_line is not None and acc is not None:
@@ -539,6 +548,7 @@ class TrainingAnimation:
     for `hold` seconds.
 
     `draw` redraws the figure's model parts; it gets the arguments passed to `frame`.
+    `pause` keeps each live frame on screen that many seconds (for slow step-by-step tours).
     """
 
     def __init__(
@@ -553,6 +563,7 @@ class TrainingAnimation:
         fps: float = 10.0,
         dpi: float = 80.0,
         hold: float = 2.0,
+        pause: float = 0.0,
     ) -> None:
         self.fig = fig
         self.draw = draw
@@ -561,6 +572,7 @@ class TrainingAnimation:
         self.fps = fps
         self.dpi = dpi
         self.hold = hold
+        self.pause = pause
         self.calls = 0
         self.frames_written = 0
         self.stride = 1
@@ -578,7 +590,8 @@ class TrainingAnimation:
 
             plt.show(block=False)  # open the window now; training does not wait for it
 
-    def _window_open(self) -> bool:
+    def window_open(self) -> bool:
+        """True while the live window is open (the learner may close it mid-training)."""
         import matplotlib.pyplot as plt
 
         return plt.fignum_exists(self.fig.number)
@@ -587,7 +600,7 @@ class TrainingAnimation:
         """One training checkpoint: redraw if a window or the animation needs this frame."""
         grab = self.writer is not None and self.calls % self.stride == 0
         self.calls += 1
-        if self.live and not self._window_open():
+        if self.live and not self.window_open():
             self.live = False  # the learner closed the window: keep training, stop drawing
         if not (grab or self.live):
             return
@@ -596,11 +609,22 @@ class TrainingAnimation:
             self._grab()
         if self.live:
             self.fig.canvas.draw_idle()
-            self.fig.canvas.flush_events()
+            if self.pause > 0:
+                self.fig.canvas.start_event_loop(self.pause)  # time to read the frame
+            else:
+                self.fig.canvas.flush_events()
 
     def _grab(self, times: int = 1) -> None:
         assert self.writer is not None
-        for _ in range(times):
+        self.writer.grab_frame()
+        self.frames_written += 1
+        repeat = times - 1
+        frames = getattr(self.writer, "_frames", None)  # PillowWriter keeps images in memory
+        if repeat > 0 and isinstance(frames, list) and frames:
+            frames.extend([frames[-1]] * repeat)  # the same image again: no re-rendering
+            self.frames_written += repeat
+            repeat = 0
+        for _ in range(repeat):
             self.writer.grab_frame()
             self.frames_written += 1
 
@@ -615,7 +639,7 @@ class TrainingAnimation:
             self.writer.finish()
         elif self.path is not None:
             self.fig.savefig(self.path, dpi=max(self.dpi, 100.0), bbox_inches="tight")
-        if self.live and show and self._window_open():
+        if self.live and show and self.window_open():
             import matplotlib.pyplot as plt
 
             self.fig.canvas.draw_idle()

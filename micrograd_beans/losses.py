@@ -35,6 +35,10 @@ def _total(terms: list) -> Output:
 
 def squared_error(pred: Output | Sequence[Output], target: float | Sequence[float]) -> Output:
     """The note's e = (y - a)² for one sample (summed over outputs), labelled "e"."""
+    if isinstance(pred, Value):  # one output: the common case, kept short
+        e = (target - pred) ** 2
+        e.label = "e"
+        return e
     e = _total([(y - a) ** 2 for a, y in _pairs(pred, target)])
     if isinstance(e, Value):
         e.label = "e"

@@ -179,6 +179,10 @@ class Neuron(Module):
         self._zero = Constant(0.0)  # the bias term of a neuron without bias
         self._zname = f"z{j}_{layer}"
         self._aname = f"a{j}_{layer}"
+        # decided once here, not on every call: this runs once per neuron per training step
+        self._bias_operand = self.b if self.b is not None else self._zero
+        self._product_only = self.b is None and nin == 1
+        self._linear = self.activation == "linear"
 
     @property
     def nonlin(self) -> bool:
@@ -196,12 +200,10 @@ class Neuron(Module):
 
     def __call__(self, x: Sequence[Value | float]) -> Value:
         """The neuron's output Value for inputs x (Values or numbers), labelled a{j}_{l}."""
-        if self.b is None and len(self.w) == 1:
-            z = self.w[0] * x[0]  # the course's y = w x, one multiplication as written
-        else:
-            z = affine(self.w, x, self.b if self.b is not None else self._zero)
+        # without a bias and with one input, the course's y = w x: one multiplication as written
+        z = self.w[0] * x[0] if self._product_only else affine(self.w, x, self._bias_operand)
         z.label = self._zname
-        if self.activation == "linear":
+        if self._linear:
             return z
         a = getattr(z, self.activation)()
         a.label = self._aname
@@ -347,7 +349,8 @@ class MLP(Module):
 
     def __call__(self, x: object) -> Value | list[Value]:
         """The output Value (one output neuron) or list of Values, for inputs x."""
-        xs = self._inputs(x)
+        # fast path for one bean's size as a float (what fit passes); _inputs checks the rest
+        xs = [Value(x, "x")] if type(x) is float and self.nin == 1 else self._inputs(x)
         for layer in self.layers:
             xs = [n(xs) for n in layer.neurons]
         return xs[0] if len(xs) == 1 else xs

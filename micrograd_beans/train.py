@@ -193,6 +193,7 @@ def fit(
         step = GraphStep(model, loss_fn, make_optimizer(model, optimizer, lr))
     n = len(data_x)
     size = n if batch_size is None else min(batch_size, n)
+    single = model.nouts[-1] == 1
     rng = make_rng(seed) if shuffle else None
     history = History(accuracy=[] if binary else None)
     bar = None
@@ -207,10 +208,15 @@ def fit(
             if rng is not None:
                 pairs = [pairs[k] for k in rng.permutation(n)]
             total, correct = 0.0, 0
-            if size == 1:
+            if size == 1 and single:
                 sample = step.sample
                 for x, y in pairs:
                     e, out = sample(x, y)
+                    total += e
+                    correct += (out >= 0.5) == (y == 1.0)  # counted always, used if binary
+            elif size == 1:
+                for x, y in pairs:
+                    e, out = step.sample(x, y)
                     total += e
                     if binary:
                         correct += _correct(out, y)

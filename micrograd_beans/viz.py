@@ -176,6 +176,13 @@ def render_source(source: str, fmt: str, timeout: float = 300.0) -> bytes:
     return out.getvalue()
 
 
+def _new_file_mode() -> int:
+    """The permissions `open(path, "w")` would give a new file (0o666 less the umask)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def write_atomically(path: str | os.PathLike, data: bytes) -> Path:
     """Write `data` to a temporary file beside `path`, then rename it into place.
 
@@ -187,6 +194,7 @@ def write_atomically(path: str | os.PathLike, data: bytes) -> Path:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        os.chmod(tmp, _new_file_mode())  # mkstemp makes 0600; a picture is an ordinary file
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

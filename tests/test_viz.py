@@ -317,6 +317,9 @@ def test_render_replaces_an_old_picture_whole(renderer, tmp_path):
     draw_dot(note_network()).render(target)
     assert parse_svg(target.read_bytes())["nodes"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["g.svg"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask  # not mkstemp's 0600
 
 
 def test_bad_arguments_are_named():

@@ -164,6 +164,8 @@ class Neuron(Module):
         nonlin: bool | None = None,
     ) -> None:
         nin = _check_size(nin, "nin")
+        if isinstance(activation, bool):  # micrograd's positional Neuron(nin, nonlin)
+            nonlin = activation
         if nonlin is not None:
             activation = "relu" if nonlin else "linear"
         self.activation = _check_activation(activation)
@@ -334,7 +336,9 @@ class MLP(Module):
 
     def _inputs(self, x: object) -> list:
         """The input as a list of nin items, numbers wrapped once per call into labelled Values."""
-        if isinstance(x, (Value, numbers.Real)):
+        if type(x) is list:  # the usual case first: ABC isinstance checks are slow
+            pass
+        elif isinstance(x, (Value, numbers.Real)):
             x = [x]
         elif not isinstance(x, (Sequence, np.ndarray)) or isinstance(x, (str, bytes)):
             raise TypeError(
@@ -344,8 +348,7 @@ class MLP(Module):
         if len(x) != self.nin:
             raise ValueError(f"model expects {self.nin} input(s), got {len(x)}")
         names = self._input_names
-        return [xi if isinstance(xi, Value) else Value(xi, label=names[i])
-                for i, xi in enumerate(x)]
+        return [xi if isinstance(xi, Value) else Value(xi, names[i]) for i, xi in enumerate(x)]
 
     def __call__(self, x: object) -> Value | list[Value]:
         """The output Value (one output neuron) or list of Values, for inputs x."""

@@ -154,6 +154,7 @@ def test_micrograd_call_style_and_function():
     # micrograd's building blocks and switches
     assert Neuron(3, nonlin=False).activation == "linear"
     assert Neuron(3, nonlin=True).activation == "relu"
+    assert Neuron(3, False).activation == "linear"
     assert isinstance(Layer(2, 1)([1.0, 2.0]), Value)
     assert len(Layer(2, 3)([1.0, 2.0])) == 3
     ours.zero_grad()

@@ -24,6 +24,7 @@ import linecache
 import math
 import numbers
 import re
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -664,6 +665,7 @@ def _describe(v: Value) -> str:
 # --- rendering the program as functions ----------------------------------------------------
 
 _INDENT = "    "
+_WIDTH = 100  # wrap longer signatures and return lines
 
 
 def _inline(name: str, op: str, operands: list[str], indent: str) -> list[str] | None:
@@ -731,25 +733,42 @@ def _tuple(names: Sequence[str]) -> str:
     return ", ".join(names) + ("," if len(names) == 1 else "")
 
 
+def _wrapped(indent: str, head: str, items: str, tail: str) -> str:
+    """`head + items + tail` on one line, or with the items wrapped inside the brackets."""
+    line = f"{indent}{head}{items}{tail}"
+    if len(line) <= _WIDTH:
+        return line
+    inner = indent + _INDENT
+    body = textwrap.fill(items, width=_WIDTH, initial_indent=inner, subsequent_indent=inner,
+                         break_long_words=False, break_on_hyphens=False)
+    return f"{indent}{head}\n{body}\n{indent}{tail}"
+
+
+def _unpacking(names: Sequence[str], source: str) -> str:
+    line = f"{_INDENT}{_tuple(names)} = {source}"
+    return line if len(line) <= _WIDTH else _wrapped(_INDENT, "(", _tuple(names), f") = {source}")
+
+
 def _scalar_function(program: _Program) -> str:
     return "\n".join([
-        f"def gradient({', '.join(program.inputs + program.params)}):",
+        _wrapped("", "def gradient(", ", ".join(program.inputs + program.params), "):"),
         f'{_INDENT}"""{program.output} and its gradient with respect to every parameter, '
         'for one sample."""',
         *_body(program, False, _INDENT),
-        f"{_INDENT}return {program.output}, ({_tuple(program.grads)})",
+        _wrapped(_INDENT, f"return {program.output}, (", _tuple(program.grads), ")"),
         "",
     ])
 
 
 def _batched_function(program: _Program) -> str:
     return "\n".join([
-        f"def gradient_batch({', '.join(['batch', *program.inputs, *program.params])}):",
+        _wrapped("", "def gradient_batch(", ", ".join(["batch", *program.inputs, *program.params]),
+                 "):"),
         f'{_INDENT}"""{program.output} per sample (arrays over a batch of `batch` samples) and '
         "each",
         f'{_INDENT}parameter\'s gradient summed over the batch."""',
         *_body(program, True, _INDENT),
-        f"{_INDENT}return {program.output}, ({_tuple(program.grads)})",
+        _wrapped(_INDENT, f"return {program.output}, (", _tuple(program.grads), ")"),
         "",
     ])
 
@@ -773,7 +792,7 @@ def _sgd_function(program: _Program, labels: Sequence[tuple[str, str]]) -> str:
         "epoch",
         f"{_INDENT}the sum of {program.output} (and the count of right answers) taken before "
         'each update."""',
-        f"{_INDENT}{_tuple(params)} = params" if params else None,
+        _unpacking(params, "params") if params else None,
         f"{_INDENT}losses = []",
         f"{_INDENT}corrects = []",
         f"{_INDENT}for _epoch in range(epochs):",
@@ -786,7 +805,7 @@ def _sgd_function(program: _Program, labels: Sequence[tuple[str, str]]) -> str:
         *[f"{i3}{p} -= lr * {g}" for p, g in zip(params, program.grads, strict=True)],
         f"{_INDENT * 2}losses.append(total)",
         f"{_INDENT * 2}corrects.append(correct)" if labels else None,
-        f"{_INDENT}return [{', '.join(params)}], losses, corrects",
+        _wrapped(_INDENT, "return [", ", ".join(params), "], losses, corrects"),
         "",
     ]
     return "\n".join(line for line in lines if line is not None)
@@ -804,7 +823,7 @@ def _full_batch_function(program: _Program, labels: Sequence[tuple[str, str]]) -
         "(and the",
         f'{_INDENT}count of right answers) before the update."""',
         f"{_INDENT}{_tuple(program.inputs)} = columns" if program.inputs else None,
-        f"{_INDENT}{_tuple(params)} = params" if params else None,
+        _unpacking(params, "params") if params else None,
         f"{_INDENT}losses = []",
         f"{_INDENT}corrects = []",
         f"{_INDENT}for _epoch in range(epochs):",
@@ -812,7 +831,7 @@ def _full_batch_function(program: _Program, labels: Sequence[tuple[str, str]]) -
         f"{i2}losses.append({_reduce(_var(program.output), program.varying, _Printer(True))})",
         f"{i2}corrects.append({_correct(labels, True)})" if labels else None,
         *[f"{i2}{p} -= lr * ({g} * scale)" for p, g in zip(params, program.grads, strict=True)],
-        f"{_INDENT}return [{', '.join(params)}], losses, corrects",
+        _wrapped(_INDENT, "return [", ", ".join(params), "], losses, corrects"),
         "",
     ]
     return "\n".join(line for line in lines if line is not None)
@@ -1018,3 +1037,123 @@ def compile_graph(
     """
     program = _build(output, list(inputs), list(params), output_name, list(predictions))
     return CompiledGraph(program, params)
+
+
+# --- training through generated code (what fit(..., compiled=...) uses) --------------------
+
+
+def why_not_compiled(loss: Callable, optimizer: object) -> str | None:
+    """Why fit's updates cannot run as generated code, or None when they can.
+
+    The compiled step needs a graph whose shape is the same for every sample and every
+    parameter value (the squared-error loss; binary cross-entropy picks its formula per
+    sample in Python) and the plain SGD update θ ← θ − lr·dθ (no momentum, no Adam state).
+    """
+    from micrograd_beans.losses import squared_error
+    from micrograd_beans.optim import SGD
+
+    if loss is not squared_error:
+        name = getattr(loss, "__name__", type(loss).__name__)
+        return f"only the squared-error loss is compiled (got {name})"
+    if type(optimizer) is not SGD or optimizer.momentum:
+        return f"only plain SGD is compiled (got {type(optimizer).__name__}" + (
+            " with momentum)" if type(optimizer) is SGD else ")")
+    return None
+
+
+class CompiledStep:
+    """fit()'s step (see train.GraphStep) run by generated code: the same updates, no Values.
+
+    The model's graph for one sample (inputs x.., targets y..) is compiled once. `epoch`
+    runs a whole epoch in one generated loop: per-sample SGD (`size == 1`) or one
+    numpy-batched update per chunk of `size` samples. The model's parameter Values are read
+    at the start of each call and written back at the end, so callbacks see the live model.
+    """
+
+    def __init__(self, model: object, loss: Callable, optimizer: object) -> None:
+        self.model, self.loss, self.optimizer = model, loss, optimizer
+        nin, nout = model.nin, model.nouts[-1]
+        xs = [Value(0.0, label="x" if nin == 1 else f"x{i + 1}") for i in range(nin)]
+        ys = [Value(0.0, label="y" if nout == 1 else f"y{i + 1}") for i in range(nout)]
+        out = model(xs[0] if nin == 1 else xs)
+        outs = [out] if isinstance(out, Value) else list(out)
+        e = loss(out, ys[0] if nout == 1 else ys)
+        self.params = model.parameters()
+        self.compiled = compile_graph(e, [*xs, *ys], self.params, predictions=outs)
+        labels = list(zip(self.compiled.prediction_names,
+                          self.compiled.input_names[nin:], strict=True))
+        self._sgd = self.compiled.sgd_loop(labels).function
+        self._full = self.compiled.full_batch_loop(labels).function
+        self._nin, self._nout = nin, nout
+
+    def _row(self, x: object, y: object) -> tuple[float, ...]:
+        xr = [x] if self._nin == 1 else list(x)
+        yr = [y] if self._nout == 1 else list(y)
+        return (*xr, *yr)
+
+    def _read(self) -> list[float]:
+        return [p.data for p in self.params]
+
+    def _write(self, values: Sequence[float]) -> None:
+        for p, v in zip(self.params, values, strict=True):
+            p.data = v
+
+    def epoch(self, pairs: Sequence[tuple], size: int) -> tuple[float, int]:
+        """One epoch over `pairs` in order: (sum of the losses, count of right answers)."""
+        lr = self.optimizer.lr
+        if size == 1:
+            rows = pairs if self._nin == self._nout == 1 else [self._row(x, y) for x, y in pairs]
+            final, losses, corrects = self._sgd(rows, self._read(), lr, 1)
+            self._write(final)
+            return losses[0], corrects[0]
+        total, correct, values = 0.0, 0, self._read()
+        with np.errstate(all="ignore"):
+            for k in range(0, len(pairs), size):
+                chunk = [self._row(x, y) for x, y in pairs[k:k + size]]
+                columns = list(np.array(chunk, dtype=float).T)
+                values, losses, corrects = self._full(
+                    len(chunk), columns, values, lr, 1, 1.0 / len(chunk))
+                total += float(losses[0])
+                correct += corrects[0]
+        self._write([float(v) for v in values])
+        return total, correct
+
+    def sample(self, x: object, y: object) -> tuple[float, object]:
+        """One per-sample update; returns (loss, model output before the update)."""
+        out = self.model.predict(x)
+        e, grads = self.compiled.function(*self._row(x, y), *self._read())
+        lr = self.optimizer.lr
+        for p, g in zip(self.params, grads, strict=True):
+            p.data -= lr * g
+        return e, out
+
+    def batch(self, pairs: Sequence[tuple]) -> tuple[float, list]:
+        """One update on the mean loss of `pairs`; returns (sum of losses, outputs)."""
+        outs = [self.model.predict(x) for x, _ in pairs]
+        batch, columns = len(pairs), list(np.array([self._row(x, y) for x, y in pairs]).T)
+        with np.errstate(all="ignore"):
+            es, grads = self.compiled.batched_function(batch, *columns, *self._read())
+        lr, scale = self.optimizer.lr, 1.0 / batch
+        for p, g in zip(self.params, grads, strict=True):
+            p.data -= lr * (float(g) * scale)
+        return float(np.sum(es)), outs
+
+    def sync(self) -> None:
+        """Nothing to copy: every call writes the parameters back into the model."""
+
+
+def compiled_step(model: object, loss: Callable, optimizer: object,
+                  compiled: bool | str) -> CompiledStep | None:
+    """The compiled step fit should use: None for `compiled=False`, or for "auto" when it
+    does not apply; for True, a ValueError saying why it does not apply."""
+    if compiled is False or compiled is None:
+        return None
+    if compiled not in (True, "auto"):
+        raise ValueError(f"compiled must be True, False or 'auto', got {compiled!r}")
+    reason = why_not_compiled(loss, optimizer)
+    if reason is None:
+        return CompiledStep(model, loss, optimizer)
+    if compiled == "auto":
+        return None
+    raise ValueError(f"compiled=True does not apply here: {reason}; "
+                     "use compiled='auto' to fall back to the engine")

@@ -390,3 +390,123 @@ def test_unlisted_leaves_and_non_leaf_inputs_are_refused():
         compile_graph(out, [x], [w, x])
     with pytest.raises(TypeError):
         compile_graph(out, [1.0], [w])
+
+
+# --- training through generated code -------------------------------------------------------
+
+
+def _lesson_run(name: str, seed: int = 0, **changes):
+    from micrograd_beans.lessons import get_lesson
+
+    lesson = get_lesson(name).with_(**changes) if changes else get_lesson(name)
+    return lesson, lesson.make_model(seed), *lesson.make_data(seed)
+
+
+@pytest.mark.parametrize("batch_size", [1, 7, None])
+@pytest.mark.parametrize("lesson_name", ["hidden-layer", "disc"])
+def test_compiled_step_trains_like_the_engine(lesson_name, batch_size):
+    from micrograd_beans.codegen import CompiledStep
+    from micrograd_beans.losses import get_loss
+    from micrograd_beans.train import fit, make_optimizer
+
+    lesson, dynamic, xs, ys = _lesson_run(lesson_name, epochs=20, batch_size=batch_size)
+    _, model, _, _ = _lesson_run(lesson_name, epochs=20, batch_size=batch_size)
+    kwargs = dict(lesson.fit_kwargs(), progress=False)
+    h_dyn = fit(dynamic, xs, ys, **kwargs)
+    step = CompiledStep(model, get_loss(lesson.loss), make_optimizer(model, "sgd", lesson.lr))
+    h_comp = fit(model, xs, ys, step=step, **kwargs)
+    want, got = dynamic.state_dict(), model.state_dict()
+    for name in want:
+        if batch_size == 1:  # per sample: the engine's float operations, bit for bit
+            assert got[name] == want[name], name
+        else:  # batched: numpy's sums and exp differ in the last digits
+            assert close(got[name], want[name], 1e-9, 1e-9), name
+    assert close(h_comp.loss[-1], h_dyn.loss[-1], 1e-9)
+    assert h_comp.accuracy == h_dyn.accuracy
+
+
+def test_compiled_epoch_counts_like_fit():
+    from micrograd_beans.codegen import CompiledStep
+    from micrograd_beans.losses import squared_error
+    from micrograd_beans.optim import SGD
+
+    _, model, xs, ys = _lesson_run("hidden-layer")
+    twin = _lesson_run("hidden-layer")[1]
+    pairs = list(zip(xs.tolist(), ys.tolist(), strict=True))
+    step = CompiledStep(model, squared_error, SGD(model.parameters(), 0.03))
+    total, correct = step.epoch(pairs, 1)
+    other = CompiledStep(twin, squared_error, SGD(twin.parameters(), 0.03))
+    t2, c2 = 0.0, 0
+    for x, y in pairs:
+        e, out = other.sample(x, y)
+        t2 += e
+        c2 += (out >= 0.5) == (y == 1.0)
+    assert (total, correct) == (t2, c2)
+    assert model.state_dict() == twin.state_dict()
+
+
+def test_compiled_only_where_it_applies():
+    from micrograd_beans.codegen import compiled_step, why_not_compiled
+    from micrograd_beans.losses import binary_cross_entropy, squared_error
+    from micrograd_beans.optim import SGD, Adam
+
+    _, model, _, _ = _lesson_run("hidden-layer")
+    sgd = SGD(model.parameters(), 0.03)
+    assert why_not_compiled(squared_error, sgd) is None
+    assert "squared-error" in why_not_compiled(binary_cross_entropy, sgd)
+    assert "momentum" in why_not_compiled(squared_error, SGD(model.parameters(), 0.03, 0.9))
+    assert "Adam" in why_not_compiled(squared_error, Adam(model.parameters()))
+    assert compiled_step(model, binary_cross_entropy, sgd, "auto") is None
+    assert compiled_step(model, squared_error, sgd, False) is None
+    assert compiled_step(model, squared_error, sgd, "auto") is not None
+    with pytest.raises(ValueError, match="compiled=True does not apply.*squared-error"):
+        compiled_step(model, binary_cross_entropy, sgd, True)
+    with pytest.raises(ValueError, match="compiled must be"):
+        compiled_step(model, squared_error, sgd, "yes")
+
+
+def test_generated_sgd_loop_equals_the_note_by_hand():
+    _, model, xs, ys = _lesson_run("hidden-layer")
+    e, inputs, params, a1_2 = note_graph(model.state_dict(), 0.0, 0.0)
+    compiled = compile_graph(e, inputs, params, predictions=[a1_2])
+    rows = list(zip(xs.tolist(), ys.tolist(), strict=True))
+    final, losses = compiled.train_sgd(rows, compiled.param_values(), 0.03, 30)
+    hand = by_hand.train(dict(model.state_dict()), xs, ys, 0.03, 30)
+    for name, v in zip(by_hand.PARAM_NAMES, final, strict=True):
+        assert close(v, hand[name], 1e-9), name
+    assert len(losses) == 30 and losses[-1] < losses[0]
+    source = compiled.sgd_loop([("a1_2", "y")]).source
+    assert "w11_1 -= lr * dedw11_1" in source and "correct +=" in source
+    with pytest.raises(ValueError, match="labels pair"):
+        compiled.sgd_loop([("nope", "y")])
+
+
+# --- the command line ----------------------------------------------------------------------
+
+
+def test_cli_prints_the_notes_code_with_the_hand_formulas_beside_it(capsys):
+    from micrograd_beans.cli import main
+
+    assert main(["codegen", "--by-hand"]) == 0
+    out = capsys.readouterr().out
+    line = next(s for s in out.splitlines() if s.strip().startswith("dedw11_1 = "))
+    assert "dedz1_1 * x" in line and "# de/dw11_1 = δ · w11_2 · a1_1 (1 - a1_1) · x" in line
+    compile(out, "<codegen output>", "exec")  # still valid Python, comments and all
+
+
+@pytest.mark.parametrize("flag", [[], ["--batched"], ["--loop"]])
+def test_cli_variants_and_lessons(capsys, flag):
+    from micrograd_beans.cli import main
+
+    assert main(["codegen", "--lesson", "disc", *flag]) == 0
+    out = capsys.readouterr().out
+    assert "dedw21_1" in out  # weight from input 2 to hidden neuron 1
+    assert {"": "def gradient(", "--batched": "dot(", "--loop": "for x1, x2, y in samples"}[
+        "".join(flag)] in out
+
+
+def test_cli_by_hand_only_for_the_note(capsys):
+    from micrograd_beans.cli import main
+
+    assert main(["codegen", "--lesson", "spiral", "--by-hand"]) == 1
+    assert "--by-hand" in capsys.readouterr().err

@@ -261,10 +261,11 @@ class Layer(Module):
 
     def forward(self, x: Sequence[Value | float]) -> list[Value]:
         """Every neuron's output, as a list (even for one neuron)."""
+        x = [xi if isinstance(xi, Value) else Value(xi) for xi in x]  # once, not per neuron
         return [n(x) for n in self.neurons]
 
     def __call__(self, x: Sequence[Value | float]) -> Value | list[Value]:
-        out = [n(x) for n in self.neurons]
+        out = self.forward(x)
         return out[0] if len(out) == 1 else out
 
     def __repr__(self) -> str:

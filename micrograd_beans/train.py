@@ -38,7 +38,8 @@ class History:
     `loss[k]` is the mean per-sample loss over epoch k+1's updates (each sample's loss as it
     was visited), `accuracy[k]` the fraction of samples classified right at that moment
     (output ≥ 0.5 means toxic), or `accuracy` is None when the targets are not all 0 or 1.
-    `evaluate()` gives the loss and accuracy of the model as it is now.
+    `evaluate()` gives the loss and accuracy of the model as it is now. `seconds` is the
+    wall time spent in fit so far, callbacks included.
     """
 
     loss: list[float] = field(default_factory=list)

@@ -156,7 +156,9 @@ def test_micrograd_call_style_and_function():
     assert Neuron(3, nonlin=True).activation == "relu"
     assert Neuron(3, False).activation == "linear"
     assert isinstance(Layer(2, 1)([1.0, 2.0]), Value)
-    assert len(Layer(2, 3)([1.0, 2.0])) == 3
+    outs = Layer(2, 3)([1.0, 2.0])
+    assert len(outs) == 3
+    assert outs[0].parents[0].parents[1] is outs[2].parents[0].parents[1]  # x1 wrapped once
     ours.zero_grad()
     assert all(p.grad == 0.0 for p in ours.parameters())
 

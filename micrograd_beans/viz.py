@@ -302,6 +302,11 @@ def _fmt(x: float) -> str:
     return f"{x:.4g}"
 
 
+def _quote(text: str) -> str:
+    """The inside of a double-quoted DOT string (what graphviz.quoting does, for the fast path)."""
+    return text.replace('"', '\\"')
+
+
 def _record_text(text: str) -> str:
     """Escape the characters that mean something inside a Graphviz record label."""
     return re.sub(r"([\\{}|<>])", r"\\\1", text)
@@ -614,6 +619,30 @@ def _emit(root, order, roles, plan: _Plan, on_path, rankdir, legend) -> Drawing:
         i = owner.get(p)
         return f"g{i}" if i is not None else ids[p]
 
+    # The common cases (a plain Value, a plain op, an edge without attributes) are appended
+    # to the Digraph's body directly: graphviz's per-attribute quoting would triple the time.
+    body = g.body
+    op_style = f' shape=ellipse fillcolor="{OP_COLOUR}" margin="0.05,0.02"'
+
+    def node(name: str, label: str, **attrs: str) -> None:
+        if attrs:
+            g.node(name, label, **attrs)
+        else:
+            body.append(f'\t{name} [label="{_quote(label)}"]\n')
+
+    def op_node(name: str, label: str, **attrs: str) -> None:
+        if attrs:
+            g.node(name, graphviz.nohtml(label), shape="ellipse", fillcolor=OP_COLOUR,
+                   margin="0.05,0.02", **attrs)
+        else:
+            body.append(f'\t{name} [label="{_quote(label)}"{op_style}]\n')
+
+    def edge(tail: str, head: str, **attrs: str) -> None:
+        if attrs:
+            g.edge(tail, head, **attrs)
+        else:
+            body.append(f"\t{tail} -> {head}\n")
+
     def fields(*parts: str) -> str:
         # Fields stacked across the flow (a narrow column when the graph runs left to right).
         body = " | ".join(_record_text(s) for s in parts if s)
@@ -632,16 +661,15 @@ def _emit(root, order, roles, plan: _Plan, on_path, rankdir, legend) -> Drawing:
             g.node(ids[v], graphviz.nohtml(_fmt(v.data)), shape="box", fontsize="10",
                    height="0.25", width="0.3", margin="0.04,0.02", **attrs)
         else:
-            g.node(ids[v], fields(v.label, f"data {_fmt(v.data)}", f"grad {_fmt(v.grad)}"),
-                   **attrs)
+            node(ids[v], fields(v.label, f"data {_fmt(v.data)}", f"grad {_fmt(v.grad)}"),
+                 **attrs)
         n_nodes += 1
         if not v.parents:
             continue
         op_id = f"op{ids[v][1:]}"
         op_attrs = dict(red) if v in on_path else {}
-        g.node(op_id, graphviz.nohtml(_op_label(v, hidden)), shape="ellipse",
-               fillcolor=OP_COLOUR, margin="0.05,0.02", **op_attrs)
-        g.edge(op_id, ids[v], **op_attrs)
+        op_node(op_id, _op_label(v, hidden), **op_attrs)
+        edge(op_id, ids[v], **op_attrs)
         n_nodes += 1
         n_edges += 1
         for p, text in zip(v.parents, _edge_labels(v), strict=True):
@@ -654,7 +682,7 @@ def _emit(root, order, roles, plan: _Plan, on_path, rankdir, legend) -> Drawing:
             attrs = dict(red) if p in on_path else {}
             if text:
                 attrs["label"] = text
-            g.edge(src, op_id, **attrs)
+            edge(src, op_id, **attrs)
             n_edges += 1
 
     for i, grp in enumerate(plan.groups):
@@ -691,7 +719,7 @@ def _emit(root, order, roles, plan: _Plan, on_path, rankdir, legend) -> Drawing:
                 if src == more:
                     more_edges.add((more, box))
                     continue
-                g.edge(src, box, **(red if p in on_path else {}))
+                edge(src, box, **(red if p in on_path else {}))
                 n_edges += 1
 
     left_out = 0

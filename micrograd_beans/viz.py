@@ -517,10 +517,11 @@ def draw_dot(
     - `params`: the Values to colour as parameters; by default leaves named like the note's
       parameters (w11_1, b1_2, w, b) are parameters and other non-constant leaves inputs.
     - Readable big graphs: with the defaults (`hide_constants=None`, `collapse="auto"`), a
-      graph of more than `max_nodes` drawn nodes first loses its constants, then is collapsed
-      by neuron, then by layer. If it is still too big (or you chose a collapse mode and it is
-      too big), only the `max_nodes` nodes nearest the output are drawn, with one node saying
-      how many were left out. `max_nodes=None` draws everything (slow to lay out past ~2000).
+      graph of more than `max_nodes` drawn nodes (or edges) first loses its constants, then is
+      collapsed by neuron, then by layer. If it still has too many nodes (or you chose a
+      collapse mode and it has), only the `max_nodes` nodes nearest the output are drawn, with
+      one node saying how many were left out. `max_nodes=None` draws everything (slow to lay
+      out past ~2000 nodes).
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot needs a Value, got {type(root).__name__}")
@@ -528,6 +529,8 @@ def draw_dot(
         raise ValueError(f"rankdir must be one of {sorted(_RANKDIRS)}, got {rankdir!r}")
     if collapse not in _COLLAPSE:
         raise ValueError(f"collapse must be None, 'auto', 'neuron' or 'layer', got {collapse!r}")
+    if max_nodes is not None and (isinstance(max_nodes, bool) or max_nodes < 10):
+        raise ValueError(f"max_nodes must be None (no limit) or at least 10, got {max_nodes!r}")
     order = _topological(root)
     users = _consumers(order)
     param_set = set(params) if params is not None else None

@@ -335,6 +335,8 @@ def test_bad_arguments_are_named():
         draw_dot(e, collapse="everything")
     with pytest.raises(TypeError, match="Value"):
         draw_dot(0.5)
+    with pytest.raises(ValueError, match="max_nodes"):
+        draw_dot(e, max_nodes=0)
 
 
 def test_jupyter_display_is_svg(renderer):

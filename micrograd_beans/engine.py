@@ -358,6 +358,17 @@ def _op_error(err: Exception, name: str, args: tuple) -> Exception:
 
 
 def _constant(x: object, op: str) -> Constant:
+    if type(x) is float or type(x) is int:
+        # The usual numbers (x * 0.5, 1 - y, y ** 2) skip Value.__init__'s checks: the
+        # generic path costs ~250 ns more for an int (numbers.Real is an ABC check).
+        c = _new(Constant)
+        c.data = float(x)
+        c.grad = 0.0
+        c.label = ""
+        c.op = ""
+        c.parents = ()
+        c._seq = 0
+        return c
     try:
         return Constant(x)
     except TypeError:

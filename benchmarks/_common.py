@@ -1,0 +1,98 @@
+"""Shared helpers for the benchmarks: timing medians, output lines, and micrograd's shims.
+
+Every benchmark times its references in the same process, so the printed ratios compare
+like with like even on a busy machine. Timings keep the garbage collector on (what users
+get); `gc.collect()` runs between repeats, outside the timed region.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+
+
+def median_seconds(run: Callable[[], object], repeats: int = 7, warmup: int = 1) -> float:
+    """Median wall time of `run()` over `repeats` calls, after `warmup` untimed calls."""
+    for _ in range(warmup):
+        run()
+    times = []
+    for _ in range(repeats):
+        gc.collect()  # start each repeat from the same heap, outside the timed region
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    gc.collect()
+    return statistics.median(times)
+
+
+def line(name: str, value: object) -> None:
+    """Print one `name: value` result line."""
+    print(f"{name}: {value}", flush=True)
+
+
+def fmt_us(seconds: float) -> str:
+    return f"{seconds * 1e6:.3f} us"
+
+
+def fmt_ms(seconds: float) -> str:
+    return f"{seconds * 1e3:.2f} ms"
+
+
+def header(title: str) -> None:
+    line("benchmark", title)
+    line("python", f"{platform.python_implementation()} {sys.version.split()[0]}")
+    line("gc", "on during timing, collected between repeats")
+
+
+def micrograd_value():
+    """micrograd 0.1.0's Value, with an `exp` op added in micrograd's own closure style.
+
+    micrograd has no exp or sigmoid; the sigmoid the beans need is built from its own ops
+    by `micrograd_sigmoid` below. `micrograd_sigmoid_node` is the extra one-node shim.
+    """
+    try:
+        from micrograd.engine import Value
+    except ImportError:  # pragma: no cover - the `bench` extra is missing
+        raise SystemExit(
+            "micrograd 0.1.0 is the reference: install it with  pip install -e '.[bench]'"
+        ) from None
+
+    if not hasattr(Value, "exp"):
+
+        def exp(self):
+            out = Value(math.exp(self.data), (self,), "exp")
+
+            def _backward():
+                self.grad += out.data * out.grad
+
+            out._backward = _backward
+            return out
+
+        def sigmoid(self):
+            s = 1.0 / (1.0 + math.exp(-self.data))
+            out = Value(s, (self,), "sigmoid")
+
+            def _backward():
+                self.grad += s * (1.0 - s) * out.grad
+
+            out._backward = _backward
+            return out
+
+        Value.exp = exp
+        Value.sigmoid_node = sigmoid
+    return Value
+
+
+def micrograd_sigmoid(z):
+    """sigma(z) = 1 / (1 + e^-z) from micrograd's own ops (plus the `exp` shim): the reference."""
+    return 1 / (1 + (-z).exp())
+
+
+def micrograd_sigmoid_node(z):
+    """sigma(z) as one micrograd node (a closure like its other ops): the extra, kinder line."""
+    return z.sigmoid_node()

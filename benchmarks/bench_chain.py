@@ -1,0 +1,70 @@
+"""Target 3: a 1,000,000-node chain builds and backprops at the default recursion limit,
+and the time per node stays flat from 10^3 to 10^6 nodes (linear scaling).
+
+The chain is y = y * c + c: four nodes a step (two constants, two op results).
+
+    python benchmarks/bench_chain.py            # 10^3 ... 10^6 nodes
+    python benchmarks/bench_chain.py --tiny     # small sizes, for the test suite
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from _common import fmt_us, header, line, median_seconds, micrograd_value
+
+from micrograd_beans import Value
+
+C = 0.5
+
+
+def build_and_backprop(value_type, steps: int):
+    y = value_type(1.0)
+    for _ in range(steps):
+        y = y * C + C
+    y.backward()
+    return y
+
+
+def run(sizes: list[int], repeats: int) -> dict[int, float]:
+    line("recursion limit", sys.getrecursionlimit())
+    per_node = {}
+    for nodes in sizes:
+        steps = nodes // 4
+        # Small chains are timed in batches so the timer's resolution does not matter.
+        batch = max(1, 100_000 // nodes)
+
+        def go(steps=steps, batch=batch):
+            for _ in range(batch):
+                build_and_backprop(Value, steps)
+
+        reps = repeats if nodes < 1_000_000 else max(3, repeats // 2)
+        per_node[nodes] = median_seconds(go, repeats=reps) / (batch * (4 * steps + 1))
+        line(f"ours build+backward per node at {nodes:,} nodes", fmt_us(per_node[nodes]))
+    small, large = per_node[min(sizes)], per_node[max(sizes)]
+    line(f"ratio per node {max(sizes):,} / {min(sizes):,}", f"{large / small:.2f}  (target <= 2)")
+
+    MGValue = micrograd_value()
+    for nodes in (1_000, 2_000):
+        try:
+            build_and_backprop(MGValue, nodes // 4)
+            line(f"micrograd at {nodes:,} nodes", "ok")
+        except RecursionError:
+            line(f"micrograd at {nodes:,} nodes", "RecursionError (recursive topological sort)")
+    return per_node
+
+
+def main(argv: list[str] | None = None) -> dict[int, float]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tiny", action="store_true", help="small sizes (for tests)")
+    parser.add_argument("--repeats", type=int, default=7)
+    args = parser.parse_args(argv)
+    header("chain: y = y * c + c, build + backward, time per node")
+    if args.tiny:
+        return run([1_000, 10_000], repeats=1)
+    return run([1_000, 10_000, 100_000, 1_000_000], repeats=args.repeats)
+
+
+if __name__ == "__main__":
+    main()

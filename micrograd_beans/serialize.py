@@ -38,8 +38,10 @@ def save(model: MLP, path: str | os.PathLike, metadata: dict | None = None) -> N
     }
     text = json.dumps(doc, indent=2, allow_nan=False) + "\n"
     target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                               dir=target.parent if str(target.parent) else ".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as err:  # name the file asked for, not the temporary one
+        raise type(err)(err.errno, f"cannot save {os.fspath(path)}: {err.strerror}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)

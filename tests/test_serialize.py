@@ -148,3 +148,15 @@ def test_other_architecture_is_refused_and_the_model_untouched(tmp_path):
     serialize.save(MLP(1, [2, 1], activation="tanh"), path)
     with pytest.raises(ValueError, match="does not fit"):
         serialize.load_into(model, path)
+
+
+def test_saving_into_a_missing_directory_names_the_target(tmp_path):
+    target = tmp_path / "no" / "such" / "m.json"
+    with pytest.raises(FileNotFoundError, match=r"cannot save .*no/such/m\.json"):
+        serialize.save(MLP(1, [1]), target)
+
+
+def test_relative_path_in_the_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    serialize.save(MLP(1, [2, 1], seed=0), "here.json")
+    assert serialize.load("here.json").state_dict() == MLP(1, [2, 1], seed=0).state_dict()

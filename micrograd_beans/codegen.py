@@ -685,15 +685,45 @@ def _inline(name: str, op: str, operands: list[str], indent: str) -> list[str] |
     return None
 
 
-def _body(program: _Program, batched: bool, indent: str, inline: bool = False) -> list[str]:
+def _names_in(e: _Expr, found: set[str]) -> set[str]:
+    if e.kind == "var":
+        found.add(e.args[0])
+    elif e.kind == "call":
+        _names_in(e.args[1], found)
+    elif e.kind == "if":
+        test, yes, no = e.args
+        for x in (test.lhs, yes, no):
+            _names_in(x, found)
+    elif e.kind != "lit":
+        for x in e.args:
+            _names_in(x, found)
+    return found
+
+
+def _live(program: _Program, wanted: Sequence[str]) -> set[str]:
+    """The forward nodes a loop must compute: those the gradients or `wanted` read."""
+    live = set(wanted)
+    for _, expr in program.backward:
+        _names_in(expr, live)
+    for name, _, _ in reversed(program.forward):
+        if name in live:
+            live.update(program.operands[name])
+    return live
+
+
+def _body(program: _Program, batched: bool, indent: str, inline: bool = False,
+          live: set[str] | None = None) -> list[str]:
     """The forward and backward assignments, one per node (batched: parameter grads summed).
 
-    `inline` writes sigmoid and relu out in place (the same float operations as the helpers).
+    `inline` writes sigmoid and relu out in place (the same float operations as the helpers);
+    `live`, if given, keeps only those forward nodes (a loop that never reads the rest).
     """
     printer = _Printer(batched)
     lines = [f"{indent}# forward: one line per node of the graph"]
     for (name, source, scalar), (_, tree) in zip(program.forward, program.forward_exprs,
                                                  strict=True):
+        if live is not None and name not in live:
+            continue
         if not batched:
             source = scalar
         if inline and not batched:
@@ -811,10 +841,15 @@ def _sgd_function(program: _Program, labels: Sequence[tuple[str, str]]) -> str:
     return "\n".join(line for line in lines if line is not None)
 
 
-def _full_batch_function(program: _Program, labels: Sequence[tuple[str, str]]) -> str:
-    """A whole full-batch gradient-descent loop over numpy columns, parameters as locals."""
+def _full_batch_function(program: _Program, labels: Sequence[tuple[str, str]],
+                         record_loss: bool = True) -> str:
+    """A whole full-batch gradient-descent loop over numpy columns, parameters as locals.
+
+    Without `record_loss` the loop neither sums the output nor computes what only it needs.
+    """
     i2 = _INDENT * 2
     params = program.params
+    wanted = [p for p, _ in labels] + ([program.output] if record_loss else [])
     lines = [
         "def train_full_batch(batch, columns, params, lr, epochs, scale):",
         f'{_INDENT}"""Full-batch descent: θ -= lr * (Σ_batch dθ * scale) once per epoch. '
@@ -827,8 +862,9 @@ def _full_batch_function(program: _Program, labels: Sequence[tuple[str, str]]) -
         f"{_INDENT}losses = []",
         f"{_INDENT}corrects = []",
         f"{_INDENT}for _epoch in range(epochs):",
-        *_body(program, True, i2),
-        f"{i2}losses.append({_reduce(_var(program.output), program.varying, _Printer(True))})",
+        *_body(program, True, i2, live=_live(program, wanted)),
+        f"{i2}losses.append({_reduce(_var(program.output), program.varying, _Printer(True))})"
+        if record_loss else None,
         f"{i2}corrects.append({_correct(labels, True)})" if labels else None,
         *[f"{i2}{p} -= lr * ({g} * scale)" for p, g in zip(params, program.grads, strict=True)],
         _wrapped(_INDENT, "return [", ", ".join(params), "], losses, corrects"),
@@ -917,19 +953,23 @@ class CompiledGraph:
         """
         return self._loop("sgd", self._labels(labels))
 
-    def full_batch_loop(self, labels: Sequence[tuple[str, str]] = ()) -> Loop:
+    def full_batch_loop(self, labels: Sequence[tuple[str, str]] = (),
+                        record_loss: bool = True) -> Loop:
         """The generated numpy loop `train_full_batch(batch, columns, params, lr, epochs,
-        scale)`: one update θ -= lr * (Σ dθ * scale) per epoch; returns like `sgd_loop`."""
-        return self._loop("full", self._labels(labels))
+        scale)`: one update θ -= lr * (Σ dθ * scale) per epoch; returns like `sgd_loop`
+        (with `record_loss=False` the losses list stays empty and the output is not computed
+        unless a gradient needs it)."""
+        return self._loop("full", self._labels(labels), record_loss)
 
-    def _loop(self, kind: str, labels: tuple[tuple[str, str], ...]) -> Loop:
-        key = (kind, labels)
+    def _loop(self, kind: str, labels: tuple[tuple[str, str], ...],
+              record_loss: bool = True) -> Loop:
+        key = (kind, labels, record_loss)
         if key not in self._loops:
             if kind == "sgd":
                 body = _sgd_function(self._program, labels)
                 source = f"{SCALAR_HELPERS}\n\n{body}"
             else:
-                body = _full_batch_function(self._program, labels)
+                body = _full_batch_function(self._program, labels, record_loss)
                 source = f"{BATCH_HELPERS}\n\n{body}"
             name = "train_sgd" if kind == "sgd" else "train_full_batch"
             namespace = _load(source, f"<micrograd_beans.codegen {kind} {len(self._loops)} "

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from micrograd_beans.codegen import compiled_step
 from micrograd_beans.datasets import make_rng
 from micrograd_beans.engine import Value
 from micrograd_beans.losses import get_loss
@@ -173,6 +174,7 @@ def fit(
     callback: Callable[[int, MLP, History], object] | None = None,
     progress: bool = True,
     step: GraphStep | None = None,
+    compiled: bool | str = False,
 ) -> History:
     """Train `model` on (xs, ys) for `epochs` epochs and return the History.
 
@@ -182,7 +184,9 @@ def fit(
     reorders the samples every epoch (seeded by `seed`). `callback(epoch, model, history)`
     runs after every `every` epochs and after the last; returning True stops training.
     A tqdm progress bar is shown when `progress` is true and stderr is a terminal. `step`
-    replaces the graph step (see GraphStep), e.g. with compiled code.
+    replaces the graph step (see GraphStep), e.g. with compiled code. `compiled=True` runs
+    the updates through generated code (codegen.CompiledStep; plain SGD and squared error
+    only, with the same results), `compiled="auto"` does so where that applies.
     """
     epochs = _check_int(epochs, "epochs", 0)
     every = _check_int(every, "every", 1)
@@ -191,7 +195,9 @@ def fit(
     loss_fn = get_loss(loss)
     data_x, data_y, binary = _as_data(model, xs, ys)
     if step is None:
-        step = GraphStep(model, loss_fn, make_optimizer(model, optimizer, lr))
+        opt = make_optimizer(model, optimizer, lr)
+        step = compiled_step(model, loss_fn, opt, compiled) or GraphStep(model, loss_fn, opt)
+    epoch_fn = getattr(step, "epoch", None)  # a step that runs a whole epoch itself
     n = len(data_x)
     size = n if batch_size is None else min(batch_size, n)
     single = model.nouts[-1] == 1
@@ -209,7 +215,9 @@ def fit(
             if rng is not None:
                 pairs = [pairs[k] for k in rng.permutation(n)]
             total, correct = 0.0, 0
-            if size == 1 and single:
+            if epoch_fn is not None:
+                total, correct = epoch_fn(pairs, size)
+            elif size == 1 and single:
                 sample = step.sample
                 for x, y in pairs:
                     e, out = sample(x, y)

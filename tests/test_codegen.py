@@ -404,25 +404,59 @@ def _lesson_run(name: str, seed: int = 0, **changes):
 
 @pytest.mark.parametrize("batch_size", [1, 7, None])
 @pytest.mark.parametrize("lesson_name", ["hidden-layer", "disc"])
-def test_compiled_step_trains_like_the_engine(lesson_name, batch_size):
-    from micrograd_beans.codegen import CompiledStep
-    from micrograd_beans.losses import get_loss
-    from micrograd_beans.train import fit, make_optimizer
+def test_fit_compiled_trains_like_the_engine(lesson_name, batch_size):
+    from micrograd_beans.train import fit
 
     lesson, dynamic, xs, ys = _lesson_run(lesson_name, epochs=20, batch_size=batch_size)
-    _, model, _, _ = _lesson_run(lesson_name, epochs=20, batch_size=batch_size)
-    kwargs = dict(lesson.fit_kwargs(), progress=False)
-    h_dyn = fit(dynamic, xs, ys, **kwargs)
-    step = CompiledStep(model, get_loss(lesson.loss), make_optimizer(model, "sgd", lesson.lr))
-    h_comp = fit(model, xs, ys, step=step, **kwargs)
+    model = lesson.make_model(0)
+    seen = {"dynamic": [], "compiled": []}
+
+    def watch(which):
+        return lambda epoch, m, h: seen[which].append((epoch, m.state_dict()))
+
+    kwargs = dict(lesson.fit_kwargs(), progress=False, every=7, shuffle=batch_size == 7, seed=1)
+    h_dyn = fit(dynamic, xs, ys, callback=watch("dynamic"), **kwargs)
+    h_comp = fit(model, xs, ys, compiled=True, callback=watch("compiled"), **kwargs)
     want, got = dynamic.state_dict(), model.state_dict()
     for name in want:
         if batch_size == 1:  # per sample: the engine's float operations, bit for bit
             assert got[name] == want[name], name
         else:  # batched: numpy's sums and exp differ in the last digits
             assert close(got[name], want[name], 1e-9, 1e-9), name
-    assert close(h_comp.loss[-1], h_dyn.loss[-1], 1e-9)
+    assert [e for e, _ in seen["compiled"]] == [7, 14, 20]  # callbacks see the live model
+    for (_, a), (_, b) in zip(seen["compiled"], seen["dynamic"], strict=True):
+        assert all(close(a[k], b[k], 1e-9, 1e-9) for k in a)
+    for lc, ld in zip(h_comp.loss, h_dyn.loss, strict=True):
+        assert close(lc, ld, 1e-9)
     assert h_comp.accuracy == h_dyn.accuracy
+
+
+def test_fit_compiled_auto_falls_back_and_true_explains():
+    from micrograd_beans.train import fit
+
+    lesson, model, xs, ys = _lesson_run("hidden-layer")
+    twin = lesson.make_model(0)
+    fit(model, xs, ys, epochs=3, loss="bce", compiled="auto", progress=False)
+    fit(twin, xs, ys, epochs=3, loss="bce", progress=False)
+    assert model.state_dict() == twin.state_dict()
+    with pytest.raises(ValueError, match="compiled=True does not apply"):
+        fit(model, xs, ys, epochs=1, optimizer="adam", compiled=True, progress=False)
+
+
+def test_compiled_step_batch_matches_the_graph_step():
+    from micrograd_beans.codegen import CompiledStep
+    from micrograd_beans.losses import squared_error
+    from micrograd_beans.optim import SGD
+    from micrograd_beans.train import GraphStep
+
+    _, model, xs, ys = _lesson_run("disc")
+    twin = _lesson_run("disc")[1]
+    pairs = [(list(x), float(y)) for x, y in zip(xs[:10].tolist(), ys[:10], strict=True)]
+    e1, outs1 = CompiledStep(model, squared_error, SGD(model.parameters(), 0.05)).batch(pairs)
+    e2, outs2 = GraphStep(twin, squared_error, SGD(twin.parameters(), 0.05)).batch(pairs)
+    assert close(e1, e2, 1e-12) and outs1 == outs2
+    got, want = model.state_dict(), twin.state_dict()
+    assert all(close(got[k], want[k], 1e-12) for k in got)
 
 
 def test_compiled_epoch_counts_like_fit():

@@ -30,7 +30,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 
 from micrograd_beans.datasets import make_rng
-from micrograd_beans.engine import OPS, Constant, Value, affine
+from micrograd_beans.engine import OPS, Value, affine
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
 INITS = ("uniform", "symmetric", "micrograd")
@@ -178,11 +178,11 @@ class Neuron(Module):
             name = weight_name(i, j, layer, dotted)
             self.w.append(Value(draw.weight(nin), label=name))
         self.b: Value | None = Value(draw.bias(nin), label=bias_name(j, layer)) if bias else None
-        self._zero = Constant(0.0)  # the bias term of a neuron without bias
         self._zname = f"z{j}_{layer}"
         self._aname = f"a{j}_{layer}"
         # decided once here, not on every call: this runs once per neuron per training step
-        self._bias_operand = self.b if self.b is not None else self._zero
+        # (without a bias the sum gets a literal 0.0: a fresh Constant per call, as any number)
+        self._bias_operand = self.b if self.b is not None else 0.0
         self._product_only = self.b is None and nin == 1
         self._linear = self.activation == "linear"
 

@@ -228,3 +228,13 @@ def test_repr_and_config():
     assert model.config() == {"nin": 2, "nouts": [8, 1], "activation": "relu",
                               "output_activation": "sigmoid", "bias": True}
     assert model.nouts == [8, 1]
+
+
+def test_no_bias_neuron_with_several_inputs():
+    model = MLP(2, [1], activation="linear", bias=False, seed=0)
+    w1, w2 = model.parameters()
+    out = model([3.0, -1.0])
+    assert out.op == "affine" and out.parents[-1].data == 0.0
+    assert out.data == w1.data * 3.0 + w2.data * -1.0 == model.predict([3.0, -1.0])
+    out.backward()
+    assert (w1.grad, w2.grad) == (3.0, -1.0)

@@ -125,7 +125,7 @@ def lesson_figure(lesson: Any, xs: np.ndarray, ys: np.ndarray, model: Any,
             history_view.update(history)
         # the model as it is now (the history's numbers are averages over the epoch)
         loss, accuracy = evaluate(model, xs, ys, lesson.loss)
-        text = f"loss {loss:.4f}" + (f", accuracy {accuracy:.0%}" if accuracy is not None
+        text = f"loss {loss:.3g}" + (f", accuracy {accuracy:.0%}" if accuracy is not None
                                       else "")
         history_view.ax.set_title(f"epoch {epoch}: {text}", fontsize=12)
 
@@ -206,7 +206,7 @@ def run_demo(
 def _summary(r: DemoResult) -> str:
     acc = f", accuracy {r.accuracy:.0%}" if r.accuracy is not None else ""
     return (f"{r.name}: {r.epochs} epochs in {r.train_seconds:.2f} s of training, "
-            f"final loss {r.loss:.5f}{acc}")
+            f"final loss {r.loss:.4g}{acc}")
 
 
 def _show_or_close(fig: Any, anim: plots.TrainingAnimation) -> None:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib
+import matplotlib.ticker
 import numpy as np
 from matplotlib import animation
 from matplotlib.axes import Axes
@@ -286,14 +287,16 @@ def history_series(history: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray | N
 
 
 class HistoryView:
-    """Loss per epoch (log scale once it spans a decade) and, on a second axis, accuracy."""
+    """Loss per epoch (log scale, whole decades) and, on a second axis, accuracy per epoch."""
 
     def __init__(self, ax: Axes, epochs: int | None = None, *, title: str = "Training",
                  accuracy: bool = True) -> None:
         self.ax = ax
         (self.loss_line,) = ax.plot([], [], color="C0", linewidth=2, label="loss")
+        ax.set_yscale("log")
+        ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())  # decades only
         ax.set_xlabel("Epoch")
-        ax.set_ylabel("Loss", color="C0")
+        ax.set_ylabel("Loss (log scale)", color="C0")
         ax.set_title(title, fontsize=12)
         ax.grid(True, alpha=0.3)
         if epochs:
@@ -314,20 +317,13 @@ class HistoryView:
         """Redraw the curves from a History (or mapping, or loss list) so far."""
         epochs, loss, acc = history_series(history)
         self.loss_line.set_data(epochs, loss)
-        finite = loss[np.isfinite(loss)]
-        if finite.size:
-            lo, hi = float(finite.min()), float(finite.max())
-            # log scale once the loss spans a decade (it usually falls by several); linear
-            # before that, where a log axis would show only odd ticks like 3×10⁻¹
-            if lo > 0 and hi / lo > 10:
-                self.ax.set_yscale("log")
-                self.ax.set_ylim(lo / 1.5, hi * 1.5)
-            else:
-                self.ax.set_yscale("linear")
-                pad = (hi - lo) * 0.1 or abs(hi) * 0.1 or 0.1
-                self.ax.set_ylim(min(0.0, lo - pad) if lo >= 0 else lo - pad, hi + pad)
-            self.ax.set_ylabel("Loss (log scale)" if self.ax.get_yscale() == "log" else "Loss",
-                               color="C0")
+        positive = loss[np.isfinite(loss) & (loss > 0)]
+        if positive.size:
+            # whole decades: the axis keeps readable ticks (0.01, 0.1, 1) and moves only
+            # when the loss crosses one, so an animation does not jitter
+            lo = 10.0 ** math.floor(math.log10(float(positive.min())))
+            hi = 10.0 ** math.ceil(math.log10(float(positive.max())))
+            self.ax.set_ylim(lo, hi if hi > lo else lo * 10.0)
         if epochs.size and self.ax.get_xlim()[1] < epochs[-1]:
             self.ax.set_xlim(0, epochs[-1])
         if self.acc_line is not None and acc is not None:
@@ -388,8 +384,9 @@ class SurfaceView:
         if self.surface is not None:
             self.surface.remove()
         self.surface = self.ax.plot_surface(self.g1, self.g2, z, cmap=TOXICITY_CMAP,
-                                            vmin=0.0, vmax=1.0, alpha=0.55, linewidth=0,
-                                            antialiased=False, rcount=self.g1.shape[0],
+                                            vmin=0.0, vmax=1.0, alpha=0.7, linewidth=0,
+                                            edgecolor="none", antialiased=True,
+                                            rcount=self.g1.shape[0],
                                             ccount=self.g1.shape[1])
         self.ax.set_title(f"{self.title}  ({note})" if note else self.title, fontsize=12)
 

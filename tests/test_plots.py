@@ -181,17 +181,16 @@ def test_plot_history_draws_loss_and_accuracy_per_epoch():
     np.testing.assert_array_equal(loss_line.get_xdata(), [1, 2, 3, 4])
     np.testing.assert_array_equal(loss_line.get_ydata(), loss)
     np.testing.assert_array_equal(acc_line.get_ydata(), acc)
-    assert loss_ax.get_yscale() == "log"  # the loss fell by more than a decade
-    assert loss_ax.get_ylabel() == "Loss (log scale)"
+    assert loss_ax.get_yscale() == "log" and loss_ax.get_ylabel() == "Loss (log scale)"
     assert loss_ax.get_xlabel() == "Epoch"
     assert acc_ax.get_ylabel() == "Accuracy"
 
 
-def test_a_loss_within_one_decade_keeps_a_linear_axis_from_zero():
-    fig = plots.plot_history([0.3, 0.2, 0.1])
-    ax = fig.axes[0]
-    assert ax.get_yscale() == "linear" and ax.get_ylabel() == "Loss"
-    assert ax.get_ylim()[0] == 0.0 and ax.get_ylim()[1] > 0.3
+def test_the_loss_axis_spans_whole_decades():
+    ax = plots.plot_history([0.3, 0.2, 0.1]).axes[0]
+    assert ax.get_yscale() == "log" and ax.get_ylim() == pytest.approx((0.1, 1.0))
+    ax = plots.plot_history([0.25, 0.003]).axes[0]
+    assert ax.get_ylim() == pytest.approx((0.001, 1.0))
 
 
 def test_plot_history_of_a_regression_has_no_accuracy_axis():

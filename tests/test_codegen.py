@@ -544,3 +544,14 @@ def test_cli_by_hand_only_for_the_note(capsys):
 
     assert main(["codegen", "--lesson", "spiral", "--by-hand"]) == 1
     assert "--by-hand" in capsys.readouterr().err
+
+
+def test_cli_train_uses_generated_code_unless_dynamic(capsys):
+    from micrograd_beans.cli import main
+
+    runs = {}
+    for flags in ([], ["--dynamic"]):
+        assert main(["train", "--epochs", "30", "--no-progress", *flags]) == 0
+        out = capsys.readouterr().out
+        runs[bool(flags)] = [s for s in out.splitlines() if not s.startswith("trained ")]
+    assert runs[False] == runs[True]  # same loss, accuracy and parameters, to the digit

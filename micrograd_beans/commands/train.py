@@ -69,6 +69,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--load", metavar="PATH",
                    help="start from a model saved with --save instead of fresh weights")
     p.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
+    p.add_argument("--dynamic", action="store_true",
+                   help="train on the engine's graph of Values instead of the generated "
+                   "chain-rule code (used by default where it applies: plain SGD, squared "
+                   "error; same numbers)")
     p.set_defaults(run=run)
 
 
@@ -100,7 +104,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"lesson {lesson.name} (course lesson {lesson.course}): {lesson.title}")
     print(f"model {model!r}, {len(model.parameters())} parameters, {start}; "
           f"{len(xs)} beans")
-    history = fit(model, xs, ys, seed=args.seed, progress=not args.no_progress, **settings)
+    compiled = False if args.dynamic else "auto"
+    history = fit(model, xs, ys, seed=args.seed, progress=not args.no_progress,
+                  compiled=compiled, **settings)
     batch = "per-sample" if settings["batch_size"] == 1 else f"batch {settings['batch_size']}"
     print(f"trained {history.epochs} epochs in {history.seconds:.2f} s "
           f"({batch} {settings['optimizer']}, lr {settings['lr']:g}, loss {settings['loss']})")

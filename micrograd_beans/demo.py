@@ -145,16 +145,18 @@ def run_demo(
     show: bool | None = None,
     progress: bool = True,
     log: Callable[[str], object] | None = print,
+    compiled: bool | str = "auto",
 ) -> DemoResult:
     """Train a lesson while its figure redraws every `every` epochs; return what happened.
 
     `show=None` opens a live window when a display is available; with no display (or
     `show=False`) it runs on Agg and, when `save` is None, writes `<name>.png`. `log`
-    receives the one-line summary and the path written (None: silent).
+    receives the one-line summary and the path written (None: silent). `compiled` is fit's:
+    "auto" trains through generated code where it applies, False on the engine's graph.
     """
     if name == GRAPH_TOUR:
         return graph_tour(epochs=epochs, seed=seed, every=every, save=save, show=show,
-                          log=log)
+                          log=log, compiled=compiled)
     from micrograd_beans import plots
     from micrograd_beans.lessons import get_lesson
     from micrograd_beans.train import evaluate, fit
@@ -187,7 +189,7 @@ def run_demo(
     kwargs = lesson.fit_kwargs()
     kwargs["epochs"] = epochs
     history = fit(model, xs, ys, seed=seed, every=every, callback=callback,
-                  progress=progress, **kwargs)
+                  progress=progress, compiled=compiled, **kwargs)
     train_seconds = history.seconds - drawing
     loss, accuracy = evaluate(model, xs, ys, lesson.loss)
     result = DemoResult(name, epochs, 0.0, train_seconds, loss, accuracy, path,
@@ -258,6 +260,7 @@ def graph_tour(
     save: str | os.PathLike[str] | None = None,
     show: bool | None = None,
     log: Callable[[str], object] | None = print,
+    compiled: bool | str = "auto",
 ) -> DemoResult:
     """Walk backward through the note's graph for one bean, one node's gradient at a time.
 
@@ -290,7 +293,7 @@ def graph_tour(
     if epochs:
         xs, ys = lesson.make_data(seed)
         kwargs = {**lesson.fit_kwargs(), "epochs": epochs}
-        train_seconds = fit(model, xs, ys, seed=seed, **kwargs).seconds
+        train_seconds = fit(model, xs, ys, seed=seed, compiled=compiled, **kwargs).seconds
     x, y = 0.9, 1.0  # one toxic bean of size 0.9, as in the README
     e = squared_error(model(x), y)
     e.backward()
@@ -368,12 +371,16 @@ def add_arguments(parser: argparse.ArgumentParser, lesson: bool = True) -> None:
                         help="write .gif (animation), .mp4 (needs ffmpeg) or .png (final frame)")
     parser.add_argument("--no-window", dest="show", action="store_false", default=None,
                         help="never open a window, even when a display is available")
+    parser.add_argument("--dynamic", action="store_true",
+                        help="train on the engine's graph of Values instead of the generated "
+                        "chain-rule code (same numbers, slower)")
 
 
 def run_args(args: argparse.Namespace, name: str | None = None) -> int:
     """Run the demo the parsed options ask for; 0 on success."""
     run_demo(name or args.lesson, epochs=args.epochs, seed=args.seed, every=args.every,
-             save=args.save, show=args.show)
+             save=args.save, show=args.show,
+             compiled=False if getattr(args, "dynamic", False) else "auto")
     return 0
 
 

@@ -555,3 +555,30 @@ def test_cli_train_uses_generated_code_unless_dynamic(capsys):
         out = capsys.readouterr().out
         runs[bool(flags)] = [s for s in out.splitlines() if not s.startswith("trained ")]
     assert runs[False] == runs[True]  # same loss, accuracy and parameters, to the digit
+
+
+def test_demo_flag_dynamic_selects_the_engine(monkeypatch):
+    import argparse
+
+    from micrograd_beans import demo
+
+    calls = []
+    monkeypatch.setattr(demo, "run_demo", lambda name, **kw: calls.append(kw["compiled"]))
+    parser = argparse.ArgumentParser()
+    demo.add_arguments(parser, lesson=False)
+    demo.run_args(parser.parse_args([]), "hidden-layer")
+    demo.run_args(parser.parse_args(["--dynamic"]), "hidden-layer")
+    assert calls == ["auto", False]
+
+
+def test_benchmark_script_runs_tiny():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_codegen.py"
+    result = subprocess.run([sys.executable, str(script), "--tiny"], capture_output=True,
+                            text=True, timeout=120, check=True)
+    out = result.stdout
+    assert "RATIO compiled / note's loop" in out and "RATIO generated / note's numpy" in out
+    assert "max |compiled - engine| final params: 0 " in out  # bit for bit, not just 1e-9

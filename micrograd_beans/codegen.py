@@ -292,6 +292,7 @@ class _Explorer:
 
 
 _EXPLORER: _Explorer | None = None
+_TERMS_PER_LINE = 16  # a gradient with more contributions continues on the next line
 _MAX_PATHS = 64
 
 
@@ -425,7 +426,8 @@ class _Program:
     # (name, batched source, scalar source) of each node's forward rule
     forward: list[tuple[str, str, str]] = field(default_factory=list)
     forward_exprs: list[tuple[str, _Expr | None]] = field(default_factory=list)
-    backward: list[tuple[str, _Expr]] = field(default_factory=list)
+    # (gradient name, expression, None or the new terms of a continued sum)
+    backward: list[tuple[str, _Expr, _Expr | None]] = field(default_factory=list)
     varying: dict[str, bool] = field(default_factory=dict)
     ops: dict[str, str] = field(default_factory=dict)  # node name -> op name
     operands: dict[str, list[str]] = field(default_factory=dict)  # node name -> operand source
@@ -584,10 +586,24 @@ def _build(output: Value, inputs: Sequence[Value], params: Sequence[Value],
             grad_names[node_id] = namer.name(f"d{out_base}d{names[node_id]}")
         return grad_names[node_id]
 
-    def emit(node_id: int, expr: _Expr) -> None:
+    def emit(node_id: int, terms: list[_Expr]) -> None:
+        """name = c1 + c2 + ..., added left to right as the engine accumulates; a long sum
+        continues in further lines (name = name + ...), so no expression grows deep."""
         name = grad_name(node_id)
-        program.backward.append((name, expr))
-        varying[name] = _varies(expr, varying)
+        total: _Expr | None = None
+        for k in range(0, len(terms), _TERMS_PER_LINE):
+            chunk = terms[k:k + _TERMS_PER_LINE]
+            expr = chunk[0] if total is None else _binop("+", total, chunk[0])
+            for t in chunk[1:]:
+                expr = _binop("+", expr, t)
+            rest = None
+            if total is not None:  # the batched code sums only this line's new terms
+                rest = chunk[0]
+                for t in chunk[1:]:
+                    rest = _binop("+", rest, t)
+            program.backward.append((name, expr, rest))
+            varying[name] = varying.get(name, False) or _varies(expr, varying)
+            total = _var(name)
 
     for node in order:
         if id(node) not in needs:
@@ -595,11 +611,7 @@ def _build(output: Value, inputs: Sequence[Value], params: Sequence[Value],
         if node is output:
             g = _lit(1.0)
         else:
-            terms = contributions.pop(id(node))
-            g = terms[0]
-            for t in terms[1:]:
-                g = _binop("+", g, t)
-            emit(id(node), g)
+            emit(id(node), contributions.pop(id(node)))
             g = _var(grad_names[id(node)])
         rule = OPS[node.op].backward
         operands = [_operand(names, p)[1] for p in node.parents]
@@ -618,21 +630,17 @@ def _build(output: Value, inputs: Sequence[Value], params: Sequence[Value],
             contributions.setdefault(id(p), []).append(_merge(paths, i))
             remaining[id(p)] -= 1
             if not p.parents and remaining[id(p)] == 0:  # a parameter's gradient is complete
-                terms = contributions.pop(id(p))
-                g_leaf = terms[0]
-                for t in terms[1:]:
-                    g_leaf = _binop("+", g_leaf, t)
-                emit(id(p), g_leaf)
+                emit(id(p), contributions.pop(id(p)))
 
     # parameters the output does not depend on get a zero gradient (as in the engine)
     for v, pname in zip(params, par_names, strict=True):
         if id(v) not in grad_names:
             if v is output:
                 grad_names[id(v)] = namer.name(f"d{out_base}d{pname}")
-                program.backward.append((grad_names[id(v)], _lit(1.0)))
+                program.backward.append((grad_names[id(v)], _lit(1.0), None))
             else:
                 grad_names[id(v)] = namer.name(f"d{out_base}d{pname}")
-                program.backward.append((grad_names[id(v)], _lit(0.0)))
+                program.backward.append((grad_names[id(v)], _lit(0.0), None))
             varying[grad_names[id(v)]] = False
     program.grads = [grad_names[id(v)] for v in params]
     for v in predictions:
@@ -703,7 +711,7 @@ def _names_in(e: _Expr, found: set[str]) -> set[str]:
 def _live(program: _Program, wanted: Sequence[str]) -> set[str]:
     """The forward nodes a loop must compute: those the gradients or `wanted` read."""
     live = set(wanted)
-    for _, expr in program.backward:
+    for _, expr, _ in program.backward:
         _names_in(expr, live)
     for name, _, _ in reversed(program.forward):
         if name in live:
@@ -736,9 +744,12 @@ def _body(program: _Program, batched: bool, indent: str, inline: bool = False,
         lines.append(f"{indent}# backward: the chain rule, from {program.output} back to "
                      "each parameter")
     grads = set(program.grads)
-    for name, expr in program.backward:
+    for name, expr, rest in program.backward:
         if batched and name in grads:
-            text = _reduce(expr, program.varying, printer)
+            if rest is None:
+                text = _reduce(expr, program.varying, printer)
+            else:
+                text = f"{name} + {_reduce(rest, program.varying, printer)}"
         else:
             text = printer.expr(expr)
         lines.append(f"{indent}{name} = {text}")

@@ -582,3 +582,16 @@ def test_benchmark_script_runs_tiny():
     out = result.stdout
     assert "RATIO compiled / note's loop" in out and "RATIO generated / note's numpy" in out
     assert "max |compiled - engine| final params: 0 " in out  # bit for bit, not just 1e-9
+
+
+def test_long_sums_and_deep_chains_compile():
+    x, w = Value(0.3, label="x"), Value(0.9, label="w")
+    h = x
+    for _ in range(3000):  # w reaches the output 3000 ways: deep chain, long gradient sum
+        h = (h * w + 0.1).tanh()
+    compiled = compile_graph(h, [x], [w])
+    h.backward()
+    assert compiled([0.3]) == (h.data, [w.grad])
+    outs, sums = compiled.batched([[0.3, 0.3]])
+    assert close(sums[0], 2 * w.grad, 1e-12) and close(outs[0], h.data, 1e-12)
+    assert "dedw = dedw + " in compiled.source  # the sum continues over several lines

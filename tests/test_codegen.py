@@ -403,7 +403,7 @@ def _lesson_run(name: str, seed: int = 0, **changes):
 
 
 @pytest.mark.parametrize("batch_size", [1, 7, None])
-@pytest.mark.parametrize("lesson_name", ["hidden-layer", "disc"])
+@pytest.mark.parametrize("lesson_name", ["hidden-layer", "disc", "spiral"])
 def test_fit_compiled_trains_like_the_engine(lesson_name, batch_size):
     from micrograd_beans.train import fit
 

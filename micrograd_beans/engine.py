@@ -107,19 +107,18 @@ def _pow_backward(g, out, a, b):
 
 
 def _affine(*a: float) -> float:
-    # operands are (w1, x1, w2, x2, ..., b): one neuron's weighted sum as a single node
+    # operands are (w1, x1, w2, x2, ..., b): one neuron's weighted sum as a single node,
+    # added left to right after b, as sum((w * x ...), b) does over Values
     total = a[-1]
-    for i in range(0, len(a) - 1, 2):
-        total += a[i] * a[i + 1]
+    for product in map(operator.mul, a[0:-1:2], a[1:-1:2]):  # ~2x faster than indexing
+        total += product
     return total
 
 
 def _affine_backward(g, out, *a):
-    grads = []
-    for i in range(0, len(a) - 1, 2):
-        grads.append(g * a[i + 1])
-        grads.append(g * a[i])
-    grads.append(g)
+    grads = [g] * len(a)  # the bias's entry, the last, is g itself
+    grads[0:-1:2] = [g * x for x in a[1:-1:2]]  # d/dw_i = g * x_i
+    grads[1:-1:2] = [g * w for w in a[0:-1:2]]  # d/dx_i = g * w_i
     return tuple(grads)
 
 
@@ -334,7 +333,7 @@ _by_seq = operator.attrgetter("_seq")
 def _apply(name: str, *operands: Operand) -> Value:
     """Run one primitive forward and record it in the graph. Every op can go through here;
     the operator methods above are this, written out for one and two operands."""
-    args = tuple(x if isinstance(x, Value) else _constant(x, name) for x in operands)
+    args = tuple([x if isinstance(x, Value) else _constant(x, name) for x in operands])
     return _record(name, args, _FORWARD, [a.data for a in args])
 
 
@@ -417,7 +416,8 @@ def _backward(root: Value) -> None:
     for node in reversed(order):
         op = node.op
         parents = node.parents
-        # + and * (every neuron's arithmetic) inline their OPS rows: no rule call, no tuple.
+        # +, * and affine (every neuron's arithmetic) inline their OPS rows: no rule call, no
+        # tuple. The rows stay the reference: gradcheck and grad() use them.
         if op == "+":
             a, b = parents
             g = node.grad
@@ -428,6 +428,12 @@ def _backward(root: Value) -> None:
             g = node.grad
             a.grad += g * b.data
             b.grad += g * a.data
+        elif op == "affine":  # a neuron's w1*x1 + ... + b: most of an MLP's backward (~2.5x)
+            g = node.grad
+            for w, x in zip(parents[0:-1:2], parents[1:-1:2], strict=True):
+                w.grad += g * x.data
+                x.grad += g * w.data
+            parents[-1].grad += g
         elif len(parents) == 2:
             a, b = parents
             ga, gb = rules[op](node.grad, node.data, a.data, b.data)
@@ -461,10 +467,7 @@ def affine(weights: Iterable[Operand], inputs: Iterable[Operand], bias: Operand)
     The same number as `sum((w * x for ...), bias)`, in one node instead of 2n: the form
     a neuron uses. Operands are kept as (w1, x1, w2, x2, ..., bias).
     """
-    operands: list[Operand] = []
-    for w, x in zip(weights, inputs, strict=True):
-        operands.append(w)
-        operands.append(x)
+    operands = [v for pair in zip(weights, inputs, strict=True) for v in pair]
     operands.append(bias)
     return _apply("affine", *operands)
 

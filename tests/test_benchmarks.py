@@ -1,0 +1,64 @@
+"""Each benchmark in benchmarks/ runs once at a tiny size, so the scripts cannot rot.
+
+No timing is asserted here: the numbers live in benchmarks/README.md. micrograd 0.1.0 (the
+`bench` extra) is the reference every benchmark runs, so these tests skip without it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("micrograd", reason="the benchmarks compare against micrograd (`bench` extra)")
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+@pytest.fixture
+def bench(monkeypatch):
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+
+    def load(name: str):
+        sys.modules.pop(name, None)
+        return importlib.import_module(name)
+
+    return load
+
+
+def _lines(out: str) -> dict[str, str]:
+    return dict(line.split(": ", 1) for line in out.splitlines() if ": " in line)
+
+
+def test_mlp(bench, capsys):
+    res = bench("bench_mlp").main(["--tiny"])
+    out = _lines(capsys.readouterr().out)
+    assert res["ours"] > 0 and res["micrograd"] > 0
+    assert "ratio micrograd / ours, forward+backward" in out
+    # the same network: micrograd's 2n multiply/add nodes per neuron against one affine node
+    assert int(out["ours graph nodes"]) < int(out["micrograd graph nodes"])
+
+
+def test_memory(bench, capsys):
+    res = bench("bench_memory").main(["--tiny"])
+    out = _lines(capsys.readouterr().out)
+    assert 0 < res["ours"] < res["micrograd"]
+    assert out["chain nodes (constants counted)"] == "401"
+
+
+def test_chain(bench, capsys):
+    res = bench("bench_chain").main(["--tiny"])
+    out = _lines(capsys.readouterr().out)
+    assert set(res) == {1_000, 10_000}
+    assert out["recursion limit"] == str(sys.getrecursionlimit())
+    assert "micrograd at 2,000 nodes" in out
+
+
+def test_beans(bench, capsys):
+    res = bench("bench_beans").main(["--tiny"])
+    out = _lines(capsys.readouterr().out)
+    assert set(res) == {"ours", "micrograd", "micrograd_node", "ours_own_ops", "hand"}
+    # the engine's step and the note's hand-derived step land on the same parameters
+    assert float(out["max |ours - hand| after one epoch"]) < 1e-12

@@ -82,8 +82,9 @@ def _suptitle(lesson: Any) -> str:
 
 
 def lesson_figure(lesson: Any, xs: np.ndarray, ys: np.ndarray, model: Any,
-                  epochs: int) -> tuple[Any, Callable[[int, Any], None]]:
-    """The lesson's figure and a `draw(epoch, history)` that redraws the model in it.
+                  epochs: int) -> tuple[Any, Callable[[int, Any], bool], list[Any]]:
+    """The lesson's figure, a `draw(epoch, history)` that redraws the model in it, and the
+    artists `draw` changes (it returns True when no others changed: see TrainingAnimation).
 
     1-input lessons: beans with the model's curve, beside loss and accuracy. 2-input ones:
     the decision boundary (and, for the plane and the disc, the 3-D surface of lesson 7).
@@ -118,18 +119,19 @@ def lesson_figure(lesson: Any, xs: np.ndarray, ys: np.ndarray, model: Any,
     fig.subplots_adjust(left=0.06 if lesson.nin == 1 else 0.03, right=0.94, bottom=0.13,
                         top=0.82, wspace=0.32 if lesson.nin == 1 else 0.45)
 
-    def draw(epoch: int, history: Any) -> None:
-        for view in views:
-            view.update(predict, f"epoch {epoch}")
+    def draw(epoch: int, history: Any) -> bool:
+        only_animated = all([view.update(predict, f"epoch {epoch}") for view in views])
         if history is not None and history.epochs:
-            history_view.update(history)
+            only_animated = history_view.update(history) and only_animated
         # the model as it is now (the history's numbers are averages over the epoch)
         loss, accuracy = evaluate(model, xs, ys, lesson.loss)
         text = f"loss {loss:.3g}" + (f", accuracy {accuracy:.0%}" if accuracy is not None
                                       else "")
         history_view.ax.set_title(f"epoch {epoch}: {text}", fontsize=12)
+        return only_animated
 
-    return fig, draw
+    animated = [a for view in (*views, history_view) for a in getattr(view, "animated", [])]
+    return fig, draw, animated
 
 
 # --- running a demo ----------------------------------------------------------------------
@@ -174,8 +176,8 @@ def run_demo(
     started = time.perf_counter()
     xs, ys = lesson.make_data(seed)
     model = lesson.make_model(seed)
-    fig, draw = lesson_figure(lesson, xs, ys, model, epochs)
-    anim = plots.TrainingAnimation(fig, draw, save=path, live=live,
+    fig, draw, animated = lesson_figure(lesson, xs, ys, model, epochs)
+    anim = plots.TrainingAnimation(fig, draw, save=path, live=live, animated=animated,
                                    expected_frames=epochs // every + 1, max_frames=MAX_FRAMES)
     anim.frame(0, None)
     drawing = 0.0

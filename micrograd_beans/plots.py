@@ -195,6 +195,15 @@ def _scatter_beans(ax: Axes, coords: Sequence[np.ndarray], ys: np.ndarray) -> No
             ax.scatter(*(c[mask] for c in coords), color=color, label=name, **style)
 
 
+def _quiet_corner(x: np.ndarray, y: np.ndarray) -> str:
+    """"upper left" or "upper right", whichever has fewer beans near it."""
+    (x0, x1), top = (float(x.min()), float(x.max())), float(y.max())
+    high = y >= top - 0.25 * (top - float(y.min()))
+    left = np.count_nonzero(high & (x <= x0 + (x1 - x0) / 3))
+    right = np.count_nonzero(high & (x >= x1 - (x1 - x0) / 3))
+    return "upper left" if left <= right else "upper right"
+
+
 # --- 1-input lessons: beans and the model's curve ----------------------------------------
 
 
@@ -227,12 +236,22 @@ class FitView:
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         ax.grid(True, alpha=0.3)
-        ax.legend(loc="best", fontsize=9, framealpha=0.9)
+        # a fixed corner, chosen from the beans: "best" would hop around as the curve moves
+        ax.legend(loc=_quiet_corner(self.xs, self.ys), fontsize=9, framealpha=0.9)
 
-    def update(self, predict: Predict, note: str = "") -> None:
-        """Redraw the model's curve; `note` (e.g. "epoch 100") goes after the title."""
+    @property
+    def animated(self) -> list[Any]:
+        """The artists `update` changes (the curve and the title), for blitting."""
+        return [self.line, self.ax.title]
+
+    def update(self, predict: Predict, note: str = "") -> bool:
+        """Redraw the model's curve; `note` (e.g. "epoch 100") goes after the title.
+
+        Returns True: only the `animated` artists changed.
+        """
         self.line.set_data(self.grid, _predictions(predict, self.grid))
         self.ax.set_title(f"{self.title}  ({note})" if note else self.title, fontsize=12)
+        return True
 
 
 def plot_fit(
@@ -313,8 +332,18 @@ class HistoryView:
             handles.append(self.acc_line)
         ax.legend(handles=handles, loc="center right", fontsize=9, framealpha=0.9)
 
-    def update(self, history: Any) -> None:
-        """Redraw the curves from a History (or mapping, or loss list) so far."""
+    @property
+    def animated(self) -> list[Any]:
+        """The artists `update` changes while the axes stay put, for blitting."""
+        lines = [self.loss_line] + ([self.acc_line] if self.acc_line is not None else [])
+        return [*lines, self.ax.title]
+
+    def update(self, history: Any) -> bool:
+        """Redraw the curves from a History (or mapping, or loss list) so far.
+
+        Returns True when only the `animated` artists changed, False when an axis moved.
+        """
+        limits = (self.ax.get_xlim(), self.ax.get_ylim())
         epochs, loss, acc = history_series(history)
         self.loss_line.set_data(epochs, loss)
         positive = loss[np.isfinite(loss) & (loss > 0)]
@@ -328,6 +357,7 @@ class HistoryView:
             self.ax.set_xlim(0, epochs[-1])
         if self.acc_line is not None and acc is not None:
             self.acc_line.set_data(epochs, acc)
+        return (self.ax.get_xlim(), self.ax.get_ylim()) == limits
 
 
 def plot_history(history: Any, *, ax: Axes | None = None, title: str = "Training") -> Figure:
@@ -378,8 +408,9 @@ class SurfaceView:
         ax.view_init(elev=24, azim=-128)
         ax.legend(loc="upper left", fontsize=9)
 
-    def update(self, predict: Predict, note: str = "") -> None:
-        """Replace the surface with the model's current predictions."""
+    def update(self, predict: Predict, note: str = "") -> bool:
+        """Replace the surface with the model's current predictions (returns False: the
+        whole figure needs redrawing)."""
         z = _predictions(predict, self.grid).reshape(self.g1.shape)
         if self.surface is not None:
             self.surface.remove()
@@ -389,6 +420,7 @@ class SurfaceView:
                                             rcount=self.g1.shape[0],
                                             ccount=self.g1.shape[1])
         self.ax.set_title(f"{self.title}  ({note})" if note else self.title, fontsize=12)
+        return False
 
 
 def plot_surface(
@@ -442,8 +474,9 @@ class BoundaryView:
             _figure(ax).colorbar(mappable, ax=ax, label="predicted toxicity", fraction=0.046,
                                  pad=0.04)
 
-    def update(self, predict: Predict, note: str = "") -> None:
-        """Redraw the shading and the boundary from the model's current predictions."""
+    def update(self, predict: Predict, note: str = "") -> bool:
+        """Redraw the shading and the boundary from the model's current predictions
+        (returns False: the whole figure needs redrawing)."""
         z = _predictions(predict, self.grid).reshape(self.g1.shape)
         for artist in (self.filled, self.boundary):
             if artist is not None:
@@ -456,6 +489,7 @@ class BoundaryView:
             self.boundary = self.ax.contour(self.g1, self.g2, z, levels=[0.5],
                                             colors="black", linewidths=2, zorder=2)
         self.ax.set_title(f"{self.title}  ({note})" if note else self.title, fontsize=12)
+        return False
 
 
 def plot_boundary(
@@ -535,6 +569,19 @@ def ffmpeg_available() -> bool:
     return animation.FFMpegWriter.isAvailable() or shutil.which("ffmpeg") is not None
 
 
+class _GifWriter(animation.PillowWriter):
+    """matplotlib's PillowWriter that can also take the frame already on an Agg canvas,
+    so a blitted frame is not rendered a second time by `savefig`."""
+
+    def grab_canvas(self) -> None:
+        from PIL import Image
+
+        canvas = self.fig.canvas
+        size = canvas.get_width_height(physical=True)
+        rgba = bytes(canvas.buffer_rgba())  # a copy: the canvas is drawn over next frame
+        self._frames.append(Image.frombuffer("RGBA", size, rgba, "raw", "RGBA", 0, 1))
+
+
 class TrainingAnimation:
     """Redraw a figure every k epochs of training, live in a window and/or into a file.
 
@@ -546,6 +593,11 @@ class TrainingAnimation:
 
     `draw` redraws the figure's model parts; it gets the arguments passed to `frame`.
     `pause` keeps each live frame on screen that many seconds (for slow step-by-step tours).
+
+    Blitting: give the artists `draw` changes as `animated` and have `draw` return True
+    when nothing else changed (the views' `update` says so). A headless GIF then renders
+    the rest of the figure once and only redraws those artists per frame, several times
+    faster; frames where `draw` returns anything else are drawn in full.
     """
 
     def __init__(
@@ -561,6 +613,7 @@ class TrainingAnimation:
         dpi: float = 80.0,
         hold: float = 2.0,
         pause: float = 0.0,
+        animated: Sequence[Any] = (),
     ) -> None:
         self.fig = fig
         self.draw = draw
@@ -576,11 +629,21 @@ class TrainingAnimation:
         if expected_frames and expected_frames > max_frames:
             self.stride = math.ceil(expected_frames / max_frames)
         self.writer: animation.AbstractMovieWriter | None = None
-        if self.path is not None and self.path.suffix.lower() in ANIMATION_SUFFIXES:
-            if self.path.suffix.lower() == ".gif":
-                self.writer = animation.PillowWriter(fps=fps)
-            else:
-                self.writer = animation.FFMpegWriter(fps=fps)
+        suffix = self.path.suffix.lower() if self.path is not None else ""
+        # Blit only into a GIF of a figure no window shows: the canvas is then ours, at
+        # the GIF's dpi. A window (resizable, drawn by its toolkit) gets full redraws.
+        self.animated = list(animated)
+        self.blit = bool(self.animated) and suffix == ".gif" and not live
+        self._background: Any = None
+        if suffix == ".gif":
+            self.writer = _GifWriter(fps=fps)
+        elif suffix == ".mp4":
+            self.writer = animation.FFMpegWriter(fps=fps)
+        if self.writer is not None:
+            if self.blit:
+                fig.set_dpi(dpi)
+                for artist in self.animated:
+                    artist.set_animated(True)  # left out of the background
             self.writer.setup(fig, str(self.path), dpi=dpi)
         if self.live:
             import matplotlib.pyplot as plt
@@ -601,9 +664,9 @@ class TrainingAnimation:
             self.live = False  # the learner closed the window: keep training, stop drawing
         if not (grab or self.live):
             return
-        self.draw(*args)
+        only_animated = self.draw(*args) is True
         if grab:
-            self._grab()
+            self._grab(only_animated=only_animated)
         if self.live:
             self.fig.canvas.draw_idle()
             if self.pause > 0:
@@ -611,9 +674,23 @@ class TrainingAnimation:
             else:
                 self.fig.canvas.flush_events()
 
-    def _grab(self, times: int = 1) -> None:
+    def _blit(self, only_animated: bool) -> None:
+        canvas = self.fig.canvas
+        if only_animated and self._background is not None:
+            canvas.restore_region(self._background)
+        else:
+            canvas.draw()  # everything but the animated artists
+            self._background = canvas.copy_from_bbox(self.fig.bbox)
+        for artist in self.animated:
+            self.fig.draw_artist(artist)
+
+    def _grab(self, times: int = 1, only_animated: bool = False) -> None:
         assert self.writer is not None
-        self.writer.grab_frame()
+        if self.blit:
+            self._blit(only_animated)
+            self.writer.grab_canvas()  # type: ignore[attr-defined]
+        else:
+            self.writer.grab_frame()
         self.frames_written += 1
         repeat = times - 1
         frames = getattr(self.writer, "_frames", None)  # PillowWriter keeps images in memory
@@ -630,10 +707,13 @@ class TrainingAnimation:
 
         Returns the path written, if any.
         """
-        self.draw(*args)
+        only_animated = self.draw(*args) is True
         if self.writer is not None:
-            self._grab(1 + max(0, round(self.hold * self.fps)))
+            self._grab(1 + max(0, round(self.hold * self.fps)), only_animated=only_animated)
             self.writer.finish()
+            if self.blit:
+                for artist in self.animated:
+                    artist.set_animated(False)  # a later savefig or window shows them all
         elif self.path is not None:
             self.fig.savefig(self.path, dpi=max(self.dpi, 100.0), bbox_inches="tight")
         if self.live and show and self.window_open():

@@ -122,7 +122,7 @@ def test_the_figures_curve_is_the_trained_models_prediction():
     xs, ys = lesson.make_data(1)
     model = lesson.make_model(1)
     history = fit(model, xs, ys, epochs=30, lr=lesson.lr, progress=False)
-    fig, draw = demo.lesson_figure(lesson, xs, ys, model, 30)
+    fig, draw, _ = demo.lesson_figure(lesson, xs, ys, model, 30)
     draw(30, history)
     fit_ax, loss_ax = fig.axes[0], fig.axes[1]
     (curve,) = [ln for ln in fit_ax.get_lines() if ln.get_label() == "model"]
@@ -158,8 +158,8 @@ def test_the_live_path_opens_without_blocking_and_keeps_the_last_frame(tmp_path,
     real = demo.lesson_figure
 
     def counting_figure(*args):
-        fig, draw = real(*args)
-        return fig, lambda *a: (draws.append(a[0]), draw(*a))
+        fig, draw, animated = real(*args)
+        return fig, lambda *a: (draws.append(a[0]), draw(*a))[1], animated
 
     monkeypatch.setattr(demo, "lesson_figure", counting_figure)
     result = demo.run_demo("line", epochs=6, every=2, log=None)

@@ -380,3 +380,52 @@ def test_animation_without_a_file_or_window_draws_once(tmp_path):
     for epoch in range(5):
         anim.frame(epoch)
     assert anim.finish(5) is None and calls == [5]
+
+
+def _two_panel(tmp_path, name, blit):
+    fig, (ax, hax) = plt.subplots(1, 2, figsize=(6, 3))
+    rng = np.random.default_rng(3)
+    xs = np.sort(rng.random(40) * 2)
+    fit_view = plots.FitView(ax, xs, ((xs > 0.4) & (xs < 1.3)).astype(float))
+    hist_view = plots.HistoryView(hax, 40)
+    loss = list(0.3 * np.exp(-np.arange(1, 41) / 10))
+    acc = list(np.linspace(0.5, 1.0, 40))
+    full_draws = []
+
+    def draw(epoch):
+        fit_view.update(lambda x: sigmoid(epoch / 4 * (x - 0.4)) * sigmoid(epoch / 4 * (1.3 - x)),
+                        f"epoch {epoch}")
+        same_axes = hist_view.update({"loss": loss[:epoch], "accuracy": acc[:epoch]})
+        if not same_axes:
+            full_draws.append(epoch)
+        return same_axes
+
+    animated = [*fit_view.animated, *hist_view.animated] if blit else ()
+    anim = plots.TrainingAnimation(fig, draw, save=tmp_path / name, animated=animated, dpi=60,
+                                   hold=0.0)
+    for epoch in range(1, 41, 3):
+        anim.frame(epoch)
+    anim.finish(40)
+    frames = []
+    with Image.open(tmp_path / name) as im:
+        for k in range(im.n_frames):
+            im.seek(k)
+            frames.append(np.asarray(im.convert("RGB"), dtype=float))
+    return frames, full_draws, anim
+
+
+def test_blitted_gif_frames_match_fully_drawn_ones(tmp_path):
+    full, _, plain = _two_panel(tmp_path, "full.gif", blit=False)
+    blitted, full_draws, anim = _two_panel(tmp_path, "blit.gif", blit=True)
+    assert anim.blit and not plain.blit
+    # epochs 1, 4, ..., 40, then the final frame: the same picture as epoch 40, which
+    # Pillow merges into it
+    assert len(blitted) == len(full) == 14
+    # the loss axis moved a decade only a few times: those frames were drawn in full
+    assert 0 < len(full_draws) < 5
+    for a, b in zip(full, blitted, strict=True):
+        assert a.shape == b.shape == (180, 360, 3)
+        # the same picture: GIF palettes differ by a level or two, so count real changes
+        assert (np.abs(a - b).max(axis=2) > 48).mean() < 0.01  # (curves drawn over a legend)
+    # and they really change from frame to frame
+    assert (np.abs(blitted[0] - blitted[-1]).max(axis=2) > 48).mean() > 0.01

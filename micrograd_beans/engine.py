@@ -405,15 +405,22 @@ def _backward(root: Value) -> None:
     zero = float(0)  # a new float object each call, so no older grad can be this object
     root.grad = zero
     order = [root]
+    shared = False
     for node in order:
         for p in node.parents:
-            if p.parents and p.grad is not zero:
-                p.grad = zero
-                order.append(p)
-    order.sort(key=_by_seq)
+            if p.parents:
+                if p.grad is zero:
+                    shared = True
+                else:
+                    p.grad = zero
+                    order.append(p)
+    # If no op result is used twice, the graph is a tree and this breadth-first order already
+    # puts every node after its one consumer: no sort (the beans step: 9.3 -> 8.5 us).
+    if shared:
+        order.sort(key=_by_seq, reverse=True)
     root.grad = 1.0
     rules = _BACKWARD
-    for node in reversed(order):
+    for node in order:
         op = node.op
         parents = node.parents
         # +, * and affine (every neuron's arithmetic) inline their OPS rows: no rule call, no

@@ -82,9 +82,10 @@ def _suptitle(lesson: Any) -> str:
 
 
 def lesson_figure(lesson: Any, xs: np.ndarray, ys: np.ndarray, model: Any,
-                  epochs: int) -> tuple[Any, Callable[[int, Any], bool], list[Any]]:
-    """The lesson's figure, a `draw(epoch, history)` that redraws the model in it, and the
-    artists `draw` changes (it returns True when no others changed: see TrainingAnimation).
+                  epochs: int) -> tuple[Any, Callable[[int, Any], bool], Callable[[], list]]:
+    """The lesson's figure, a `draw(epoch, history)` that redraws the model in it, and a
+    function listing the artists `draw` changes (`draw` returns True when no others
+    changed: see TrainingAnimation's blitting).
 
     1-input lessons: beans with the model's curve, beside loss and accuracy. 2-input ones:
     the decision boundary (and, for the plane and the disc, the 3-D surface of lesson 7).
@@ -120,7 +121,9 @@ def lesson_figure(lesson: Any, xs: np.ndarray, ys: np.ndarray, model: Any,
                         top=0.82, wspace=0.32 if lesson.nin == 1 else 0.45)
 
     def draw(epoch: int, history: Any) -> bool:
-        only_animated = all([view.update(predict, f"epoch {epoch}") for view in views])
+        # (the 3-D surface keeps a fixed title: the other panels say the epoch)
+        only_animated = all([view.update(predict, "" if isinstance(view, plots.SurfaceView)
+                                         else f"epoch {epoch}") for view in views])
         if history is not None and history.epochs:
             only_animated = history_view.update(history) and only_animated
         # the model as it is now (the history's numbers are averages over the epoch)
@@ -130,7 +133,9 @@ def lesson_figure(lesson: Any, xs: np.ndarray, ys: np.ndarray, model: Any,
         history_view.ax.set_title(f"epoch {epoch}: {text}", fontsize=12)
         return only_animated
 
-    animated = [a for view in (*views, history_view) for a in getattr(view, "animated", [])]
+    def animated() -> list[Any]:
+        return [a for view in (*views, history_view) for a in view.animated]
+
     return fig, draw, animated
 
 

@@ -399,7 +399,9 @@ class SurfaceView:
         self.title = title
         self.g1, self.g2, self.grid = _grid(self.xs, resolution)
         self.surface: Any = None
+        before = list(ax.collections)
         _scatter_beans(ax, (self.xs[:, 0], self.xs[:, 1], self.ys), self.ys)
+        self._beans = [c for c in ax.collections if c not in before]
         ax.set_xlabel(labels[0])
         ax.set_ylabel(labels[1])
         ax.set_zlabel(zlabel)
@@ -408,9 +410,17 @@ class SurfaceView:
         ax.view_init(elev=24, azim=-128)
         ax.legend(loc="upper left", fontsize=9)
 
+    @property
+    def animated(self) -> list[Any]:
+        """The surface and the beans (drawn over it when blitting). Not the title: a 3-D
+        title is placed by a full draw, so give `update` no note when blitting."""
+        return [a for a in (self.surface, *self._beans) if a is not None]
+
     def update(self, predict: Predict, note: str = "") -> bool:
-        """Replace the surface with the model's current predictions (returns False: the
-        whole figure needs redrawing)."""
+        """Replace the surface with the model's current predictions.
+
+        Returns True: only the `animated` artists changed.
+        """
         z = _predictions(predict, self.grid).reshape(self.g1.shape)
         if self.surface is not None:
             self.surface.remove()
@@ -420,7 +430,7 @@ class SurfaceView:
                                             rcount=self.g1.shape[0],
                                             ccount=self.g1.shape[1])
         self.ax.set_title(f"{self.title}  ({note})" if note else self.title, fontsize=12)
-        return False
+        return True
 
 
 def plot_surface(
@@ -460,7 +470,9 @@ class BoundaryView:
         self.g1, self.g2, self.grid = _grid(self.xs, resolution)
         self.filled: Any = None
         self.boundary: Any = None
+        before = list(ax.collections)
         _scatter_beans(ax, (self.xs[:, 0], self.xs[:, 1]), self.ys)
+        self._beans = [c for c in ax.collections if c not in before]
         ax.set_xlim(self.g1.min(), self.g1.max())
         ax.set_ylim(self.g2.min(), self.g2.max())
         ax.set_xlabel(labels[0])
@@ -474,9 +486,18 @@ class BoundaryView:
             _figure(ax).colorbar(mappable, ax=ax, label="predicted toxicity", fraction=0.046,
                                  pad=0.04)
 
+    @property
+    def animated(self) -> list[Any]:
+        """What `update` replaces (the shading, the boundary line, the title) and what must
+        stay drawn over it when blitting (the beans, the legend)."""
+        return [a for a in (self.filled, self.boundary, *self._beans, self.ax.get_legend(),
+                            self.ax.title) if a is not None]
+
     def update(self, predict: Predict, note: str = "") -> bool:
-        """Redraw the shading and the boundary from the model's current predictions
-        (returns False: the whole figure needs redrawing)."""
+        """Redraw the shading and the boundary from the model's current predictions.
+
+        Returns True: only the `animated` artists changed.
+        """
         z = _predictions(predict, self.grid).reshape(self.g1.shape)
         for artist in (self.filled, self.boundary):
             if artist is not None:
@@ -489,7 +510,7 @@ class BoundaryView:
             self.boundary = self.ax.contour(self.g1, self.g2, z, levels=[0.5],
                                             colors="black", linewidths=2, zorder=2)
         self.ax.set_title(f"{self.title}  ({note})" if note else self.title, fontsize=12)
-        return False
+        return True
 
 
 def plot_boundary(
@@ -594,8 +615,9 @@ class TrainingAnimation:
     `draw` redraws the figure's model parts; it gets the arguments passed to `frame`.
     `pause` keeps each live frame on screen that many seconds (for slow step-by-step tours).
 
-    Blitting: give the artists `draw` changes as `animated` and have `draw` return True
-    when nothing else changed (the views' `update` says so). A headless GIF then renders
+    Blitting: give the artists `draw` changes as `animated` (a list, or a function returning
+    the current list when `draw` replaces artists) and have `draw` return True when nothing
+    else changed (the views' `update` says so). A headless GIF then renders
     the rest of the figure once and only redraws those artists per frame, several times
     faster; frames where `draw` returns anything else are drawn in full.
     """
@@ -613,7 +635,7 @@ class TrainingAnimation:
         dpi: float = 80.0,
         hold: float = 2.0,
         pause: float = 0.0,
-        animated: Sequence[Any] = (),
+        animated: Sequence[Any] | Callable[[], Sequence[Any]] = (),
     ) -> None:
         self.fig = fig
         self.draw = draw
@@ -632,8 +654,8 @@ class TrainingAnimation:
         suffix = self.path.suffix.lower() if self.path is not None else ""
         # Blit only into a GIF of a figure no window shows: the canvas is then ours, at
         # the GIF's dpi. A window (resizable, drawn by its toolkit) gets full redraws.
-        self.animated = list(animated)
-        self.blit = bool(self.animated) and suffix == ".gif" and not live
+        self._animated = animated if callable(animated) else (lambda: list(animated))
+        self.blit = bool(self._animated()) and suffix == ".gif" and not live
         self._background: Any = None
         if suffix == ".gif":
             self.writer = _GifWriter(fps=fps)
@@ -642,7 +664,7 @@ class TrainingAnimation:
         if self.writer is not None:
             if self.blit:
                 fig.set_dpi(dpi)
-                for artist in self.animated:
+                for artist in self._animated():
                     artist.set_animated(True)  # left out of the background
             self.writer.setup(fig, str(self.path), dpi=dpi)
         if self.live:
@@ -676,12 +698,17 @@ class TrainingAnimation:
 
     def _blit(self, only_animated: bool) -> None:
         canvas = self.fig.canvas
+        artists = list(self._animated())  # the current ones: a view may have replaced some
+        for artist in artists:
+            artist.set_animated(True)
         if only_animated and self._background is not None:
             canvas.restore_region(self._background)
         else:
             canvas.draw()  # everything but the animated artists
             self._background = canvas.copy_from_bbox(self.fig.bbox)
-        for artist in self.animated:
+        for artist in artists:
+            if hasattr(artist, "do_3d_projection"):
+                artist.do_3d_projection()  # what Axes3D.draw does before drawing a 3-D artist
             self.fig.draw_artist(artist)
 
     def _grab(self, times: int = 1, only_animated: bool = False) -> None:
@@ -712,7 +739,7 @@ class TrainingAnimation:
             self._grab(1 + max(0, round(self.hold * self.fps)), only_animated=only_animated)
             self.writer.finish()
             if self.blit:
-                for artist in self.animated:
+                for artist in self._animated():
                     artist.set_animated(False)  # a later savefig or window shows them all
         elif self.path is not None:
             self.fig.savefig(self.path, dpi=max(self.dpi, 100.0), bbox_inches="tight")

@@ -429,3 +429,33 @@ def test_blitted_gif_frames_match_fully_drawn_ones(tmp_path):
         assert (np.abs(a - b).max(axis=2) > 48).mean() < 0.01  # (curves drawn over a legend)
     # and they really change from frame to frame
     assert (np.abs(blitted[0] - blitted[-1]).max(axis=2) > 48).mean() > 0.01
+
+
+def _boundary_frames(tmp_path, name, blit, disc):
+    fig, ax = plt.subplots(figsize=(4, 3))
+    view = plots.BoundaryView(ax, *disc, resolution=40)
+
+    def draw(step):
+        return view.update(lambda X: disc_predict(X * (0.6 + step / 10)), f"step {step}")
+
+    anim = plots.TrainingAnimation(fig, draw, save=tmp_path / name, dpi=60, hold=0.0,
+                                   animated=(lambda: view.animated) if blit else ())
+    for step in range(5):
+        anim.frame(step)
+    anim.finish(5)
+    with Image.open(tmp_path / name) as im:
+        frames = []
+        for k in range(im.n_frames):
+            im.seek(k)
+            frames.append(np.asarray(im.convert("RGB"), dtype=float))
+    return frames, anim
+
+
+def test_blitted_boundary_frames_match_full_ones(tmp_path, disc):
+    full, _ = _boundary_frames(tmp_path, "full.gif", False, disc)
+    blitted, anim = _boundary_frames(tmp_path, "blit.gif", True, disc)
+    assert anim.blit and len(full) == len(blitted) == 6
+    for a, b in zip(full, blitted, strict=True):
+        # the shading is replaced each frame; the beans and legend stay drawn over it
+        assert (np.abs(a - b).max(axis=2) > 48).mean() < 0.01
+    assert (np.abs(blitted[0] - blitted[-1]).max(axis=2) > 48).mean() > 0.02

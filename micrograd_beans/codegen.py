@@ -506,6 +506,31 @@ def _operand(leaf_names: dict[int, str], node: Value) -> tuple[str, _Expr]:
     return (text if prec == _ATOM else f"({text})"), _lit(node.data)
 
 
+def _forward_order(root: Value) -> list[Value]:
+    """Op results in the order a reader computes them: depth-first, operands left to right,
+    each node right after its operands (z1_1, a1_1, z2_1, a2_1, z1_2, ...). Iterative.
+
+    Any order with operands first gives the same forward values; the backward pass follows
+    the engine's own order (`_topological_order`), which fixes how gradients are summed.
+    """
+    if not root.parents:
+        return []
+    order: list[Value] = []
+    seen = {root}
+    stack = [(root, iter(root.parents))]
+    while stack:
+        node, operands = stack[-1]
+        for p in operands:
+            if p.parents and p not in seen:
+                seen.add(p)
+                stack.append((p, iter(p.parents)))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    return order
+
+
 def _build(output: Value, inputs: Sequence[Value], params: Sequence[Value],
            output_name: str | None, predictions: Sequence[Value] = ()) -> _Program:
     for kind, values in (("inputs", inputs), ("params", params)):
@@ -530,7 +555,7 @@ def _build(output: Value, inputs: Sequence[Value], params: Sequence[Value],
     names.update(zip(ids, in_names + par_names, strict=True))
 
     order = _topological_order(output) if output.parents else []
-    forward = list(reversed(order))  # operands before results, as the engine made them
+    forward = _forward_order(output)  # operands first, in reading order
     # every leaf of the graph must be listed or be a Constant literal
     for node in forward:
         for p in node.parents:

@@ -71,10 +71,10 @@ def test_note_network_source_reads_like_the_note():
         assert line in source, line
     assert "Value" not in source
     # the forward pass in the note's reading order, whatever order backward() walks
-    lines = [s.strip().split(" = ")[0] for s in source.splitlines() if " = " in s]
+    body = source.split("def gradient")[1]
+    lines = [s.strip().split(" = ")[0] for s in body.splitlines() if " = " in s]
     assert lines[:8] == ["z1_1", "a1_1", "z2_1", "a2_1", "z1_2", "a1_2", "t1", "e"]
     # one assignment per node: 8 op nodes forward, 14 gradients backward
-    body = source.split("def gradient")[1]
     assert body.count(" = ") == 8 + 14
 
 

@@ -436,8 +436,8 @@ def _backward(root: Value) -> None:
     for node in order:
         op = node.op
         parents = node.parents
-        # +, * and affine (every neuron's arithmetic) inline their OPS rows: no rule call, no
-        # tuple. The rows stay the reference: gradcheck and grad() use them.
+        # A neuron's ops (+, *, its activation, affine) inline their OPS rows, the same float
+        # expressions: no rule call, no tuple. The rows stay the reference (gradcheck, grad()).
         if op == "+":
             a, b = parents
             g = node.grad
@@ -448,6 +448,13 @@ def _backward(root: Value) -> None:
             g = node.grad
             a.grad += g * b.data
             b.grad += g * a.data
+        elif op == "sigmoid":  # the note's activation: the beans step 8.1 -> 7.8 us
+            a = parents[0]
+            out = node.data
+            a.grad += node.grad * out * (1.0 - out)
+        elif op == "relu":  # micrograd's activation
+            a = parents[0]
+            a.grad += node.grad * (1.0 if a.data > 0.0 else 0.0)
         elif op == "affine":  # a neuron's w1*x1 + ... + b: most of an MLP's backward (~2.5x)
             g = node.grad
             for w, x in zip(parents[0:-1:2], parents[1:-1:2], strict=True):

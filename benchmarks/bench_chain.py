@@ -30,9 +30,10 @@ def build_and_backprop(value_type, steps: int):
     return y
 
 
-def seconds_per_node(nodes: int, repeats: int) -> float:
+def seconds_per_node(nodes: int, repeats: int, collector: bool = True) -> float:
     """Median build+backward seconds per node. Freeing each chain happens outside the timed
-    region; small chains are timed in batches so the timer's resolution does not matter."""
+    region; small chains are timed in batches so the timer's resolution does not matter.
+    `collector=False` times with the garbage collector off (the engine's own work only)."""
     steps = nodes // 4
     batch = max(1, 100_000 // nodes)
     totals = []
@@ -40,9 +41,12 @@ def seconds_per_node(nodes: int, repeats: int) -> float:
         gc.collect()
         total = 0.0
         for _ in range(batch):
+            if not collector:
+                gc.disable()
             start = time.perf_counter()
             y = build_and_backprop(Value, steps)
             total += time.perf_counter() - start
+            gc.enable()
             del y
         totals.append(total)
     gc.collect()
@@ -58,6 +62,15 @@ def run(sizes: list[int], repeats: int) -> dict[int, float]:
         line(f"ours build+backward per node at {nodes:,} nodes", fmt_us(per_node[nodes]))
     small, large = per_node[min(sizes)], per_node[max(sizes)]
     line(f"ratio per node {max(sizes):,} / {min(sizes):,}", f"{large / small:.2f}  (target <= 2)")
+
+    # CPython's collector re-scans the whole live heap every time it grows by ~25%; the
+    # same two sizes with it off show how much of the ratio is the engine's own work.
+    off = {n: seconds_per_node(n, repeats if n < 1_000_000 else 3, collector=False)
+           for n in (min(sizes), max(sizes))}
+    for n, t in off.items():
+        line(f"ours per node at {n:,} nodes, gc off", fmt_us(t))
+    line(f"ratio per node {max(sizes):,} / {min(sizes):,}, gc off",
+         f"{off[max(sizes)] / off[min(sizes)]:.2f}")
 
     MGValue = micrograd_value()
     for nodes in (1_000, 2_000):

@@ -62,3 +62,12 @@ def test_beans(bench, capsys):
     assert set(res) == {"ours", "micrograd", "micrograd_node", "ours_own_ops", "hand"}
     # the engine's step and the note's hand-derived step land on the same parameters
     assert float(out["max |ours - hand| after one epoch"]) < 1e-12
+
+
+def test_run_all(bench, capsys):
+    for name in ("bench_mlp", "bench_memory", "bench_chain", "bench_beans"):
+        bench(name)
+    assert bench("run_all").main(["--tiny"]) == {}
+    out = _lines(capsys.readouterr().out)
+    assert out["targets"] == "not judged at tiny sizes"
+    assert "ratio micrograd / ours, forward+backward" in out

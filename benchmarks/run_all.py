@@ -1,0 +1,54 @@
+"""All four measures of issue 7 in one run, then a summary of the targets.
+
+    python benchmarks/run_all.py            # full sizes (a few minutes on 2 cores)
+    python benchmarks/run_all.py --tiny     # every benchmark once at a tiny size
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import platform
+
+import bench_beans
+import bench_chain
+import bench_memory
+import bench_mlp
+from _common import line
+
+
+def main(argv: list[str] | None = None) -> dict[str, bool]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tiny", action="store_true", help="tiny sizes (for tests)")
+    args = parser.parse_args(argv)
+    extra = ["--tiny"] if args.tiny else []
+
+    line("date", datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+    line("machine", f"{platform.machine()}, {platform.system()} {platform.release()}")
+    mlp = bench_mlp.main(extra)
+    print()
+    memory = bench_memory.main(extra)
+    print()
+    chain = bench_chain.main(extra)
+    print()
+    beans = bench_beans.main(extra)
+    print()
+
+    if args.tiny:
+        line("targets", "not judged at tiny sizes")
+        return {}
+    small, large = min(chain), max(chain)
+    results = {
+        "1 MLP forward+backward >= 12x micrograd": mlp["micrograd"] / mlp["ours"] >= 12,
+        "2 <= 150 bytes/node": memory["ours"] <= 150,
+        "2 <= 1/4 of micrograd's bytes/node": memory["ours"] <= memory["micrograd"] / 4,
+        "3 per node at 10^6 within 2x of 10^3 (gc on)": chain[large] <= 2 * chain[small],
+        "4 beans step >= 8x micrograd (own-ops sigmoid)": beans["micrograd"] / beans["ours"] >= 8,
+    }
+    for name, ok in results.items():
+        line(f"target {name}", "met" if ok else "MISSED")
+    return results
+
+
+if __name__ == "__main__":
+    main()

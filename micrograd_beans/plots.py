@@ -595,12 +595,17 @@ class _GifWriter(animation.PillowWriter):
     so a blitted frame is not rendered a second time by `savefig`."""
 
     def grab_canvas(self) -> None:
+        """Take the canvas as it is (scaled to the file's frame size if a window's differs)."""
         from PIL import Image
 
         canvas = self.fig.canvas
         size = canvas.get_width_height(physical=True)
         rgba = bytes(canvas.buffer_rgba())  # a copy: the canvas is drawn over next frame
-        self._frames.append(Image.frombuffer("RGBA", size, rgba, "raw", "RGBA", 0, 1))
+        image = Image.frombuffer("RGBA", size, rgba, "raw", "RGBA", 0, 1)
+        frame_size = tuple(round(v * self.dpi) for v in self.fig.get_size_inches())
+        if image.size != frame_size:
+            image = image.resize(frame_size, Image.Resampling.LANCZOS)
+        self._frames.append(image)
 
 
 class TrainingAnimation:
@@ -652,11 +657,17 @@ class TrainingAnimation:
             self.stride = math.ceil(expected_frames / max_frames)
         self.writer: animation.AbstractMovieWriter | None = None
         suffix = self.path.suffix.lower() if self.path is not None else ""
-        # Blit only into a GIF of a figure no window shows: the canvas is then ours, at
-        # the GIF's dpi. A window (resizable, drawn by its toolkit) gets full redraws.
+        # Blitting, two ways: into a GIF of a figure no window shows (the canvas is ours, at
+        # the GIF's dpi), or in a window whose toolkit can blit, re-capturing the background
+        # whenever the window redraws in full (a resize, a rotated 3-D view). A window that
+        # also feeds an animation file blits on screen; the file's frames are rendered.
         self._animated = animated if callable(animated) else (lambda: list(animated))
-        self.blit = bool(self._animated()) and suffix == ".gif" and not live
+        has_artists = bool(self._animated())
+        self.blit = has_artists and suffix == ".gif" and not live
+        self.live_blit = (has_artists and live
+                          and bool(getattr(fig.canvas, "supports_blit", False)))
         self._background: Any = None
+        self._draw_hook: int | None = None
         if suffix == ".gif":
             self.writer = _GifWriter(fps=fps)
         elif suffix == ".mp4":
@@ -667,10 +678,48 @@ class TrainingAnimation:
                 for artist in self._animated():
                     artist.set_animated(True)  # left out of the background
             self.writer.setup(fig, str(self.path), dpi=dpi)
+        if self.live_blit:
+            self._set_animated(True)
+            self._draw_hook = fig.canvas.mpl_connect("draw_event", self._on_full_draw)
         if self.live:
             import matplotlib.pyplot as plt
 
             plt.show(block=False)  # open the window now; training does not wait for it
+
+    def _set_animated(self, flag: bool) -> list[Any]:
+        artists = list(self._animated())  # the current ones: a view may have replaced some
+        for artist in artists:
+            artist.set_animated(flag)
+        return artists
+
+    def _draw_animated(self, artists: Sequence[Any]) -> None:
+        for artist in artists:
+            if hasattr(artist, "do_3d_projection"):
+                artist.do_3d_projection()  # what Axes3D.draw does before drawing a 3-D artist
+            self.fig.draw_artist(artist)
+
+    def _on_full_draw(self, event: Any) -> None:
+        """After any full redraw of the window: keep it as the background, add the artists."""
+        if self.fig.canvas.is_saving():
+            return  # a frame rendered for a file, at the file's dpi: not the window's
+        self._background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
+        self._draw_animated(self._set_animated(True))
+
+    def _show_live(self, only_animated: bool) -> None:
+        canvas = self.fig.canvas
+        if self.live_blit and only_animated and self._background is not None:
+            canvas.restore_region(self._background)
+            self._draw_animated(self._set_animated(True))
+            canvas.blit(self.fig.bbox)
+        elif self.live_blit:
+            self._set_animated(True)
+            canvas.draw()  # the draw_event hook captures the background and adds the artists
+        else:
+            canvas.draw_idle()
+        if self.pause > 0:
+            canvas.start_event_loop(self.pause)  # time to read the frame
+        else:
+            canvas.flush_events()
 
     def window_open(self) -> bool:
         """True while the live window is open (the learner may close it mid-training)."""
@@ -687,35 +736,28 @@ class TrainingAnimation:
         if not (grab or self.live):
             return
         only_animated = self.draw(*args) is True
+        if self.live:
+            self._show_live(only_animated)
         if grab:
             self._grab(only_animated=only_animated)
-        if self.live:
-            self.fig.canvas.draw_idle()
-            if self.pause > 0:
-                self.fig.canvas.start_event_loop(self.pause)  # time to read the frame
-            else:
-                self.fig.canvas.flush_events()
 
     def _blit(self, only_animated: bool) -> None:
         canvas = self.fig.canvas
-        artists = list(self._animated())  # the current ones: a view may have replaced some
-        for artist in artists:
-            artist.set_animated(True)
+        artists = self._set_animated(True)
         if only_animated and self._background is not None:
             canvas.restore_region(self._background)
         else:
             canvas.draw()  # everything but the animated artists
             self._background = canvas.copy_from_bbox(self.fig.bbox)
-        for artist in artists:
-            if hasattr(artist, "do_3d_projection"):
-                artist.do_3d_projection()  # what Axes3D.draw does before drawing a 3-D artist
-            self.fig.draw_artist(artist)
+        self._draw_animated(artists)
 
     def _grab(self, times: int = 1, only_animated: bool = False) -> None:
         assert self.writer is not None
         if self.blit:
             self._blit(only_animated)
             self.writer.grab_canvas()  # type: ignore[attr-defined]
+        elif self.live_blit and isinstance(self.writer, _GifWriter) and self.live:
+            self.writer.grab_canvas()  # the window's canvas was just blitted: take it
         else:
             self.writer.grab_frame()
         self.frames_written += 1
@@ -735,17 +777,29 @@ class TrainingAnimation:
         Returns the path written, if any.
         """
         only_animated = self.draw(*args) is True
+        if self.live and not self.window_open():
+            self.live = False
+        if self.live and self.live_blit:
+            self._show_live(only_animated)
         if self.writer is not None:
             self._grab(1 + max(0, round(self.hold * self.fps)), only_animated=only_animated)
             self.writer.finish()
             if self.blit:
-                for artist in self._animated():
-                    artist.set_animated(False)  # a later savefig or window shows them all
+                self._set_animated(False)  # a later savefig or window shows them all
         elif self.path is not None:
             self.fig.savefig(self.path, dpi=max(self.dpi, 100.0), bbox_inches="tight")
+        if self.live_blit:
+            # back to ordinary artists, so the window's own redraws (resize, save button)
+            # show everything
+            if self._draw_hook is not None:
+                self.fig.canvas.mpl_disconnect(self._draw_hook)
+                self._draw_hook = None
+            self._set_animated(False)
+        if self.live and self.window_open():
+            self.fig.canvas.draw_idle()
+            self.fig.canvas.flush_events()
         if self.live and show and self.window_open():
             import matplotlib.pyplot as plt
 
-            self.fig.canvas.draw_idle()
             plt.show()  # blocks until closed: the last frame stays (the note's lost it)
         return self.path

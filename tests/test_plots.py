@@ -459,3 +459,46 @@ def test_blitted_boundary_frames_match_full_ones(tmp_path, disc):
         # the shading is replaced each frame; the beans and legend stay drawn over it
         assert (np.abs(a - b).max(axis=2) > 48).mean() < 0.01
     assert (np.abs(blitted[0] - blitted[-1]).max(axis=2) > 48).mean() > 0.02
+
+
+def test_a_live_window_blits_and_ends_with_ordinary_artists(monkeypatch):
+    shows = []
+    monkeypatch.setattr(plt, "show", lambda *a, **k: shows.append(k))
+    monkeypatch.setattr(plots.TrainingAnimation, "window_open", lambda self: True)
+    fig, ax = plt.subplots(figsize=(4, 3))
+    xs = np.linspace(0, 2, 30)
+    view = plots.FitView(ax, xs, ((xs > 0.4) & (xs < 1.3)).astype(float))
+    full_draws = []
+    monkeypatch.setattr(fig.canvas, "draw", lambda: (full_draws.append(1),
+                                                     type(fig.canvas).draw(fig.canvas)))
+    anim = plots.TrainingAnimation(fig, lambda k: view.update(lambda x: x * k / 10),
+                                   live=True, animated=view.animated)
+    assert anim.live_blit and shows == [{"block": False}]
+    assert all(a.get_animated() for a in view.animated)
+    for k in range(10):
+        anim.frame(k)
+    assert len(full_draws) == 1  # the first frame; the other nine only redrew the curve
+    anim.finish(10)
+    assert shows == [{"block": False}, {}]
+    assert not any(a.get_animated() for a in view.animated)
+    np.testing.assert_allclose(view.line.get_ydata(), view.grid)
+
+
+def test_a_live_window_feeds_the_gif_from_its_own_canvas(tmp_path, monkeypatch):
+    monkeypatch.setattr(plt, "show", lambda *a, **k: None)
+    monkeypatch.setattr(plots.TrainingAnimation, "window_open", lambda self: True)
+    fig, ax = plt.subplots(figsize=(4, 3), dpi=100)  # the "window" at 100 dpi
+    xs = np.linspace(0, 2, 30)
+    view = plots.FitView(ax, xs, ((xs > 0.4) & (xs < 1.3)).astype(float))
+    saves = []
+    monkeypatch.setattr(fig, "savefig", lambda *a, **k: saves.append(a))
+    anim = plots.TrainingAnimation(fig, lambda k: view.update(lambda x: sigmoid(k * (x - 1))),
+                                   live=True, save=tmp_path / "w.gif", animated=view.animated,
+                                   dpi=50, hold=0.0)
+    for k in range(6):
+        anim.frame(k)
+    anim.finish(6)
+    assert saves == []  # no frame was rendered a second time for the file
+    with Image.open(tmp_path / "w.gif") as im:
+        assert im.size == (200, 150)  # scaled from the window's 400 x 300 to 50 dpi
+        assert im.n_frames == 7

@@ -171,8 +171,8 @@ def run_demo(
     lesson = get_lesson(name)
     epochs = lesson.epochs if epochs is None else epochs
     every = default_every(epochs) if every is None else every
-    _check_positive(epochs, "epochs", minimum=0)
-    _check_positive(every, "every", minimum=1)
+    _check_int(epochs, "epochs", minimum=0)
+    _check_int(every, "every", minimum=1)
     live = decide_window(show)
     if save is None and not live:
         save = f"{name}.png"
@@ -226,7 +226,7 @@ def _show_or_close(fig: Any, anim: plots.TrainingAnimation) -> None:
     plt.close(fig)
 
 
-def _check_positive(value: object, name: str, minimum: int) -> int:
+def _check_int(value: object, name: str, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
     if value < minimum:
@@ -286,8 +286,8 @@ def graph_tour(
     from micrograd_beans.train import fit
     from micrograd_beans.viz import draw_dot
 
-    epochs = 0 if epochs is None else _check_positive(epochs, "epochs", minimum=0)
-    every = 1 if every is None else _check_positive(every, "every", minimum=1)
+    epochs = 0 if epochs is None else _check_int(epochs, "epochs", minimum=0)
+    every = 1 if every is None else _check_int(every, "every", minimum=1)
     live = decide_window(show)
     if save is None and not live:
         save = f"{GRAPH_TOUR}.png"

@@ -502,3 +502,21 @@ def test_a_live_window_feeds_the_gif_from_its_own_canvas(tmp_path, monkeypatch):
     with Image.open(tmp_path / "w.gif") as im:
         assert im.size == (200, 150)  # scaled from the window's 400 x 300 to 50 dpi
         assert im.n_frames == 7
+
+
+def test_mp4_frames_go_to_ffmpeg(tmp_path, monkeypatch):
+    # A stand-in ffmpeg: it reads the raw frames matplotlib pipes in and writes their size
+    # into the output file (its last argument), so the test needs no real ffmpeg.
+    fake = tmp_path / "ffmpeg"
+    fake.write_text('#!/bin/sh\nfor a; do out="$a"; done\nwc -c > "$out"\n')
+    fake.chmod(0o755)
+    monkeypatch.setitem(matplotlib.rcParams, "animation.ffmpeg_path", str(fake))
+    assert plots.ffmpeg_available()
+    anim, calls = _animation(tmp_path, "fit.mp4", fps=4, hold=0.5, dpi=50)
+    for epoch in range(1, 4):
+        anim.frame(epoch)
+    anim.finish(3)
+    assert calls == [1, 2, 3, 3]
+    assert anim.frames_written == 3 + 1 + 2  # three redraws, the final frame, 0.5 s held
+    piped = int((tmp_path / "fit.mp4").read_text().split()[0])
+    assert piped == anim.frames_written * 200 * 150 * 4  # RGBA frames of 4 x 3 in at 50 dpi

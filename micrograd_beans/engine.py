@@ -409,6 +409,24 @@ def _depth_first_order(root: Value) -> list[Value]:
     return order
 
 
+def _tree_order(root: Value, mark: float) -> list[Value] | None:
+    """_topological_order's breadth-first walk for backward(): None as soon as an op result
+    turns out to be used twice. Marks each op result it reaches by setting its grad to `mark`.
+
+    A tree needs no depth-first pass: each node comes after its one consumer (the beans
+    step: 9.3 -> 8.5 us); stopping at the first shared node saves the rest of the walk.
+    """
+    order = [root]
+    for node in order:
+        for p in node.parents:
+            if p.parents:
+                if p.grad is mark:
+                    return None
+                p.grad = mark
+                order.append(p)
+    return order
+
+
 def _backward(root: Value) -> None:
     if not root.parents:
         root.grad += 1.0  # a leaf root accumulates like any leaf
@@ -418,20 +436,11 @@ def _backward(root: Value) -> None:
     # PyTorch, an intermediate holds only the latest call's gradient). No set: ~30% faster.
     zero = float(0)  # a new float object each call, so no older grad can be this object
     root.grad = zero
-    order = [root]
-    shared = False
-    for node in order:
-        for p in node.parents:
-            if p.parents:
-                if p.grad is zero:
-                    shared = True
-                else:
-                    p.grad = zero
-                    order.append(p)
-    # If no op result is used twice, the graph is a tree and this order already puts every
-    # node after its one consumer: no depth-first pass (the beans step: 9.3 -> 8.5 us).
-    if shared:
+    order = _tree_order(root, zero)
+    if order is None:  # some op result is used twice
         order = _depth_first_order(root)
+        for node in order:
+            node.grad = 0.0
     root.grad = 1.0
     rules = _BACKWARD
     for node in order:

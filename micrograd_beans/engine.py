@@ -409,6 +409,13 @@ def _depth_first_order(root: Value) -> list[Value]:
     return order
 
 
+class _Mark(float):
+    """0.0 as a distinct object: backward()'s "seen" mark. A subclass, because identity of
+    plain floats is an implementation detail (on PyPy equal floats are `is`-identical)."""
+
+    __slots__ = ()
+
+
 def _tree_order(root: Value, mark: float) -> list[Value] | None:
     """_topological_order's breadth-first walk for backward(): None as soon as an op result
     turns out to be used twice. Marks each op result it reaches by setting its grad to `mark`.
@@ -434,7 +441,7 @@ def _backward(root: Value) -> None:
     # _topological_order's walk, with a fresh 0.0 object as the "seen" mark instead of a set:
     # setting an op result's grad to it both marks the node and resets its grad (as in
     # PyTorch, an intermediate holds only the latest call's gradient). No set: ~30% faster.
-    zero = float(0)  # a new float object each call, so no older grad can be this object
+    zero = _Mark()  # a new object each call, so no older grad can be this object
     root.grad = zero
     order = _tree_order(root, zero)
     if order is None:  # some op result is used twice

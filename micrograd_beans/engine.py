@@ -108,11 +108,14 @@ def _pow_backward(g, out, a, b):
 
 def _affine(*a: float) -> float:
     # operands are (w1, x1, w2, x2, ..., b): one neuron's weighted sum as a single node,
-    # added left to right after b, as sum((w * x ...), b) does over Values
-    total = a[-1]
-    for product in map(operator.mul, a[0:-1:2], a[1:-1:2]):  # ~2x faster than indexing
+    # added left to right with the bias last, as the note writes w11_2*a1_1 + w21_2*a2_1 + b1_2
+    products = map(operator.mul, a[0:-1:2], a[1:-1:2])  # ~2x faster than indexing
+    total = next(products, None)
+    if total is None:  # no inputs: just the bias
+        return a[-1]
+    for product in products:
         total += product
-    return total
+    return total + a[-1]
 
 
 def _affine_backward(g, out, *a):
@@ -451,44 +454,18 @@ def _backward(root: Value) -> None:
     root.grad = 1.0
     rules = _BACKWARD
     for node in order:
-        op = node.op
         parents = node.parents
-        # A neuron's ops (+, *, its activation, affine) inline their OPS rows, the same float
-        # expressions: no rule call, no tuple. The rows stay the reference (gradcheck, grad()).
-        if op == "+":
+        if len(parents) == 2:
             a, b = parents
-            g = node.grad
-            a.grad += g
-            b.grad += g
-        elif op == "*":
-            a, b = parents
-            g = node.grad
-            a.grad += g * b.data
-            b.grad += g * a.data
-        elif op == "sigmoid":  # the note's activation: the beans step 8.1 -> 7.8 us
-            a = parents[0]
-            out = node.data
-            a.grad += node.grad * out * (1.0 - out)
-        elif op == "relu":  # micrograd's activation
-            a = parents[0]
-            a.grad += node.grad * (1.0 if a.data > 0.0 else 0.0)
-        elif op == "affine":  # a neuron's w1*x1 + ... + b: most of an MLP's backward (~2.5x)
-            g = node.grad
-            for w, x in zip(parents[0:-1:2], parents[1:-1:2], strict=True):
-                w.grad += g * x.data
-                x.grad += g * w.data
-            parents[-1].grad += g
-        elif len(parents) == 2:
-            a, b = parents
-            ga, gb = rules[op](node.grad, node.data, a.data, b.data)
+            ga, gb = rules[node.op](node.grad, node.data, a.data, b.data)
             a.grad += ga
             b.grad += gb
         elif len(parents) == 1:
             a = parents[0]
-            (ga,) = rules[op](node.grad, node.data, a.data)
+            (ga,) = rules[node.op](node.grad, node.data, a.data)
             a.grad += ga
         else:
-            grads = rules[op](node.grad, node.data, *[p.data for p in parents])
+            grads = rules[node.op](node.grad, node.data, *[p.data for p in parents])
             for p, g in zip(parents, grads, strict=True):
                 p.grad += g
 
@@ -508,8 +485,9 @@ def _graph_nodes(root: Value) -> list[Value]:
 def affine(weights: Iterable[Operand], inputs: Iterable[Operand], bias: Operand) -> Value:
     """One node computing sum(w * x) + bias, with the derivative of each operand.
 
-    The same number as `sum((w * x for ...), bias)`, in one node instead of 2n: the form
-    a neuron uses. Operands are kept as (w1, x1, w2, x2, ..., bias).
+    The same number as `w1*x1 + ... + wn*xn + bias` added left to right (the note's order),
+    in one node instead of 2n: the form a neuron uses. Operands are kept as
+    (w1, x1, w2, x2, ..., bias).
     """
     ws, xs = list(weights), list(inputs)
     if len(ws) != len(xs):

@@ -37,6 +37,7 @@ INITS = ("uniform", "symmetric", "micrograd")
 
 # The engine's own float forward rules, so predict() matches a graph bit for bit.
 _FLOAT_ACT = {name: OPS[name].forward for name in ("sigmoid", "tanh", "relu")}
+_AFFINE = OPS["affine"].forward
 
 
 def weight_name(i: int, j: int, layer: int, dotted: bool = False) -> str:
@@ -213,13 +214,16 @@ class Neuron(Module):
 
     def predict(self, x: Sequence[float]) -> float:
         """The same number as `self(x).data`, computed on floats without building a graph."""
-        if self.b is None and len(self.w) == 1:
+        # the op table's own float rules, so the number is the graph's to the last bit
+        if self._product_only:
             t = self.w[0].data * x[0]
         else:
-            t = self.b.data if self.b is not None else 0.0
-            for w, xi in zip(self.w, x, strict=False):
-                t += w.data * xi
-        return t if self.activation == "linear" else _FLOAT_ACT[self.activation](t)
+            operands = [0.0] * (2 * len(self.w) + 1)
+            operands[0:-1:2] = [w.data for w in self.w]
+            operands[1:-1:2] = x
+            operands[-1] = self.b.data if self.b is not None else 0.0
+            t = _AFFINE(*operands)
+        return t if self._linear else _FLOAT_ACT[self.activation](t)
 
     def __repr__(self) -> str:
         return f"Neuron({len(self.w)}, {self.activation!r}, j={self.j}, layer={self.layer})"

@@ -65,12 +65,16 @@ def run(sizes: list[int], repeats: int) -> dict[int, float]:
 
     # CPython's collector re-scans the whole live heap every time it grows by ~25%; the
     # same two sizes with it off show how much of the ratio is the engine's own work.
-    off = {n: seconds_per_node(n, repeats if n < 1_000_000 else 3, collector=False)
-           for n in (min(sizes), max(sizes))}
+    off = {
+        n: seconds_per_node(n, repeats if n < 1_000_000 else 3, collector=False)
+        for n in (min(sizes), max(sizes))
+    }
     for n, t in off.items():
         line(f"ours per node at {n:,} nodes, gc off", fmt_us(t))
-    line(f"ratio per node {max(sizes):,} / {min(sizes):,}, gc off",
-         f"{off[max(sizes)] / off[min(sizes)]:.2f}")
+    line(
+        f"ratio per node {max(sizes):,} / {min(sizes):,}, gc off",
+        f"{off[max(sizes)] / off[min(sizes)]:.2f}",
+    )
 
     MGValue = micrograd_value()
     for nodes in (1_000, 2_000):

@@ -50,8 +50,9 @@ def median_seconds(run: Callable[[], object], repeats: int) -> float:
     return statistics.median(times)
 
 
-def paired_seconds(a: Callable[[], object], b: Callable[[], object],
-                   repeats: int) -> tuple[float, float, float]:
+def paired_seconds(
+    a: Callable[[], object], b: Callable[[], object], repeats: int
+) -> tuple[float, float, float]:
     """Median times of `a` and `b`, run alternately (so a busy machine slows both alike), and
     the median of the per-pair ratios b / a."""
     a()
@@ -71,8 +72,9 @@ def line(name: str, value: object) -> None:
     print(f"{name}: {value}", flush=True)
 
 
-def note_loop(params: list[float], beans: list[tuple[float, float]], alpha: float,
-              epochs: int) -> list[float]:
+def note_loop(
+    params: list[float], beans: list[tuple[float, float]], alpha: float, epochs: int
+) -> list[float]:
     """The note's per-sample loop, its seven hand-derived gradients, parameters as locals."""
     sigmoid = by_hand.sigmoid
     w11_1, b1_1, w12_1, b2_1, w11_2, w21_2, b1_2 = params
@@ -94,8 +96,9 @@ def note_loop(params: list[float], beans: list[tuple[float, float]], alpha: floa
     return [w11_1, b1_1, w12_1, b2_1, w11_2, w21_2, b1_2]
 
 
-def note_numpy(params: list[float], x: np.ndarray, y: np.ndarray, alpha: float,
-               epochs: int) -> list[float]:
+def note_numpy(
+    params: list[float], x: np.ndarray, y: np.ndarray, alpha: float, epochs: int
+) -> list[float]:
     """Full-batch descent on the mean squared error with the note's formulas in numpy."""
     w11_1, b1_1, w12_1, b2_1, w11_2, w21_2, b1_2 = params
     n = len(x)
@@ -132,16 +135,24 @@ def main(argv: list[str] | None = None) -> int:
     full_loss = compiled.full_batch_loop().function  # also sums the loss each epoch, as fit does
 
     line("benchmark", "issue 8: generated chain-rule code vs the note's hand-derived code")
-    line("python", f"{platform.python_implementation()} {sys.version.split()[0]}, "
-                   f"numpy {np.__version__}")
+    line(
+        "python",
+        f"{platform.python_implementation()} {sys.version.split()[0]}, numpy {np.__version__}",
+    )
     line("run", f"the note's network, {len(beans)} bump beans, seed 0, alpha {ALPHA}")
 
     # 1. per-sample SGD, the note's full training
-    t_hand, t_comp, r_sgd = paired_seconds(lambda: note_loop(start, beans, ALPHA, epochs),
-                                           lambda: sgd(beans, start, ALPHA, epochs), repeats)
+    t_hand, t_comp, r_sgd = paired_seconds(
+        lambda: note_loop(start, beans, ALPHA, epochs),
+        lambda: sgd(beans, start, ALPHA, epochs),
+        repeats,
+    )
     t_lib = median_seconds(
-        lambda: by_hand.train(dict(zip(by_hand.PARAM_NAMES, start, strict=True)), xs, ys,
-                              ALPHA, max(1, epochs // 10)), 1) * (epochs / max(1, epochs // 10))
+        lambda: by_hand.train(
+            dict(zip(by_hand.PARAM_NAMES, start, strict=True)), xs, ys, ALPHA, max(1, epochs // 10)
+        ),
+        1,
+    ) * (epochs / max(1, epochs // 10))
     final_comp = sgd(beans, start, ALPHA, epochs)[0]
     final_hand = note_loop(start, beans, ALPHA, epochs)
     line("per-sample epochs", f"{epochs} x {len(beans)} beans")
@@ -156,8 +167,10 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     fit(timed, xs, ys, epochs=epochs, lr=ALPHA, progress=False, compiled=True)
     t_fit = time.perf_counter() - t0
-    line("fit(compiled=True), one run (history and accuracy included)",
-         f"{t_fit * 1e3:.1f} ms  (ratio {t_fit / t_hand:.2f})")
+    line(
+        "fit(compiled=True), one run (history and accuracy included)",
+        f"{t_fit * 1e3:.1f} ms  (ratio {t_fit / t_hand:.2f})",
+    )
 
     dyn = lesson.make_model(0)
     t0 = time.perf_counter()
@@ -166,32 +179,44 @@ def main(argv: list[str] | None = None) -> int:
     final_dyn = [p.data for p in dyn.parameters()]
     diff_dyn = max(abs(a - b) for a, b in zip(final_comp, final_dyn, strict=True))
     diff_hand = max(abs(a - b) for a, b in zip(final_comp, final_hand, strict=True))
-    line("dynamic engine (fit, one run)",
-         f"{t_dyn * 1e3:.1f} ms  ({t_dyn / t_comp:.0f}x the compiled)")
+    line(
+        "dynamic engine (fit, one run)",
+        f"{t_dyn * 1e3:.1f} ms  ({t_dyn / t_comp:.0f}x the compiled)",
+    )
     line("max |compiled - engine| final params", f"{diff_dyn:.3g}  (target <= 1e-9)")
     line("max |compiled - note's loop| final params", f"{diff_hand:.3g}")
-    line("final params", "  ".join(f"{n}={v:.6g}" for n, v in
-                                   zip(by_hand.PARAM_NAMES, final_comp, strict=True)))
+    line(
+        "final params",
+        "  ".join(f"{n}={v:.6g}" for n, v in zip(by_hand.PARAM_NAMES, final_comp, strict=True)),
+    )
 
     # 2. full-batch descent: one epoch of numpy code
     x, y = xs.astype(float), ys.astype(float)
     n = len(x)
     t_np, t_gen, r_full = paired_seconds(
         lambda: note_numpy(start, x, y, ALPHA, batch_epochs),
-        lambda: full(n, [x, y], start, ALPHA, batch_epochs, 1.0 / n), repeats)
+        lambda: full(n, [x, y], start, ALPHA, batch_epochs, 1.0 / n),
+        repeats,
+    )
     _, t_loss, r_loss = paired_seconds(
         lambda: note_numpy(start, x, y, ALPHA, batch_epochs),
-        lambda: full_loss(n, [x, y], start, ALPHA, batch_epochs, 1.0 / n), repeats)
+        lambda: full_loss(n, [x, y], start, ALPHA, batch_epochs, 1.0 / n),
+        repeats,
+    )
     final_np = note_numpy(start, x, y, ALPHA, batch_epochs)
     final_gen = full(n, [x, y], start, ALPHA, batch_epochs, 1.0 / n)[0]
     line("full-batch epochs timed", f"{batch_epochs} (mean squared error, {n} beans)")
     line("note's formulas in numpy, per epoch", f"{t_np / batch_epochs * 1e6:.2f} us")
     line("generated numpy loop, per epoch", f"{t_gen / batch_epochs * 1e6:.2f} us")
     line("RATIO generated / note's numpy", f"{r_full:.2f}  (target <= 1.0; median of paired runs)")
-    line("generated numpy loop recording the loss (as fit), per epoch",
-         f"{t_loss / batch_epochs * 1e6:.2f} us  (ratio {r_loss:.2f})")
-    line("max |generated - note's numpy| final params",
-         f"{max(abs(a - float(b)) for a, b in zip(final_np, final_gen, strict=True)):.3g}")
+    line(
+        "generated numpy loop recording the loss (as fit), per epoch",
+        f"{t_loss / batch_epochs * 1e6:.2f} us  (ratio {r_loss:.2f})",
+    )
+    line(
+        "max |generated - note's numpy| final params",
+        f"{max(abs(a - float(b)) for a, b in zip(final_np, final_gen, strict=True)):.3g}",
+    )
     return 0
 
 

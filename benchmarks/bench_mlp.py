@@ -100,12 +100,17 @@ def run(samples: int, repeats: int) -> dict[str, float]:
         line(f"{name} forward+backward", fmt_ms(fwd + bwd))
         res[name] = fwd + bwd
         res[f"{name}_forward"], res[f"{name}_backward"] = fwd, bwd
-    line("ratio micrograd / ours, forward",
-         f"{res['micrograd_forward'] / res['ours_forward']:.1f}x")
-    line("ratio micrograd / ours, backward",
-         f"{res['micrograd_backward'] / res['ours_backward']:.1f}x")
-    line("ratio micrograd / ours, forward+backward",
-         f"{res['micrograd'] / res['ours']:.1f}x  (target >= 12x)")
+    line(
+        "ratio micrograd / ours, forward", f"{res['micrograd_forward'] / res['ours_forward']:.1f}x"
+    )
+    line(
+        "ratio micrograd / ours, backward",
+        f"{res['micrograd_backward'] / res['ours_backward']:.1f}x",
+    )
+    line(
+        "ratio micrograd / ours, forward+backward",
+        f"{res['micrograd'] / res['ours']:.1f}x  (target >= 12x)",
+    )
     return res
 
 

@@ -1,7 +1,7 @@
 """All four measures of issue 7 in one run, then a summary of the targets.
 
-    python benchmarks/run_all.py            # full sizes (a few minutes on 2 cores)
-    python benchmarks/run_all.py --tiny     # every benchmark once at a tiny size
+python benchmarks/run_all.py            # full sizes (a few minutes on 2 cores)
+python benchmarks/run_all.py --tiny     # every benchmark once at a tiny size
 """
 
 from __future__ import annotations

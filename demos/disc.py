@@ -8,6 +8,7 @@ the disc runs off the bottom of the field, so a wedge can fit it well (α = 0.05
 
 is the same as `micrograd-beans demo disc ...`.
 """
+
 import sys
 
 from micrograd_beans.demo import main

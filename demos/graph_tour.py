@@ -9,6 +9,7 @@ first (default 0: the random start), --every shows that many nodes per frame.
 
 is the same as `micrograd-beans demo graph-tour ...`.
 """
+
 import sys
 
 from micrograd_beans.demo import main

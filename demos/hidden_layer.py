@@ -10,6 +10,7 @@ without blocking training, and the last frame stays.
 
 is the same as `micrograd-beans demo hidden-layer ...`.
 """
+
 import sys
 
 from micrograd_beans.demo import main

@@ -8,6 +8,7 @@ neuron draws one S-shaped edge, which is all this data needs (α = 0.05, 5000 ep
 is the same as `micrograd-beans demo single-neuron ...`: a live window when there is a
 display, else a file (single-neuron.png unless --save names one).
 """
+
 import sys
 
 from micrograd_beans.demo import main

@@ -8,6 +8,7 @@ boundary redraws every 100 epochs.
 
 is the same as `micrograd-beans demo spiral ...`.
 """
+
 import sys
 
 from micrograd_beans.demo import main

@@ -8,6 +8,7 @@ tilted sigmoid surface over the plane (drawn in 3-D with the beans at their toxi
 
 is the same as `micrograd-beans demo two-inputs ...`.
 """
+
 import sys
 
 from micrograd_beans.demo import main

@@ -77,9 +77,27 @@ def relu(z):
 # no codegen rule and is refused at compile time.
 _FUNCTIONS = frozenset({"exp", "log", "tanh", "sigmoid", "relu"})
 _RESERVED = frozenset(
-    set(keyword.kwlist) | set(dir(builtins)) | _FUNCTIONS
-    | {"inf", "nan", "where", "dot", "abs", "np", "lr", "epochs", "samples", "columns",
-       "params", "losses", "total", "scale", "batch", "math"}
+    set(keyword.kwlist)
+    | set(dir(builtins))
+    | _FUNCTIONS
+    | {
+        "inf",
+        "nan",
+        "where",
+        "dot",
+        "abs",
+        "np",
+        "lr",
+        "epochs",
+        "samples",
+        "columns",
+        "params",
+        "losses",
+        "total",
+        "scale",
+        "batch",
+        "math",
+    }
 )
 
 # --- symbolic expressions: what the backward rules are run on --------------------------------
@@ -94,8 +112,14 @@ _FLOAT_OPS = {
     "/": float.__truediv__,
     "**": float.__pow__,
 }
-_COMPARE = {"<": float.__lt__, "<=": float.__le__, ">": float.__gt__, ">=": float.__ge__,
-            "==": float.__eq__, "!=": float.__ne__}
+_COMPARE = {
+    "<": float.__lt__,
+    "<=": float.__le__,
+    ">": float.__gt__,
+    ">=": float.__ge__,
+    "==": float.__eq__,
+    "!=": float.__ne__,
+}
 
 
 class _Expr:
@@ -451,8 +475,11 @@ class _PowToCall(ast.NodeTransformer):
 def _whole_literal(node: ast.AST) -> bool:
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         node = node.operand
-    return (isinstance(node, ast.Constant) and isinstance(node.value, (int, float))
-            and float(node.value).is_integer())
+    return (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, (int, float))
+        and float(node.value).is_integer()
+    )
 
 
 def _forward_rule(
@@ -491,8 +518,10 @@ def _forward_rule(
                 f"which generated code does not provide (it knows {', '.join(sorted(_FUNCTIONS))})"
             )
     scalar = source
-    if any(isinstance(sub, ast.BinOp) and isinstance(sub.op, ast.Pow) and
-           not _whole_literal(sub.right) for sub in ast.walk(tree)):
+    if any(
+        isinstance(sub, ast.BinOp) and isinstance(sub.op, ast.Pow) and not _whole_literal(sub.right)
+        for sub in ast.walk(tree)
+    ):
         scalar = ast.unparse(ast.fix_missing_locations(_PowToCall().visit(tree)))
     return source, scalar, None
 
@@ -531,8 +560,13 @@ def _forward_order(root: Value) -> list[Value]:
     return order
 
 
-def _build(output: Value, inputs: Sequence[Value], params: Sequence[Value],
-           output_name: str | None, predictions: Sequence[Value] = ()) -> _Program:
+def _build(
+    output: Value,
+    inputs: Sequence[Value],
+    params: Sequence[Value],
+    output_name: str | None,
+    predictions: Sequence[Value] = (),
+) -> _Program:
     for kind, values in (("inputs", inputs), ("params", params)):
         for v in values:
             if not isinstance(v, Value):
@@ -593,7 +627,7 @@ def _build(output: Value, inputs: Sequence[Value], params: Sequence[Value],
         varying[name] = any(varying.get(t, False) for t in texts)
 
     # backward: which nodes lead to a parameter, then the chain rule in the engine's order
-    param_ids = set(ids[len(inputs):])
+    param_ids = set(ids[len(inputs) :])
     needs = set(param_ids)
     for node in forward:
         if any(id(p) in needs for p in node.parents):
@@ -617,7 +651,7 @@ def _build(output: Value, inputs: Sequence[Value], params: Sequence[Value],
         name = grad_name(node_id)
         total: _Expr | None = None
         for k in range(0, len(terms), _TERMS_PER_LINE):
-            chunk = terms[k:k + _TERMS_PER_LINE]
+            chunk = terms[k : k + _TERMS_PER_LINE]
             expr = chunk[0] if total is None else _binop("+", total, chunk[0])
             for t in chunk[1:]:
                 expr = _binop("+", expr, t)
@@ -642,8 +676,9 @@ def _build(output: Value, inputs: Sequence[Value], params: Sequence[Value],
         operands = [_operand(names, p)[1] for p in node.parents]
         out = _var(names[id(node)])
         try:
-            paths = _trace(lambda rule=rule, g=g, out=out, operands=operands:
-                           tuple(rule(g, out, *operands)))
+            paths = _trace(
+                lambda rule=rule, g=g, out=out, operands=operands: tuple(rule(g, out, *operands))
+            )
         except Exception as err:
             raise CodegenError(
                 f"op {node.op!r} has no codegen rule: its derivative rule cannot run on "
@@ -691,8 +726,6 @@ def _varies(e: _Expr, varying: dict[str, bool]) -> bool:
 
 def _describe(v: Value) -> str:
     return f"{v.label!r} (data={v.data!r})" if v.label else f"Value(data={v.data!r})"
-
-
 
 
 # --- rendering the program as functions ----------------------------------------------------
@@ -744,8 +777,13 @@ def _live(program: _Program, wanted: Sequence[str]) -> set[str]:
     return live
 
 
-def _body(program: _Program, batched: bool, indent: str, inline: bool = False,
-          live: set[str] | None = None) -> list[str]:
+def _body(
+    program: _Program,
+    batched: bool,
+    indent: str,
+    inline: bool = False,
+    live: set[str] | None = None,
+) -> list[str]:
     """The forward and backward assignments, one per node (batched: parameter grads summed).
 
     `inline` writes sigmoid and relu out in place (the same float operations as the helpers);
@@ -753,8 +791,9 @@ def _body(program: _Program, batched: bool, indent: str, inline: bool = False,
     """
     printer = _Printer(batched)
     lines = [f"{indent}# forward: one line per node of the graph"]
-    for (name, source, scalar), (_, tree) in zip(program.forward, program.forward_exprs,
-                                                 strict=True):
+    for (name, source, scalar), (_, tree) in zip(
+        program.forward, program.forward_exprs, strict=True
+    ):
         if live is not None and name not in live:
             continue
         if not batched:
@@ -766,8 +805,9 @@ def _body(program: _Program, batched: bool, indent: str, inline: bool = False,
                 continue
         lines.append(f"{indent}{name} = {printer.expr(tree) if tree is not None else source}")
     if program.backward:
-        lines.append(f"{indent}# backward: the chain rule, from {program.output} back to "
-                     "each parameter")
+        lines.append(
+            f"{indent}# backward: the chain rule, from {program.output} back to each parameter"
+        )
     grads = set(program.grads)
     for name, expr, rest in program.backward:
         if batched and name in grads:
@@ -805,8 +845,14 @@ def _wrapped(indent: str, head: str, items: str, tail: str) -> str:
     if len(line) <= _WIDTH:
         return line
     inner = indent + _INDENT
-    body = textwrap.fill(items, width=_WIDTH, initial_indent=inner, subsequent_indent=inner,
-                         break_long_words=False, break_on_hyphens=False)
+    body = textwrap.fill(
+        items,
+        width=_WIDTH,
+        initial_indent=inner,
+        subsequent_indent=inner,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
     return f"{indent}{head}\n{body}\n{indent}{tail}"
 
 
@@ -816,27 +862,35 @@ def _unpacking(names: Sequence[str], source: str) -> str:
 
 
 def _scalar_function(program: _Program) -> str:
-    return "\n".join([
-        _wrapped("", "def gradient(", ", ".join(program.inputs + program.params), "):"),
-        f'{_INDENT}"""{program.output} and its gradient with respect to every parameter, '
-        'for one sample."""',
-        *_body(program, False, _INDENT),
-        _wrapped(_INDENT, f"return {program.output}, (", _tuple(program.grads), ")"),
-        "",
-    ])
+    return "\n".join(
+        [
+            _wrapped("", "def gradient(", ", ".join(program.inputs + program.params), "):"),
+            f'{_INDENT}"""{program.output} and its gradient with respect to every parameter, '
+            'for one sample."""',
+            *_body(program, False, _INDENT),
+            _wrapped(_INDENT, f"return {program.output}, (", _tuple(program.grads), ")"),
+            "",
+        ]
+    )
 
 
 def _batched_function(program: _Program) -> str:
-    return "\n".join([
-        _wrapped("", "def gradient_batch(", ", ".join(["batch", *program.inputs, *program.params]),
-                 "):"),
-        f'{_INDENT}"""{program.output} per sample (arrays over a batch of `batch` samples) and '
-        "each",
-        f'{_INDENT}parameter\'s gradient summed over the batch."""',
-        *_body(program, True, _INDENT),
-        _wrapped(_INDENT, f"return {program.output}, (", _tuple(program.grads), ")"),
-        "",
-    ])
+    return "\n".join(
+        [
+            _wrapped(
+                "",
+                "def gradient_batch(",
+                ", ".join(["batch", *program.inputs, *program.params]),
+                "):",
+            ),
+            f'{_INDENT}"""{program.output} per sample (arrays over a batch of `batch` samples) and '
+            "each",
+            f'{_INDENT}parameter\'s gradient summed over the batch."""',
+            *_body(program, True, _INDENT),
+            _wrapped(_INDENT, f"return {program.output}, (", _tuple(program.grads), ")"),
+            "",
+        ]
+    )
 
 
 def _correct(labels: Sequence[tuple[str, str]], batched: bool) -> str:
@@ -854,8 +908,7 @@ def _sgd_function(program: _Program, labels: Sequence[tuple[str, str]]) -> str:
     lines = [
         "def train_sgd(samples, params, lr, epochs):",
         f'{_INDENT}"""Per-sample SGD: every epoch visits the samples in order; for each, every',
-        f"{_INDENT}gradient first, then θ -= lr * dθ. Returns the final parameters, and per "
-        "epoch",
+        f"{_INDENT}gradient first, then θ -= lr * dθ. Returns the final parameters, and per epoch",
         f"{_INDENT}the sum of {program.output} (and the count of right answers) taken before "
         'each update."""',
         _unpacking(params, "params") if params else None,
@@ -877,8 +930,9 @@ def _sgd_function(program: _Program, labels: Sequence[tuple[str, str]]) -> str:
     return "\n".join(line for line in lines if line is not None)
 
 
-def _full_batch_function(program: _Program, labels: Sequence[tuple[str, str]],
-                         record_loss: bool = True) -> str:
+def _full_batch_function(
+    program: _Program, labels: Sequence[tuple[str, str]], record_loss: bool = True
+) -> str:
     """A whole full-batch gradient-descent loop over numpy columns, parameters as locals.
 
     Without `record_loss` the loop neither sums the output nor computes what only it needs.
@@ -900,7 +954,8 @@ def _full_batch_function(program: _Program, labels: Sequence[tuple[str, str]],
         f"{_INDENT}for _epoch in range(epochs):",
         *_body(program, True, i2, live=_live(program, wanted)),
         f"{i2}losses.append({_reduce(_var(program.output), program.varying, _Printer(True))})"
-        if record_loss else None,
+        if record_loss
+        else None,
         f"{i2}corrects.append({_correct(labels, True)})" if labels else None,
         *[f"{i2}{p} -= lr * ({g} * scale)" for p, g in zip(params, program.grads, strict=True)],
         _wrapped(_INDENT, "return [", ", ".join(params), "], losses, corrects"),
@@ -947,7 +1002,8 @@ class CompiledGraph:
         self._key = f"{id(self):x}"
         #: The generated per-sample function: floats in, `(output, (grad, ...))` out.
         self.function: Callable[..., tuple] = _load(
-            self.source, f"<micrograd_beans.codegen {self._key}>")["gradient"]
+            self.source, f"<micrograd_beans.codegen {self._key}>"
+        )["gradient"]
         #: The generated numpy function: `(batch, *input_arrays, *params)` in.
         self.batched_function: Callable[..., tuple] = _load(
             self.batched_source, f"<micrograd_beans.codegen batched {self._key}>"
@@ -989,16 +1045,18 @@ class CompiledGraph:
         """
         return self._loop("sgd", self._labels(labels))
 
-    def full_batch_loop(self, labels: Sequence[tuple[str, str]] = (),
-                        record_loss: bool = True) -> Loop:
+    def full_batch_loop(
+        self, labels: Sequence[tuple[str, str]] = (), record_loss: bool = True
+    ) -> Loop:
         """The generated numpy loop `train_full_batch(batch, columns, params, lr, epochs,
         scale)`: one update θ -= lr * (Σ dθ * scale) per epoch; returns like `sgd_loop`
         (with `record_loss=False` the losses list stays empty and the output is not computed
         unless a gradient needs it)."""
         return self._loop("full", self._labels(labels), record_loss)
 
-    def _loop(self, kind: str, labels: tuple[tuple[str, str], ...],
-              record_loss: bool = True) -> Loop:
+    def _loop(
+        self, kind: str, labels: tuple[tuple[str, str], ...], record_loss: bool = True
+    ) -> Loop:
         key = (kind, labels, record_loss)
         if key not in self._loops:
             if kind == "sgd":
@@ -1008,8 +1066,9 @@ class CompiledGraph:
                 body = _full_batch_function(self._program, labels, record_loss)
                 source = f"{BATCH_HELPERS}\n\n{body}"
             name = "train_sgd" if kind == "sgd" else "train_full_batch"
-            namespace = _load(source, f"<micrograd_beans.codegen {kind} {len(self._loops)} "
-                                      f"{self._key}>")
+            namespace = _load(
+                source, f"<micrograd_beans.codegen {kind} {len(self._loops)} {self._key}>"
+            )
             self._loops[key] = Loop(source, namespace[name])
         return self._loops[key]
 
@@ -1027,8 +1086,9 @@ class CompiledGraph:
         return [float(v) for v in self._check("params", params, self.param_names)]
 
     def _columns(self, inputs: Sequence) -> tuple[int, list[np.ndarray]]:
-        columns = [np.asarray(c, dtype=float)
-                   for c in self._check("inputs", inputs, self.input_names)]
+        columns = [
+            np.asarray(c, dtype=float) for c in self._check("inputs", inputs, self.input_names)
+        ]
         shapes = {c.shape for c in columns}
         if len(shapes) > 1 or any(len(s) != 1 for s in shapes):
             raise ValueError(f"inputs must be 1-D arrays of one length, got shapes {shapes}")
@@ -1062,23 +1122,33 @@ class CompiledGraph:
         return out, [float(g) for g in grads]
 
     def train_sgd(
-        self, samples: Sequence[Sequence[float]], params: Sequence[float] | None = None,
-        lr: float = 0.03, epochs: int = 1,
+        self,
+        samples: Sequence[Sequence[float]],
+        params: Sequence[float] | None = None,
+        lr: float = 0.03,
+        epochs: int = 1,
     ) -> tuple[list[float], list[float]]:
         """Per-sample SGD in generated code: (final params, per-epoch sum of the output).
 
         `samples` is a sequence of input tuples, visited in order every epoch; after each
         sample θ ← θ − lr·dθ, the same float operations as the engine with optim.SGD.
         """
-        rows = [tuple(float(v) for v in self._check("inputs of a sample", s, self.input_names))
-                for s in samples]
+        rows = [
+            tuple(float(v) for v in self._check("inputs of a sample", s, self.input_names))
+            for s in samples
+        ]
         final, losses, _ = self.sgd_loop().function(
-            rows, self._param_floats(params), float(lr), int(epochs))
+            rows, self._param_floats(params), float(lr), int(epochs)
+        )
         return final, losses
 
     def train_full_batch(
-        self, inputs: Sequence[Sequence[float] | np.ndarray], params: Sequence[float] | None = None,
-        lr: float = 0.03, epochs: int = 1, scale: float | None = None,
+        self,
+        inputs: Sequence[Sequence[float] | np.ndarray],
+        params: Sequence[float] | None = None,
+        lr: float = 0.03,
+        epochs: int = 1,
+        scale: float | None = None,
     ) -> tuple[list[float], list[float]]:
         """Full-batch descent in generated numpy code: θ ← θ − lr·(Σ dθ · scale) per epoch.
 
@@ -1089,7 +1159,8 @@ class CompiledGraph:
         scale = 1.0 / batch if scale is None else float(scale)
         with np.errstate(all="ignore"):
             final, losses, _ = self.full_batch_loop().function(
-                batch, columns, self._param_floats(params), float(lr), int(epochs), scale)
+                batch, columns, self._param_floats(params), float(lr), int(epochs), scale
+            )
         return [float(p) for p in final], [float(v) for v in losses]
 
 
@@ -1133,7 +1204,8 @@ def why_not_compiled(loss: Callable, optimizer: object) -> str | None:
         return f"only the squared-error loss is compiled (got {name})"
     if type(optimizer) is not SGD or optimizer.momentum:
         return f"only plain SGD is compiled (got {type(optimizer).__name__}" + (
-            " with momentum)" if type(optimizer) is SGD else ")")
+            " with momentum)" if type(optimizer) is SGD else ")"
+        )
     return None
 
 
@@ -1156,8 +1228,9 @@ class CompiledStep:
         e = loss(out, ys[0] if nout == 1 else ys)
         self.params = model.parameters()
         self.compiled = compile_graph(e, [*xs, *ys], self.params, predictions=outs)
-        labels = list(zip(self.compiled.prediction_names,
-                          self.compiled.input_names[nin:], strict=True))
+        labels = list(
+            zip(self.compiled.prediction_names, self.compiled.input_names[nin:], strict=True)
+        )
         self._sgd = self.compiled.sgd_loop(labels).function
         self._full = self.compiled.full_batch_loop(labels).function
         self._nin, self._nout = nin, nout
@@ -1185,10 +1258,11 @@ class CompiledStep:
         total, correct, values = 0.0, 0, self._read()
         with np.errstate(all="ignore"):
             for k in range(0, len(pairs), size):
-                chunk = [self._row(x, y) for x, y in pairs[k:k + size]]
+                chunk = [self._row(x, y) for x, y in pairs[k : k + size]]
                 columns = list(np.array(chunk, dtype=float).T)
                 values, losses, corrects = self._full(
-                    len(chunk), columns, values, lr, 1, 1.0 / len(chunk))
+                    len(chunk), columns, values, lr, 1, 1.0 / len(chunk)
+                )
                 total += float(losses[0])
                 correct += corrects[0]
         self._write([float(v) for v in values])
@@ -1218,8 +1292,9 @@ class CompiledStep:
         """Nothing to copy: every call writes the parameters back into the model."""
 
 
-def compiled_step(model: object, loss: Callable, optimizer: object,
-                  compiled: bool | str) -> CompiledStep | None:
+def compiled_step(
+    model: object, loss: Callable, optimizer: object, compiled: bool | str
+) -> CompiledStep | None:
     """The compiled step fit should use: None for `compiled=False`, or for "auto" when it
     does not apply; for True, a ValueError saying why it does not apply."""
     if compiled is False or compiled is None:
@@ -1231,5 +1306,7 @@ def compiled_step(model: object, loss: Callable, optimizer: object,
         return CompiledStep(model, loss, optimizer)
     if compiled == "auto":
         return None
-    raise ValueError(f"compiled=True does not apply here: {reason}; "
-                     "use compiled='auto' to fall back to the engine")
+    raise ValueError(
+        f"compiled=True does not apply here: {reason}; "
+        "use compiled='auto' to fall back to the engine"
+    )

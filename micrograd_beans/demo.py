@@ -81,8 +81,9 @@ def _suptitle(lesson: Any) -> str:
     return f"Lesson {lesson.course}: {lesson.title}{model}"
 
 
-def lesson_figure(lesson: Any, xs: np.ndarray, ys: np.ndarray, model: Any,
-                  epochs: int) -> tuple[Any, Callable[[int, Any], bool], Callable[[], list]]:
+def lesson_figure(
+    lesson: Any, xs: np.ndarray, ys: np.ndarray, model: Any, epochs: int
+) -> tuple[Any, Callable[[int, Any], bool], Callable[[], list]]:
     """The lesson's figure, a `draw(epoch, history)` that redraws the model in it, and a
     function listing the artists `draw` changes (`draw` returns True when no others
     changed: see TrainingAnimation's blitting).
@@ -106,30 +107,42 @@ def lesson_figure(lesson: Any, xs: np.ndarray, ys: np.ndarray, model: Any,
     else:
         surface = lesson.name != "spiral"  # a spiral's surface is a thicket; its map reads
         fig = plt.figure(figsize=(15.5, 4.8) if surface else (11.5, 5.0))
-        gs = fig.add_gridspec(1, 3 if surface else 2,
-                              width_ratios=(1.15, 1.1, 1) if surface else (1.2, 1))
+        gs = fig.add_gridspec(
+            1, 3 if surface else 2, width_ratios=(1.15, 1.1, 1) if surface else (1.2, 1)
+        )
         views = []
         if surface:
             ax3d = fig.add_subplot(gs[0], projection="3d")
             views.append(plots.SurfaceView(ax3d, xs, ys, title="Toxicity surface"))
         views.append(plots.BoundaryView(fig.add_subplot(gs[-2]), xs, ys))
         hist_ax = fig.add_subplot(gs[-1])
-    history_view = plots.HistoryView(hist_ax, epochs, accuracy=classify,
-                                     title="Loss and accuracy" if classify else "Loss")
+    history_view = plots.HistoryView(
+        hist_ax, epochs, accuracy=classify, title="Loss and accuracy" if classify else "Loss"
+    )
     fig.suptitle(_suptitle(lesson), fontsize=13, fontweight="bold")
-    fig.subplots_adjust(left=0.06 if lesson.nin == 1 else 0.03, right=0.94, bottom=0.13,
-                        top=0.82, wspace=0.32 if lesson.nin == 1 else 0.45)
+    fig.subplots_adjust(
+        left=0.06 if lesson.nin == 1 else 0.03,
+        right=0.94,
+        bottom=0.13,
+        top=0.82,
+        wspace=0.32 if lesson.nin == 1 else 0.45,
+    )
 
     def draw(epoch: int, history: Any) -> bool:
         # (the 3-D surface keeps a fixed title: the other panels say the epoch)
-        only_animated = all([view.update(predict, "" if isinstance(view, plots.SurfaceView)
-                                         else f"epoch {epoch}") for view in views])
+        only_animated = all(
+            [
+                view.update(
+                    predict, "" if isinstance(view, plots.SurfaceView) else f"epoch {epoch}"
+                )
+                for view in views
+            ]
+        )
         if history is not None and history.epochs:
             only_animated = history_view.update(history) and only_animated
         # the model as it is now (the history's numbers are averages over the epoch)
         loss, accuracy = evaluate(model, xs, ys, lesson.loss)
-        text = f"loss {loss:.3g}" + (f", accuracy {accuracy:.0%}" if accuracy is not None
-                                      else "")
+        text = f"loss {loss:.3g}" + (f", accuracy {accuracy:.0%}" if accuracy is not None else "")
         history_view.ax.set_title(f"epoch {epoch}: {text}", fontsize=12)
         return only_animated
 
@@ -162,8 +175,9 @@ def run_demo(
     "auto" trains through generated code where it applies, False on the engine's graph.
     """
     if name == GRAPH_TOUR:
-        return graph_tour(epochs=epochs, seed=seed, every=every, save=save, show=show,
-                          log=log, compiled=compiled)
+        return graph_tour(
+            epochs=epochs, seed=seed, every=every, save=save, show=show, log=log, compiled=compiled
+        )
     from micrograd_beans import plots
     from micrograd_beans.lessons import get_lesson
     from micrograd_beans.train import evaluate, fit
@@ -182,8 +196,15 @@ def run_demo(
     xs, ys = lesson.make_data(seed)
     model = lesson.make_model(seed)
     fig, draw, animated = lesson_figure(lesson, xs, ys, model, epochs)
-    anim = plots.TrainingAnimation(fig, draw, save=path, live=live, animated=animated,
-                                   expected_frames=epochs // every + 1, max_frames=MAX_FRAMES)
+    anim = plots.TrainingAnimation(
+        fig,
+        draw,
+        save=path,
+        live=live,
+        animated=animated,
+        expected_frames=epochs // every + 1,
+        max_frames=MAX_FRAMES,
+    )
     anim.frame(0, None)
     drawing = 0.0
 
@@ -195,12 +216,20 @@ def run_demo(
 
     kwargs = lesson.fit_kwargs()
     kwargs["epochs"] = epochs
-    history = fit(model, xs, ys, seed=seed, every=every, callback=callback,
-                  progress=progress, compiled=compiled, **kwargs)
+    history = fit(
+        model,
+        xs,
+        ys,
+        seed=seed,
+        every=every,
+        callback=callback,
+        progress=progress,
+        compiled=compiled,
+        **kwargs,
+    )
     train_seconds = history.seconds - drawing
     loss, accuracy = evaluate(model, xs, ys, lesson.loss)
-    result = DemoResult(name, epochs, 0.0, train_seconds, loss, accuracy, path,
-                        anim.frames_written)
+    result = DemoResult(name, epochs, 0.0, train_seconds, loss, accuracy, path, anim.frames_written)
     if log is not None:
         log(_summary(result))
     written = anim.finish(epochs, history, show=False)
@@ -214,8 +243,10 @@ def run_demo(
 
 def _summary(r: DemoResult) -> str:
     acc = f", accuracy {r.accuracy:.0%}" if r.accuracy is not None else ""
-    return (f"{r.name}: {r.epochs} epochs in {r.train_seconds:.2f} s of training, "
-            f"final loss {r.loss:.4g}{acc}")
+    return (
+        f"{r.name}: {r.epochs} epochs in {r.train_seconds:.2f} s of training, "
+        f"final loss {r.loss:.4g}{acc}"
+    )
 
 
 def _show_or_close(fig: Any, anim: plots.TrainingAnimation) -> None:
@@ -314,8 +345,11 @@ def graph_tour(
     ax.set_axis_off()
     fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.86)
     start = f"after {epochs} epochs" if epochs else "at its random start"
-    fig.suptitle(f"Backward through the note's network ({start}), one bean: x = {x}, y = {y:g}",
-                 fontsize=13, fontweight="bold")
+    fig.suptitle(
+        f"Backward through the note's network ({start}), one bean: x = {x}, y = {y:g}",
+        fontsize=13,
+        fontweight="bold",
+    )
     image = None
 
     def draw(done: int) -> None:
@@ -336,16 +370,29 @@ def graph_tour(
         if done == 0:
             title = "Before backward: every grad is 0"
         elif current is None:
-            title = ("After backward: de/d(node) at every node; the parameters' grads are the "
-                     "note's hand-derived ones")
+            title = (
+                "After backward: de/d(node) at every node; the parameters' grads are the "
+                "note's hand-derived ones"
+            )
         else:
             name = current.label or current.op
-            title = (f"Backward step {done} of {len(nodes)}: de/d{name} = {current.grad:.4g}"
-                     "  (red: the chain-rule path to e)")
+            title = (
+                f"Backward step {done} of {len(nodes)}: de/d{name} = {current.grad:.4g}"
+                "  (red: the chain-rule path to e)"
+            )
         ax.set_title(title, fontsize=12)
 
-    anim = plots.TrainingAnimation(fig, draw, save=path, live=live, fps=1.5, hold=2.0,
-                                   dpi=100, max_frames=MAX_FRAMES, pause=0.8)
+    anim = plots.TrainingAnimation(
+        fig,
+        draw,
+        save=path,
+        live=live,
+        fps=1.5,
+        hold=2.0,
+        dpi=100,
+        max_frames=MAX_FRAMES,
+        pause=0.8,
+    )
     for done in steps[:-1]:
         anim.frame(done)
     result = DemoResult(GRAPH_TOUR, epochs, 0.0, train_seconds, e.data, None, path)
@@ -353,8 +400,7 @@ def graph_tour(
     result.seconds = time.perf_counter() - started
     result.frames = anim.frames_written
     if log is not None:
-        log(f"{GRAPH_TOUR}: {len(nodes)} nodes, e = {e.data:.5f}, "
-            f"{len(steps)} frames")
+        log(f"{GRAPH_TOUR}: {len(nodes)} nodes, e = {e.data:.5f}, {len(steps)} frames")
         if written is not None:
             log(f"wrote {written}")
     _show_or_close(fig, anim)
@@ -367,34 +413,62 @@ def graph_tour(
 def add_arguments(parser: argparse.ArgumentParser, lesson: bool = True) -> None:
     """The options every demo takes (the CLI's `demo` and each script in demos/)."""
     if lesson:
-        parser.add_argument("lesson", metavar="LESSON",
-                            help="which demo: " + ", ".join(demo_names()))
-    parser.add_argument("--epochs", type=int, default=None,
-                        help="training epochs (default: the lesson's, 5000 for the note)")
+        parser.add_argument(
+            "lesson", metavar="LESSON", help="which demo: " + ", ".join(demo_names())
+        )
+    parser.add_argument(
+        "--epochs",
+        type=int,
+        default=None,
+        help="training epochs (default: the lesson's, 5000 for the note)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed for beans and weights")
-    parser.add_argument("--every", type=int, default=None,
-                        help="redraw every N epochs (default: epochs/50, 100 for the note)")
-    parser.add_argument("--save", metavar="PATH", default=None,
-                        help="write .gif (animation), .mp4 (needs ffmpeg) or .png (final frame)")
-    parser.add_argument("--no-window", dest="show", action="store_false", default=None,
-                        help="never open a window, even when a display is available")
-    parser.add_argument("--dynamic", action="store_true",
-                        help="train on the engine's graph of Values instead of the generated "
-                        "chain-rule code (same numbers, slower)")
+    parser.add_argument(
+        "--every",
+        type=int,
+        default=None,
+        help="redraw every N epochs (default: epochs/50, 100 for the note)",
+    )
+    parser.add_argument(
+        "--save",
+        metavar="PATH",
+        default=None,
+        help="write .gif (animation), .mp4 (needs ffmpeg) or .png (final frame)",
+    )
+    parser.add_argument(
+        "--no-window",
+        dest="show",
+        action="store_false",
+        default=None,
+        help="never open a window, even when a display is available",
+    )
+    parser.add_argument(
+        "--dynamic",
+        action="store_true",
+        help="train on the engine's graph of Values instead of the generated "
+        "chain-rule code (same numbers, slower)",
+    )
 
 
 def run_args(args: argparse.Namespace, name: str | None = None) -> int:
     """Run the demo the parsed options ask for; 0 on success."""
-    run_demo(name or args.lesson, epochs=args.epochs, seed=args.seed, every=args.every,
-             save=args.save, show=args.show,
-             compiled=False if getattr(args, "dynamic", False) else "auto")
+    run_demo(
+        name or args.lesson,
+        epochs=args.epochs,
+        seed=args.seed,
+        every=args.every,
+        save=args.save,
+        show=args.show,
+        compiled=False if getattr(args, "dynamic", False) else "auto",
+    )
     return 0
 
 
 def main(name: str, argv: Sequence[str] | None = None) -> int:
     """Entry point of a demos/ script: `main("hidden-layer")` parses the same options."""
-    parser = argparse.ArgumentParser(prog=f"{name} demo",
-                                     description=f"Run the {name} demo of micrograd_beans.")
+    parser = argparse.ArgumentParser(
+        prog=f"{name} demo", description=f"Run the {name} demo of micrograd_beans."
+    )
     add_arguments(parser, lesson=False)
     args = parser.parse_args(argv)
     try:

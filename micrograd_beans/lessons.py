@@ -66,20 +66,29 @@ class Lesson:
         """Layer sizes for MLP: the hidden sizes, then the output size."""
         return [*self.hidden, self.nout]
 
-    def make_data(self, seed: int | np.random.Generator | None = None,
-                  counts: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def make_data(
+        self, seed: int | np.random.Generator | None = None, counts: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The lesson's beans (xs, ys) for a seed (stream 0 of it)."""
-        return get_dataset(self.dataset)(self.counts if counts is None else counts,
-                                         _stream(seed, 0))
+        return get_dataset(self.dataset)(
+            self.counts if counts is None else counts, _stream(seed, 0)
+        )
 
-    def make_model(self, seed: int | np.random.Generator | None = None,
-                   hidden: Sequence[int] | None = None) -> MLP:
+    def make_model(
+        self, seed: int | np.random.Generator | None = None, hidden: Sequence[int] | None = None
+    ) -> MLP:
         """The lesson's network, freshly initialised from a seed (stream 1 of it);
         `hidden` replaces the hidden layer sizes."""
         nouts = self.nouts if hidden is None else [*hidden, self.nout]
-        return MLP(self.nin, nouts, activation=self.activation,
-                   output_activation=self.output_activation, seed=_stream(seed, 1),
-                   init=self.init, bias=self.bias)
+        return MLP(
+            self.nin,
+            nouts,
+            activation=self.activation,
+            output_activation=self.output_activation,
+            seed=_stream(seed, 1),
+            init=self.init,
+            bias=self.bias,
+        )
 
     def setup(self, seed: int | None = None) -> tuple[MLP, np.ndarray, np.ndarray]:
         """(model, xs, ys) for one run of the lesson."""
@@ -87,8 +96,14 @@ class Lesson:
 
     def fit_kwargs(self) -> dict:
         """The lesson's training settings as keyword arguments of `train.fit`."""
-        return {"epochs": self.epochs, "lr": self.lr, "optimizer": self.optimizer,
-                "loss": self.loss, "batch_size": self.batch_size, "shuffle": self.shuffle}
+        return {
+            "epochs": self.epochs,
+            "lr": self.lr,
+            "optimizer": self.optimizer,
+            "loss": self.loss,
+            "batch_size": self.batch_size,
+            "shuffle": self.shuffle,
+        }
 
     def with_(self, **changes: object) -> Lesson:
         """A copy with some fields changed (e.g. `lesson.with_(epochs=100)`)."""
@@ -98,23 +113,92 @@ class Lesson:
 LESSONS: dict[str, Lesson] = {
     lesson.name: lesson
     for lesson in (
-        Lesson("line", "Rosenblatt's neuron: y = w x", "1-3", "line", 1, (),
-               activation="linear", bias=False, lr=0.05, epochs=100, task="regression",
-               model_text="y = w x"),
-        Lesson("line-bias", "A line with a bias: y = w x + b", "4", "offset-line", 1, (),
-               activation="linear", lr=0.02, epochs=100, task="regression",
-               model_text="y = w x + b"),
-        Lesson("single-neuron", "One sigmoid neuron: toxic above a size", "5", "threshold",
-               1, (), lr=0.05, epochs=5000, model_text="y = σ(w x + b)"),
-        Lesson("hidden-layer", "A hidden layer: toxic in a middle band (the note)", "6",
-               "bump", 1, (2,), lr=0.03, epochs=5000, model_text="1-2-1, all sigmoid"),
-        Lesson("two-inputs", "Two inputs: a toxic half-plane", "7", "plane", 2, (),
-               lr=0.05, epochs=500, model_text="y = σ(w1 x1 + w2 x2 + b)"),
-        Lesson("disc", "Two inputs, a hidden layer: a toxic disc", "7-8", "disc", 2, (2,),
-               lr=0.05, epochs=5000, model_text="2-2-1, all sigmoid"),
-        Lesson("spiral", "Deep: two interleaved spirals", "9", "spiral", 2, (8, 8, 8),
-               activation="relu", output_activation="sigmoid", init="symmetric", lr=0.05,
-               epochs=5000, shuffle=True, model_text="2-8-8-8-1, relu hidden, sigmoid out"),
+        Lesson(
+            "line",
+            "Rosenblatt's neuron: y = w x",
+            "1-3",
+            "line",
+            1,
+            (),
+            activation="linear",
+            bias=False,
+            lr=0.05,
+            epochs=100,
+            task="regression",
+            model_text="y = w x",
+        ),
+        Lesson(
+            "line-bias",
+            "A line with a bias: y = w x + b",
+            "4",
+            "offset-line",
+            1,
+            (),
+            activation="linear",
+            lr=0.02,
+            epochs=100,
+            task="regression",
+            model_text="y = w x + b",
+        ),
+        Lesson(
+            "single-neuron",
+            "One sigmoid neuron: toxic above a size",
+            "5",
+            "threshold",
+            1,
+            (),
+            lr=0.05,
+            epochs=5000,
+            model_text="y = σ(w x + b)",
+        ),
+        Lesson(
+            "hidden-layer",
+            "A hidden layer: toxic in a middle band (the note)",
+            "6",
+            "bump",
+            1,
+            (2,),
+            lr=0.03,
+            epochs=5000,
+            model_text="1-2-1, all sigmoid",
+        ),
+        Lesson(
+            "two-inputs",
+            "Two inputs: a toxic half-plane",
+            "7",
+            "plane",
+            2,
+            (),
+            lr=0.05,
+            epochs=500,
+            model_text="y = σ(w1 x1 + w2 x2 + b)",
+        ),
+        Lesson(
+            "disc",
+            "Two inputs, a hidden layer: a toxic disc",
+            "7-8",
+            "disc",
+            2,
+            (2,),
+            lr=0.05,
+            epochs=5000,
+            model_text="2-2-1, all sigmoid",
+        ),
+        Lesson(
+            "spiral",
+            "Deep: two interleaved spirals",
+            "9",
+            "spiral",
+            2,
+            (8, 8, 8),
+            activation="relu",
+            output_activation="sigmoid",
+            init="symmetric",
+            lr=0.05,
+            epochs=5000,
+            shuffle=True,
+            model_text="2-8-8-8-1, relu hidden, sigmoid out",
+        ),
     )
 }
 

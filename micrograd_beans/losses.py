@@ -48,8 +48,10 @@ def squared_error(pred: Output | Sequence[Output], target: float | Sequence[floa
 def mse(preds: Sequence, targets: Sequence) -> Output:
     """Mean of the squared errors over a batch of samples."""
     if len(preds) != len(targets) or not preds:
-        raise ValueError(f"mse needs equally many predictions and targets (got {len(preds)} "
-                         f"and {len(targets)}, at least one)")
+        raise ValueError(
+            f"mse needs equally many predictions and targets (got {len(preds)} "
+            f"and {len(targets)}, at least one)"
+        )
     return _total([squared_error(p, t) for p, t in zip(preds, targets, strict=False)]) / len(preds)
 
 

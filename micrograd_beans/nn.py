@@ -251,8 +251,16 @@ class Layer(Module):
         dotted = nin >= 10 or nout >= 10
         self.layer = layer
         self.neurons = [
-            Neuron(nin, activation, j=j, layer=layer, bias=bias, init=draw, dotted=dotted,
-                   nonlin=nonlin)
+            Neuron(
+                nin,
+                activation,
+                j=j,
+                layer=layer,
+                bias=bias,
+                init=draw,
+                dotted=dotted,
+                nonlin=nonlin,
+            )
             for j in range(1, nout + 1)
         ]
 
@@ -313,9 +321,12 @@ class MLP(Module):
         sizes = [self.nin, *nouts]
         self.layers = [
             Layer(
-                sizes[k], sizes[k + 1],
+                sizes[k],
+                sizes[k + 1],
                 self.output_activation if k == len(nouts) - 1 else self.activation,
-                layer=k + 1, bias=bias, init=draw,
+                layer=k + 1,
+                bias=bias,
+                init=draw,
             )
             for k in range(len(nouts))
         ]
@@ -373,7 +384,10 @@ class MLP(Module):
         return xs[0] if len(xs) == 1 else xs
 
     def __repr__(self) -> str:
-        out = "" if self.output_activation == self.activation else (
-            f", output_activation={self.output_activation!r}")
+        out = (
+            ""
+            if self.output_activation == self.activation
+            else (f", output_activation={self.output_activation!r}")
+        )
         bias = "" if self.bias else ", bias=False"
         return f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}{out}{bias})"

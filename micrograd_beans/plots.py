@@ -196,7 +196,7 @@ def _scatter_beans(ax: Axes, coords: Sequence[np.ndarray], ys: np.ndarray) -> No
 
 
 def _quiet_corner(x: np.ndarray, y: np.ndarray) -> str:
-    """"upper left" or "upper right", whichever has fewer beans near it."""
+    """ "upper left" or "upper right", whichever has fewer beans near it."""
     (x0, x1), top = (float(x.min()), float(x.max())), float(y.max())
     high = y >= top - 0.25 * (top - float(y.min()))
     left = np.count_nonzero(high & (x <= x0 + (x1 - x0) / 3))
@@ -228,8 +228,7 @@ class FitView:
         #: Where the curve is evaluated: `points` sizes evenly over the beans.
         self.grid = np.linspace(lo, hi, points)
         _scatter_beans(ax, (self.xs, self.ys), self.ys)
-        (self.line,) = ax.plot([], [], color=MODEL_COLOR, linewidth=2.5, label="model",
-                               zorder=4)
+        (self.line,) = ax.plot([], [], color=MODEL_COLOR, linewidth=2.5, label="model", zorder=4)
         ax.set_xlim(lo, hi)
         ax.set_ylim(*_span(self.ys, 0.12))
         ax.set_title(title, fontsize=12)
@@ -266,8 +265,7 @@ def plot_fit(
     points: int = 200,
 ) -> Figure:
     """Scatter the beans of a 1-input lesson and, given `predict`, draw the model's curve."""
-    view = FitView(_new_axes(ax), xs, ys, title=title, xlabel=xlabel, ylabel=ylabel,
-                   points=points)
+    view = FitView(_new_axes(ax), xs, ys, title=title, xlabel=xlabel, ylabel=ylabel, points=points)
     if predict is not None:
         view.update(predict)
     return _figure(view.ax)
@@ -308,8 +306,9 @@ def history_series(history: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray | N
 class HistoryView:
     """Loss per epoch (log scale, whole decades) and, on a second axis, accuracy per epoch."""
 
-    def __init__(self, ax: Axes, epochs: int | None = None, *, title: str = "Training",
-                 accuracy: bool = True) -> None:
+    def __init__(
+        self, ax: Axes, epochs: int | None = None, *, title: str = "Training", accuracy: bool = True
+    ) -> None:
         self.ax = ax
         (self.loss_line,) = ax.plot([], [], color="C0", linewidth=2, label="loss")
         ax.set_yscale("log")
@@ -325,8 +324,7 @@ class HistoryView:
         handles = [self.loss_line]
         if accuracy:
             self.acc_ax = ax.twinx()
-            (self.acc_line,) = self.acc_ax.plot([], [], color="C2", linewidth=2,
-                                                label="accuracy")
+            (self.acc_line,) = self.acc_ax.plot([], [], color="C2", linewidth=2, label="accuracy")
             self.acc_ax.set_ylim(0.0, 1.05)
             self.acc_ax.set_ylabel("Accuracy", color="C2")
             handles.append(self.acc_line)
@@ -363,8 +361,12 @@ class HistoryView:
 def plot_history(history: Any, *, ax: Axes | None = None, title: str = "Training") -> Figure:
     """Loss and accuracy per epoch from a training History (accuracy only if it has one)."""
     epochs, _, acc = history_series(history)
-    view = HistoryView(_new_axes(ax), int(epochs[-1]) if epochs.size else None, title=title,
-                       accuracy=acc is not None)
+    view = HistoryView(
+        _new_axes(ax),
+        int(epochs[-1]) if epochs.size else None,
+        title=title,
+        accuracy=acc is not None,
+    )
     view.update(history)
     return _figure(view.ax)
 
@@ -424,11 +426,20 @@ class SurfaceView:
         z = _predictions(predict, self.grid).reshape(self.g1.shape)
         if self.surface is not None:
             self.surface.remove()
-        self.surface = self.ax.plot_surface(self.g1, self.g2, z, cmap=TOXICITY_CMAP,
-                                            vmin=0.0, vmax=1.0, alpha=0.7, linewidth=0,
-                                            edgecolor="none", antialiased=True,
-                                            rcount=self.g1.shape[0],
-                                            ccount=self.g1.shape[1])
+        self.surface = self.ax.plot_surface(
+            self.g1,
+            self.g2,
+            z,
+            cmap=TOXICITY_CMAP,
+            vmin=0.0,
+            vmax=1.0,
+            alpha=0.7,
+            linewidth=0,
+            edgecolor="none",
+            antialiased=True,
+            rcount=self.g1.shape[0],
+            ccount=self.g1.shape[1],
+        )
         self.ax.set_title(f"{self.title}  ({note})" if note else self.title, fontsize=12)
         return True
 
@@ -444,8 +455,9 @@ def plot_surface(
     resolution: int = 30,
 ) -> Figure:
     """A 2-input model as a 3-D surface over the beans, on a `projection="3d"` Axes."""
-    view = SurfaceView(_new_axes(ax, projection="3d"), xs, ys, title=title, labels=labels,
-                       resolution=resolution)
+    view = SurfaceView(
+        _new_axes(ax, projection="3d"), xs, ys, title=title, labels=labels, resolution=resolution
+    )
     view.update(predict)
     return _figure(view.ax)
 
@@ -482,16 +494,21 @@ class BoundaryView:
         ax.legend(loc="upper right", fontsize=9, framealpha=0.9)
         if colorbar:
             mappable = matplotlib.cm.ScalarMappable(
-                norm=matplotlib.colors.Normalize(0.0, 1.0), cmap=TOXICITY_CMAP)
-            _figure(ax).colorbar(mappable, ax=ax, label="predicted toxicity", fraction=0.046,
-                                 pad=0.04)
+                norm=matplotlib.colors.Normalize(0.0, 1.0), cmap=TOXICITY_CMAP
+            )
+            _figure(ax).colorbar(
+                mappable, ax=ax, label="predicted toxicity", fraction=0.046, pad=0.04
+            )
 
     @property
     def animated(self) -> list[Any]:
         """What `update` replaces (the shading, the boundary line, the title) and what must
         stay drawn over it when blitting (the beans, the legend)."""
-        return [a for a in (self.filled, self.boundary, *self._beans, self.ax.get_legend(),
-                            self.ax.title) if a is not None]
+        return [
+            a
+            for a in (self.filled, self.boundary, *self._beans, self.ax.get_legend(), self.ax.title)
+            if a is not None
+        ]
 
     def update(self, predict: Predict, note: str = "") -> bool:
         """Redraw the shading and the boundary from the model's current predictions.
@@ -502,13 +519,21 @@ class BoundaryView:
         for artist in (self.filled, self.boundary):
             if artist is not None:
                 artist.remove()
-        self.filled = self.ax.contourf(self.g1, self.g2, z, levels=np.linspace(0, 1, 11),
-                                       cmap=TOXICITY_CMAP, alpha=0.45, extend="both",
-                                       zorder=1)
+        self.filled = self.ax.contourf(
+            self.g1,
+            self.g2,
+            z,
+            levels=np.linspace(0, 1, 11),
+            cmap=TOXICITY_CMAP,
+            alpha=0.45,
+            extend="both",
+            zorder=1,
+        )
         self.boundary = None
         if z.min() < 0.5 < z.max():
-            self.boundary = self.ax.contour(self.g1, self.g2, z, levels=[0.5],
-                                            colors="black", linewidths=2, zorder=2)
+            self.boundary = self.ax.contour(
+                self.g1, self.g2, z, levels=[0.5], colors="black", linewidths=2, zorder=2
+            )
         self.ax.set_title(f"{self.title}  ({note})" if note else self.title, fontsize=12)
         return True
 
@@ -524,8 +549,7 @@ def plot_boundary(
     resolution: int = 80,
 ) -> Figure:
     """A 2-input model as shaded toxicity with its 0.5 contour over the beans."""
-    view = BoundaryView(_new_axes(ax), xs, ys, title=title, labels=labels,
-                        resolution=resolution)
+    view = BoundaryView(_new_axes(ax), xs, ys, title=title, labels=labels, resolution=resolution)
     view.update(predict)
     return _figure(view.ax)
 
@@ -574,8 +598,9 @@ def check_save_path(path: str | os.PathLike[str]) -> Path:
         )
     folder = out.parent if str(out.parent) else Path(".")
     if not folder.is_dir():
-        raise FileNotFoundError(f"cannot save {str(out)!r}: the folder {str(folder)!r} "
-                                "does not exist")
+        raise FileNotFoundError(
+            f"cannot save {str(out)!r}: the folder {str(folder)!r} does not exist"
+        )
     if suffix == ".mp4" and not ffmpeg_available():
         raise RuntimeError(
             f"cannot save {str(out)!r}: writing .mp4 needs ffmpeg, which was not found on "
@@ -664,8 +689,7 @@ class TrainingAnimation:
         self._animated = animated if callable(animated) else (lambda: list(animated))
         has_artists = bool(self._animated())
         self.blit = has_artists and suffix == ".gif" and not live
-        self.live_blit = (has_artists and live
-                          and bool(getattr(fig.canvas, "supports_blit", False)))
+        self.live_blit = has_artists and live and bool(getattr(fig.canvas, "supports_blit", False))
         self._background: Any = None
         self._draw_hook: int | None = None
         if suffix == ".gif":

@@ -27,8 +27,9 @@ def save(model: MLP, path: str | os.PathLike, metadata: dict | None = None) -> N
     params = model.state_dict()
     bad = [name for name, v in params.items() if not math.isfinite(v)]
     if bad:
-        raise ValueError(f"cannot save {os.fspath(path)}: parameter(s) {', '.join(bad)} "
-                         "are NaN or infinite")
+        raise ValueError(
+            f"cannot save {os.fspath(path)}: parameter(s) {', '.join(bad)} are NaN or infinite"
+        )
     doc = {
         "format": FORMAT,
         "version": VERSION,
@@ -71,8 +72,10 @@ def _read(path: str | os.PathLike) -> dict:
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ValueError(f"{name}: not a micrograd_beans model file (no format {FORMAT!r})")
     if doc.get("version") != VERSION:
-        raise ValueError(f"{name}: unsupported model file version {doc.get('version')!r} "
-                         f"(this micrograd_beans reads version {VERSION})")
+        raise ValueError(
+            f"{name}: unsupported model file version {doc.get('version')!r} "
+            f"(this micrograd_beans reads version {VERSION})"
+        )
     arch, params = doc.get("architecture"), doc.get("parameters")
     if not isinstance(arch, dict) or not isinstance(params, dict):
         raise ValueError(f"{name}: damaged model file (architecture or parameters missing)")
@@ -85,8 +88,13 @@ def _read(path: str | os.PathLike) -> dict:
 def _build(doc: dict, name: str) -> MLP:
     arch = doc["architecture"]
     try:
-        model = MLP(arch["nin"], arch["nouts"], activation=arch["activation"],
-                    output_activation=arch["output_activation"], bias=arch.get("bias", True))
+        model = MLP(
+            arch["nin"],
+            arch["nouts"],
+            activation=arch["activation"],
+            output_activation=arch["output_activation"],
+            bias=arch.get("bias", True),
+        )
         model.load_state_dict(doc["parameters"])
     except (KeyError, TypeError, ValueError) as err:
         raise ValueError(f"{name}: damaged model file ({err})") from None

@@ -454,8 +454,14 @@ def _size(plan: _Plan, order) -> tuple[int, int]:
             if v.parents:
                 edges += 1 + sum(1 for p in v.parents if p not in plan.hidden)
     for i, g in enumerate(plan.groups):
-        edges += len({_unit(plan, p) for m in g.members for p in m.parents
-                      if p not in plan.hidden and plan.owner.get(p) != i})
+        edges += len(
+            {
+                _unit(plan, p)
+                for m in g.members
+                for p in m.parents
+                if p not in plan.hidden and plan.owner.get(p) != i
+            }
+        )
     return nodes, edges
 
 
@@ -602,8 +608,14 @@ def _emit(root, order, roles, plan: _Plan, on_path, rankdir, legend) -> Drawing:
         },
         # Defaults fit the most common node, an intermediate Value, so most nodes need only a
         # label: a 100,000-node graph's DOT text is then built in a few seconds.
-        node_attr={"fontname": FONT, "fontsize": "11", "color": "#444444", "shape": "record",
-                   "style": "filled", "fillcolor": ROLE_COLOURS["intermediate"]},
+        node_attr={
+            "fontname": FONT,
+            "fontsize": "11",
+            "color": "#444444",
+            "shape": "record",
+            "style": "filled",
+            "fillcolor": ROLE_COLOURS["intermediate"],
+        },
         edge_attr={"fontname": FONT, "fontsize": "9", "arrowsize": "0.6", "color": "#666666"},
     )
     ids = {v: f"v{i}" for i, v in enumerate(order)}
@@ -635,8 +647,14 @@ def _emit(root, order, roles, plan: _Plan, on_path, rankdir, legend) -> Drawing:
 
     def op_node(name: str, label: str, **attrs: str) -> None:
         if attrs:
-            g.node(name, graphviz.nohtml(label), shape="ellipse", fillcolor=OP_COLOUR,
-                   margin="0.05,0.02", **attrs)
+            g.node(
+                name,
+                graphviz.nohtml(label),
+                shape="ellipse",
+                fillcolor=OP_COLOUR,
+                margin="0.05,0.02",
+                **attrs,
+            )
         else:
             body.append(f'\t{name} [label="{_quote(label)}"{op_style}]\n')
 
@@ -661,11 +679,18 @@ def _emit(root, order, roles, plan: _Plan, on_path, rankdir, legend) -> Drawing:
         elif role == "output":
             attrs["penwidth"] = "2"
         if role == "constant":
-            g.node(ids[v], graphviz.nohtml(_fmt(v.data)), shape="box", fontsize="10",
-                   height="0.25", width="0.3", margin="0.04,0.02", **attrs)
+            g.node(
+                ids[v],
+                graphviz.nohtml(_fmt(v.data)),
+                shape="box",
+                fontsize="10",
+                height="0.25",
+                width="0.3",
+                margin="0.04,0.02",
+                **attrs,
+            )
         else:
-            node(ids[v], fields(v.label, f"data {_fmt(v.data)}", f"grad {_fmt(v.grad)}"),
-                 **attrs)
+            node(ids[v], fields(v.label, f"data {_fmt(v.data)}", f"grad {_fmt(v.grad)}"), **attrs)
         n_nodes += 1
         if not v.parents:
             continue
@@ -698,14 +723,16 @@ def _emit(root, order, roles, plan: _Plan, on_path, rankdir, legend) -> Drawing:
         elif root in grp.members:
             attrs.update(fillcolor=ROLE_COLOURS["output"], penwidth="2")
         act = {"sigmoid": "σ", "tanh": "tanh", "relu": "relu", "": "", "mixed": "act"}.get(
-            grp.activation, grp.activation)
+            grp.activation, grp.activation
+        )
         formula = f"{act}(Σw·x+b)" if act else "Σw·x+b"
         params = f"{grp.n_params} params" if grp.n_params else ""
         if len(grp.outs) == 1:
             out = grp.outs[0]
             name = out.label or "neuron"
-            label = fields(f"{name} = {formula}", params,
-                           f"data {_fmt(out.data)}", f"grad {_fmt(out.grad)}")
+            label = fields(
+                f"{name} = {formula}", params, f"data {_fmt(out.data)}", f"grad {_fmt(out.grad)}"
+            )
         else:
             label = fields(f"layer {grp.layer}", f"{grp.neurons} × {formula}", params)
         g.node(box, label, shape="Mrecord", **attrs)
@@ -728,8 +755,14 @@ def _emit(root, order, roles, plan: _Plan, on_path, rankdir, legend) -> Drawing:
     left_out = 0
     if kept is not None:
         left_out = sum(1 for v in order if v not in hidden and _unit(plan, v) not in kept)
-        g.node(more, f"… {left_out} more Values\n(draw_dot(..., max_nodes=None) draws all)",
-               shape="note", style="filled", fillcolor="#fff7e0", fontsize="10")
+        g.node(
+            more,
+            f"… {left_out} more Values\n(draw_dot(..., max_nodes=None) draws all)",
+            shape="note",
+            style="filled",
+            fillcolor="#fff7e0",
+            fontsize="10",
+        )
         n_nodes += 1
         for src, dst in sorted(more_edges):
             g.edge(src, dst, style="dashed")
@@ -742,13 +775,18 @@ def _emit(root, order, roles, plan: _Plan, on_path, rankdir, legend) -> Drawing:
         "edges": n_edges,
         "hidden_constants": plan.hide_constants,
         "collapse": plan.collapse if plan.groups else None,
-        "boxes": len(plan.groups) if kept is None else sum(
-            1 for i in range(len(plan.groups)) if ("g", i) in kept),
+        "boxes": len(plan.groups)
+        if kept is None
+        else sum(1 for i in range(len(plan.groups)) if ("g", i) in kept),
         "left_out": left_out,
     }
     if legend:
-        g.attr(label=_legend(root, roles, order, plan, stats, bool(on_path)), labelloc="b",
-               labeljust="l", fontsize="10")
+        g.attr(
+            label=_legend(root, roles, order, plan, stats, bool(on_path)),
+            labelloc="b",
+            labeljust="l",
+            fontsize="10",
+        )
     return Drawing(g, stats)
 
 
@@ -789,8 +827,15 @@ def note_network(
     Returns the squared error `e` (backward already run unless `backward=False`); its
     graph has the parameters w11_1 ... b1_2, the inputs x and y, and z1_1, a1_1, ... a1_2.
     """
-    p = {"w11_1": 0.5, "b1_1": 0.1, "w12_1": 0.9, "b2_1": 0.3,
-         "w11_2": 0.4, "w21_2": 0.7, "b1_2": 0.2}
+    p = {
+        "w11_1": 0.5,
+        "b1_1": 0.1,
+        "w12_1": 0.9,
+        "b2_1": 0.3,
+        "w11_2": 0.4,
+        "w21_2": 0.7,
+        "b1_2": 0.2,
+    }
     if params is not None:
         p.update(params)
     w = {name: Value(value, label=name) for name, value in p.items()}

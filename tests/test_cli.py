@@ -29,8 +29,9 @@ def script() -> str:
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k != "MICROGRAD_BEANS_DEBUG"}
-    return subprocess.run([script(), *args], capture_output=True, text=True, timeout=120,
-                          cwd=cwd, env=env)
+    return subprocess.run(
+        [script(), *args], capture_output=True, text=True, timeout=120, cwd=cwd, env=env
+    )
 
 
 def test_console_script_trains_saves_and_loads(tmp_path):
@@ -113,8 +114,10 @@ def test_user_errors_are_one_line_and_exit_1(tmp_path, capsys, setup, args, mess
     if setup == "not json":
         (tmp_path / "m.json").write_text("{oops")
     elif setup == "wide":
-        assert main(["train", "--hidden", "3", "--epochs", "0", "--save",
-                     str(tmp_path / "m.json")]) == 0
+        assert (
+            main(["train", "--hidden", "3", "--epochs", "0", "--save", str(tmp_path / "m.json")])
+            == 0
+        )
         capsys.readouterr()
     status = main(["train", *[a.format(d=tmp_path) for a in args]])
     err = capsys.readouterr().err

@@ -21,7 +21,8 @@ PARAMS = ("w11_1", "b1_1", "w12_1", "b2_1", "w11_2", "w21_2", "b1_2")
 def graphviz_pure(monkeypatch):
     """Use the renderer every install has, so these tests mean the same everywhere."""
     path = shutil.which("graphviz-pure") or shutil.which(
-        "graphviz-pure", path=str(Path(sys.executable).parent))
+        "graphviz-pure", path=str(Path(sys.executable).parent)
+    )
     assert path, "graphviz-pure is a dependency of the package and must be installed"
     monkeypatch.setenv(ENV_VAR, path)
 
@@ -57,8 +58,20 @@ def test_before_backward_shows_zero_grads(tmp_path):
 
 def test_lesson_collapsed_and_without_constants(tmp_path):
     out = tmp_path / "hidden.svg"
-    assert main(["graph", "--lesson", "hidden-layer", "--collapse", "--hide-constants",
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "graph",
+                "--lesson",
+                "hidden-layer",
+                "--collapse",
+                "--hide-constants",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     nodes = records(out)
     assert {"a1_1 = σ(Σw·x+b)", "a2_1 = σ(Σw·x+b)", "a1_2 = σ(Σw·x+b)"} <= set(nodes)
     assert "a ** 2" in nodes and "2" not in nodes and "w11_1" not in nodes
@@ -66,8 +79,22 @@ def test_lesson_collapsed_and_without_constants(tmp_path):
 
 def test_lesson_by_layer_to_png(tmp_path):
     out = tmp_path / "spiral.png"
-    assert main(["graph", "--lesson", "spiral", "--samples", "3", "--collapse", "layer",
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "graph",
+                "--lesson",
+                "spiral",
+                "--samples",
+                "3",
+                "--collapse",
+                "layer",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -78,12 +105,15 @@ def test_highlight_by_label(tmp_path):
     assert main(["graph", "--highlight", "nope", "--out", str(out)]) == 1
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--lesson", "nope"], "unknown lesson 'nope'"),
-    (["--out", "g.jpg"], ".svg, .png or .pdf"),
-    (["--samples", "3"], "--samples needs --lesson"),
-    (["--highlight", "q"], "no Value has that label"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--lesson", "nope"], "unknown lesson 'nope'"),
+        (["--out", "g.jpg"], ".svg, .png or .pdf"),
+        (["--samples", "3"], "--samples needs --lesson"),
+        (["--highlight", "q"], "no Value has that label"),
+    ],
+)
 def test_user_errors_are_one_line(tmp_path, monkeypatch, capsys, argv, message):
     monkeypatch.chdir(tmp_path)
     assert main(["graph", *argv]) == 1

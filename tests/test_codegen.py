@@ -152,8 +152,13 @@ UNARY = ("neg", "exp", "log", "tanh", "sigmoid", "relu")
 BINARY = ("+", "-", "*", "/", "**")
 assert set(UNARY) | set(BINARY) | {"affine"} == set(OPS), "a new op needs a row in these tests"
 
-BINARY_OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul,
-                    "/": operator.truediv, "**": operator.pow}
+BINARY_OPERATORS = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
+    "**": operator.pow,
+}
 finite = st.floats(-2.5, 2.5, allow_nan=False)
 step = st.tuples(
     st.sampled_from(UNARY + BINARY + ("affine",)),
@@ -194,7 +199,7 @@ def build(recipe: dict, values: list[float]):
         pool.append(node)
     # the root sums every node, so each one (and every fan-out) reaches it
     root = pool[n_in]
-    for node in pool[n_in + 1:]:
+    for node in pool[n_in + 1 :]:
         root = root + node
     return root, leaves[:n_in], leaves[n_in:]
 
@@ -215,8 +220,11 @@ def engine_result(recipe, values):
     return root.data, [p.grad for p in params]
 
 
-@settings(max_examples=400, deadline=None,
-          suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
+@settings(
+    max_examples=400,
+    deadline=None,
+    suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow],
+)
 @given(recipes())
 def test_random_graphs_match_engine(recipe):
     first = engine_result(recipe, recipe["values"])
@@ -224,8 +232,10 @@ def test_random_graphs_match_engine(recipe):
     root, inputs, params = build(recipe, recipe["values"])
     compiled = compile_graph(root, inputs, params)
     n_in = recipe["n_in"]
-    for values, want in ((recipe["values"], first),
-                         (recipe["others"], engine_result(recipe, recipe["others"]))):
+    for values, want in (
+        (recipe["values"], first),
+        (recipe["others"], engine_result(recipe, recipe["others"])),
+    ):
         xs, ps = values[:n_in], values[n_in:]
         if want is None:  # the engine raised (or overflowed): the generated code must not lie
             try:
@@ -248,8 +258,9 @@ def test_random_graphs_match_engine(recipe):
     # the batched code over both samples, when the engine accepts both
     second = engine_result(recipe, recipe["others"])
     if second is not None and second[0] != "forward only":
-        columns = [[a, b] for a, b in zip(recipe["values"][:n_in], recipe["others"][:n_in],
-                                          strict=True)]
+        columns = [
+            [a, b] for a, b in zip(recipe["values"][:n_in], recipe["others"][:n_in], strict=True)
+        ]
         outs, sums = compiled.batched(columns, recipe["values"][n_in:])
         assume(np.all(np.isfinite(outs)))
         first_at_p = engine_result(recipe, recipe["values"][:n_in] + recipe["values"][n_in:])
@@ -329,7 +340,7 @@ def test_pow_with_a_value_exponent_branches_on_the_base_at_run_time():
 
 def test_constants_are_literals_and_negative_ones_keep_their_meaning():
     x = Value(2.0, label="x")
-    out = (-2.0) ** x + x ** -1.0 - (-0.5) * x  # (-2)**2 is 4, -(2**2) would be -4
+    out = (-2.0) ** x + x**-1.0 - (-0.5) * x  # (-2)**2 is 4, -(2**2) would be -4
     compiled = compile_graph(out, [], [x])
     out.backward()
     value, (grad,) = compiled([])
@@ -366,15 +377,17 @@ def test_an_op_without_a_codegen_rule_fails_at_compile_time_naming_it(monkeypatc
     node.op = "erfish"  # a node of an op the table does not have
     with pytest.raises(CodegenError, match="'erfish'"):
         compile_graph(node, [x])
-    monkeypatch.setitem(OPS, "erfish", Op("erfish", 1, math.erf, lambda g, out, a: (g,),
-                                          "erf({0})"))
+    monkeypatch.setitem(
+        OPS, "erfish", Op("erfish", 1, math.erf, lambda g, out, a: (g,), "erf({0})")
+    )
     with pytest.raises(CodegenError, match="'erfish' has no codegen rule.*'erf'"):
         compile_graph(node, [x])
 
 
 def test_a_derivative_rule_that_cannot_run_on_symbols_is_reported(monkeypatch):
-    monkeypatch.setitem(OPS, "odd", Op("odd", 1, abs, lambda g, out, a: (g * math.copysign(1, a),),
-                                       "abs({0})"))
+    monkeypatch.setitem(
+        OPS, "odd", Op("odd", 1, abs, lambda g, out, a: (g * math.copysign(1, a),), "abs({0})")
+    )
     x = Value(-0.5, label="x")
     node = x.exp()
     node.op = "odd"
@@ -539,7 +552,8 @@ def test_cli_variants_and_lessons(capsys, flag):
     out = capsys.readouterr().out
     assert "dedw21_1" in out  # weight from input 2 to hidden neuron 1
     assert {"": "def gradient(", "--batched": "dot(", "--loop": "for x1, x2, y in samples"}[
-        "".join(flag)] in out
+        "".join(flag)
+    ] in out
 
 
 def test_cli_by_hand_only_for_the_note(capsys):
@@ -580,8 +594,13 @@ def test_benchmark_script_runs_tiny():
     from pathlib import Path
 
     script = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_codegen.py"
-    result = subprocess.run([sys.executable, str(script), "--tiny"], capture_output=True,
-                            text=True, timeout=120, check=True)
+    result = subprocess.run(
+        [sys.executable, str(script), "--tiny"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     out = result.stdout
     assert "RATIO compiled / note's loop" in out and "RATIO generated / note's numpy" in out
     assert "max |compiled - engine| final params: 0 " in out  # bit for bit, not just 1e-9

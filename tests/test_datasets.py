@@ -91,9 +91,17 @@ def test_spiral_classes_and_radius():
 
 
 @pytest.mark.parametrize("name", list(ds.DATASETS))
-@pytest.mark.parametrize(("counts", "error"), [(0, ValueError), (-3, ValueError),
-                                                (2.5, TypeError), ("10", TypeError),
-                                                (True, TypeError), (None, TypeError)])
+@pytest.mark.parametrize(
+    ("counts", "error"),
+    [
+        (0, ValueError),
+        (-3, ValueError),
+        (2.5, TypeError),
+        ("10", TypeError),
+        (True, TypeError),
+        (None, TypeError),
+    ],
+)
 def test_bad_counts(name, counts, error):
     with pytest.raises(error, match="counts"):
         ds.DATASETS[name](counts)

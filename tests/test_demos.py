@@ -113,8 +113,19 @@ def test_backward_order_puts_every_node_after_its_users():
         for p in v.parents:
             if id(p) in position:
                 assert position[id(p)] > position[id(v)]
-    assert {v.label for v in order} >= {"w11_1", "b1_1", "w12_1", "b2_1", "w11_2", "w21_2",
-                                         "b1_2", "a1_1", "z1_2", "a1_2", "e"}
+    assert {v.label for v in order} >= {
+        "w11_1",
+        "b1_1",
+        "w12_1",
+        "b2_1",
+        "w11_2",
+        "w21_2",
+        "b1_2",
+        "a1_1",
+        "z1_2",
+        "a1_2",
+        "e",
+    }
 
 
 def test_the_figures_curve_is_the_trained_models_prediction():
@@ -139,8 +150,9 @@ def test_a_short_run_learns_the_single_neuron_lesson(tmp_path):
     assert result.accuracy >= 0.9 and result.loss < 0.1
 
 
-def test_headless_without_save_writes_lesson_png_in_the_current_folder(tmp_path, monkeypatch,
-                                                                        capsys):
+def test_headless_without_save_writes_lesson_png_in_the_current_folder(
+    tmp_path, monkeypatch, capsys
+):
     monkeypatch.chdir(tmp_path)
     assert cli.main(["demo", "line-bias", "--epochs", "2"]) == 0
     out = capsys.readouterr().out
@@ -192,9 +204,21 @@ def test_demo_scripts_run_headless(name, tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env["MPLBACKEND"] = "Agg"
     proc = subprocess.run(
-        [sys.executable, str(ROOT / "demos" / SCRIPTS[name]), "--epochs", "2", "--every", "1",
-         "--save", str(out)],
-        capture_output=True, text=True, env=env, timeout=120, cwd=tmp_path,
+        [
+            sys.executable,
+            str(ROOT / "demos" / SCRIPTS[name]),
+            "--epochs",
+            "2",
+            "--every",
+            "1",
+            "--save",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        cwd=tmp_path,
     )
     assert proc.returncode == 0, proc.stderr
     assert f"wrote {out}" in proc.stdout

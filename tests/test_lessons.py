@@ -12,8 +12,15 @@ from micrograd_beans.train import fit
 
 
 def test_lesson_names():
-    assert list(LESSONS) == ["line", "line-bias", "single-neuron", "hidden-layer",
-                             "two-inputs", "disc", "spiral"]
+    assert list(LESSONS) == [
+        "line",
+        "line-bias",
+        "single-neuron",
+        "hidden-layer",
+        "two-inputs",
+        "disc",
+        "spiral",
+    ]
     assert DEFAULT_LESSON == "hidden-layer"
     assert all(lesson.dataset in DATASETS for lesson in LESSONS.values())
 
@@ -22,12 +29,18 @@ def test_hidden_layer_is_the_note():
     note = get_lesson("hidden-layer")
     assert (note.dataset, note.counts, note.nin, note.nouts) == ("bump", 100, 1, [2, 1])
     assert (note.activation, note.output_activation, note.init) == ("sigmoid", None, "uniform")
-    assert (note.loss, note.optimizer, note.lr, note.epochs) == ("squared_error", "sgd", 0.03,
-                                                                 5000)
+    assert (note.loss, note.optimizer, note.lr, note.epochs) == ("squared_error", "sgd", 0.03, 5000)
     assert (note.batch_size, note.shuffle) == (1, False)
     model = note.make_model(0)
-    assert [n for n, _ in model.named_parameters()] == ["w11_1", "b1_1", "w12_1", "b2_1",
-                                                        "w11_2", "w21_2", "b1_2"]
+    assert [n for n, _ in model.named_parameters()] == [
+        "w11_1",
+        "b1_1",
+        "w12_1",
+        "b2_1",
+        "w11_2",
+        "w21_2",
+        "b1_2",
+    ]
     assert all(0.0 <= v < 1.0 for v in model.state_dict().values())
     xs, ys = note.make_data(0)
     assert xs.shape == ys.shape == (100,) and np.all(np.diff(xs) >= 0)

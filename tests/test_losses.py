@@ -59,8 +59,10 @@ def test_bce_of_a_sigmoid_matches_the_formula_and_its_gradient(z, y):
     assert zv.grad == pytest.approx(s - y, abs=1e-12)  # dBCE/dz = σ(z) - y
 
 
-@pytest.mark.parametrize(("z", "y", "expected"), [(-800.0, 1.0, 800.0), (800.0, 0.0, 800.0),
-                                                  (-800.0, 0.0, 0.0), (800.0, 1.0, 0.0)])
+@pytest.mark.parametrize(
+    ("z", "y", "expected"),
+    [(-800.0, 1.0, 800.0), (800.0, 0.0, 800.0), (-800.0, 0.0, 0.0), (800.0, 1.0, 0.0)],
+)
 def test_bce_is_finite_where_the_sigmoid_saturates(z, y, expected):
     zv = Value(z)
     p = zv.sigmoid()
@@ -68,8 +70,9 @@ def test_bce_is_finite_where_the_sigmoid_saturates(z, y, expected):
     loss = binary_cross_entropy(p, y)
     assert math.isfinite(loss.data) and loss.data == pytest.approx(expected)
     loss.backward()
-    assert math.isfinite(zv.grad) and zv.grad == pytest.approx(float(y == 0.0) - float(y == 1.0)
-                                                               if expected else 0.0, abs=1e-12)
+    assert math.isfinite(zv.grad) and zv.grad == pytest.approx(
+        float(y == 0.0) - float(y == 1.0) if expected else 0.0, abs=1e-12
+    )
 
 
 @pytest.mark.parametrize("p", [0.0, 1.0])

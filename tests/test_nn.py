@@ -13,8 +13,15 @@ from micrograd_beans.losses import squared_error
 from micrograd_beans.nn import MLP, Layer, Neuron
 
 # Parameter values to load (away from 0 and 1 so a mix-up of names would show).
-NOTE_PARAMS = {"w11_1": 0.37, "b1_1": -0.21, "w12_1": 1.9, "b2_1": 0.45,
-               "w11_2": -0.8, "w21_2": 1.3, "b1_2": 0.05}
+NOTE_PARAMS = {
+    "w11_1": 0.37,
+    "b1_1": -0.21,
+    "w12_1": 1.9,
+    "b2_1": 0.45,
+    "w11_2": -0.8,
+    "w21_2": 1.3,
+    "b1_2": 0.05,
+}
 
 
 def note_model() -> MLP:
@@ -73,8 +80,9 @@ def test_zero_grad_resets_every_parameter():
 
 
 def test_predict_equals_the_graph_bit_for_bit():
-    model = MLP(2, [3, 3, 2], activation="tanh", output_activation="linear", seed=4,
-                init="symmetric")
+    model = MLP(
+        2, [3, 3, 2], activation="tanh", output_activation="linear", seed=4, init="symmetric"
+    )
     for x in ([0.3, -1.2], [2.0, 0.5]):
         assert model.predict(x) == [v.data for v in model(x)]
     relu = MLP(3, [4, 1], activation="relu", seed=1, init="symmetric")
@@ -97,8 +105,9 @@ def test_number_inputs_wrapped_once_per_call():
     model = MLP(2, [3, 1], seed=0)
     out = model([1.0, 2.0])
     z1_2 = out.parents[0]
-    xs_seen = {id(p) for a in z1_2.parents[1::2] for p in a.parents[0].parents
-               if p.label.startswith("x")}
+    xs_seen = {
+        id(p) for a in z1_2.parents[1::2] for p in a.parents[0].parents if p.label.startswith("x")
+    }
     assert len(xs_seen) == 2  # x1 and x2 shared by the three hidden neurons
     labels = [p.label for p in z1_2.parents[1].parents[0].parents]
     assert labels == ["w11_1", "x1", "w21_1", "x2", "b1_1"]
@@ -197,8 +206,11 @@ def test_load_state_dict_checks_everything_before_changing_anything():
         (lambda: MLP(1, [2], output_activation="step"), ValueError, "output_activation"),
         (lambda: MLP(1, [2], init="zeros"), ValueError, "uniform"),
         (lambda: MLP(1, [2], seed="x"), TypeError, "seed"),
-        (lambda: MLP(1, [2], seed=np.random.default_rng(0), init="micrograd"), TypeError,
-         "int seed"),
+        (
+            lambda: MLP(1, [2], seed=np.random.default_rng(0), init="micrograd"),
+            TypeError,
+            "int seed",
+        ),
     ],
 )
 def test_bad_construction(build, error, match):
@@ -225,8 +237,13 @@ def test_single_number_input_with_an_int():
 def test_repr_and_config():
     model = MLP(2, [8, 1], activation="relu", output_activation="sigmoid")
     assert repr(model) == "MLP(2, [8, 1], activation='relu', output_activation='sigmoid')"
-    assert model.config() == {"nin": 2, "nouts": [8, 1], "activation": "relu",
-                              "output_activation": "sigmoid", "bias": True}
+    assert model.config() == {
+        "nin": 2,
+        "nouts": [8, 1],
+        "activation": "relu",
+        "output_activation": "sigmoid",
+        "bias": True,
+    }
     assert model.nouts == [8, 1]
 
 

@@ -25,8 +25,15 @@ def run(optimizer_factory, steps: int) -> list[float]:
 
 
 def test_sgd_is_the_notes_update_exactly():
-    params = {"w11_1": 0.3, "b1_1": 0.6, "w12_1": 0.9, "b2_1": 0.1,
-              "w11_2": 0.5, "w21_2": 0.7, "b1_2": 0.2}
+    params = {
+        "w11_1": 0.3,
+        "b1_1": 0.6,
+        "w12_1": 0.9,
+        "b2_1": 0.1,
+        "w11_2": 0.5,
+        "w21_2": 0.7,
+        "b1_2": 0.2,
+    }
     model = MLP(1, [2, 1])
     model.load_state_dict(params)
     opt = SGD(model.parameters(), lr=0.03)

@@ -201,8 +201,9 @@ def test_plot_history_of_a_regression_has_no_accuracy_axis():
 
 
 def test_history_series_uses_recorded_epoch_numbers():
-    epochs, loss, acc = plots.history_series({"epochs": [10, 20], "loss": [0.2, 0.1],
-                                              "accuracy": [0.5, 1.0]})
+    epochs, loss, acc = plots.history_series(
+        {"epochs": [10, 20], "loss": [0.2, 0.1], "accuracy": [0.5, 1.0]}
+    )
     assert epochs.tolist() == [10.0, 20.0] and acc.tolist() == [0.5, 1.0]
 
 
@@ -257,8 +258,11 @@ def test_plot_boundary_draws_the_half_contour_where_the_model_says_one_half(disc
     ax = fig.axes[0]
     assert ax.get_title() == "Decision boundary"
     assert len(fig.axes) == 2  # the plot and its colorbar
-    boundary = [c for c in ax.collections if getattr(c, "levels", None) is not None
-                and list(c.levels) == [0.5]]
+    boundary = [
+        c
+        for c in ax.collections
+        if getattr(c, "levels", None) is not None and list(c.levels) == [0.5]
+    ]
     assert len(boundary) == 1
     # disc_predict is 0.5 exactly on the circle of radius sqrt(0.5) around (1, 0.3)
     points = np.concatenate(boundary[0].allsegs[0])
@@ -345,8 +349,9 @@ def _animation(tmp_path, name, **kwargs):
 
 
 def test_animation_writes_a_gif_with_a_bounded_number_of_frames(tmp_path):
-    anim, calls = _animation(tmp_path, "fit.gif", expected_frames=40, max_frames=10, fps=5,
-                             hold=1.0, dpi=50)
+    anim, calls = _animation(
+        tmp_path, "fit.gif", expected_frames=40, max_frames=10, fps=5, hold=1.0, dpi=50
+    )
     for epoch in range(1, 41):
         anim.frame(epoch)
     path = anim.finish(40)
@@ -393,16 +398,19 @@ def _two_panel(tmp_path, name, blit):
     full_draws = []
 
     def draw(epoch):
-        fit_view.update(lambda x: sigmoid(epoch / 4 * (x - 0.4)) * sigmoid(epoch / 4 * (1.3 - x)),
-                        f"epoch {epoch}")
+        fit_view.update(
+            lambda x: sigmoid(epoch / 4 * (x - 0.4)) * sigmoid(epoch / 4 * (1.3 - x)),
+            f"epoch {epoch}",
+        )
         same_axes = hist_view.update({"loss": loss[:epoch], "accuracy": acc[:epoch]})
         if not same_axes:
             full_draws.append(epoch)
         return same_axes
 
     animated = [*fit_view.animated, *hist_view.animated] if blit else ()
-    anim = plots.TrainingAnimation(fig, draw, save=tmp_path / name, animated=animated, dpi=60,
-                                   hold=0.0)
+    anim = plots.TrainingAnimation(
+        fig, draw, save=tmp_path / name, animated=animated, dpi=60, hold=0.0
+    )
     for epoch in range(1, 41, 3):
         anim.frame(epoch)
     anim.finish(40)
@@ -438,8 +446,14 @@ def _boundary_frames(tmp_path, name, blit, disc):
     def draw(step):
         return view.update(lambda X: disc_predict(X * (0.6 + step / 10)), f"step {step}")
 
-    anim = plots.TrainingAnimation(fig, draw, save=tmp_path / name, dpi=60, hold=0.0,
-                                   animated=(lambda: view.animated) if blit else ())
+    anim = plots.TrainingAnimation(
+        fig,
+        draw,
+        save=tmp_path / name,
+        dpi=60,
+        hold=0.0,
+        animated=(lambda: view.animated) if blit else (),
+    )
     for step in range(5):
         anim.frame(step)
     anim.finish(5)
@@ -469,10 +483,12 @@ def test_a_live_window_blits_and_ends_with_ordinary_artists(monkeypatch):
     xs = np.linspace(0, 2, 30)
     view = plots.FitView(ax, xs, ((xs > 0.4) & (xs < 1.3)).astype(float))
     full_draws = []
-    monkeypatch.setattr(fig.canvas, "draw", lambda: (full_draws.append(1),
-                                                     type(fig.canvas).draw(fig.canvas)))
-    anim = plots.TrainingAnimation(fig, lambda k: view.update(lambda x: x * k / 10),
-                                   live=True, animated=view.animated)
+    monkeypatch.setattr(
+        fig.canvas, "draw", lambda: (full_draws.append(1), type(fig.canvas).draw(fig.canvas))
+    )
+    anim = plots.TrainingAnimation(
+        fig, lambda k: view.update(lambda x: x * k / 10), live=True, animated=view.animated
+    )
     assert anim.live_blit and shows == [{"block": False}]
     assert all(a.get_animated() for a in view.animated)
     for k in range(10):
@@ -492,9 +508,15 @@ def test_a_live_window_feeds_the_gif_from_its_own_canvas(tmp_path, monkeypatch):
     view = plots.FitView(ax, xs, ((xs > 0.4) & (xs < 1.3)).astype(float))
     saves = []
     monkeypatch.setattr(fig, "savefig", lambda *a, **k: saves.append(a))
-    anim = plots.TrainingAnimation(fig, lambda k: view.update(lambda x: sigmoid(k * (x - 1))),
-                                   live=True, save=tmp_path / "w.gif", animated=view.animated,
-                                   dpi=50, hold=0.0)
+    anim = plots.TrainingAnimation(
+        fig,
+        lambda k: view.update(lambda x: sigmoid(k * (x - 1))),
+        live=True,
+        save=tmp_path / "w.gif",
+        animated=view.animated,
+        dpi=50,
+        hold=0.0,
+    )
     for k in range(6):
         anim.frame(k)
     anim.finish(6)

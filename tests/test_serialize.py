@@ -13,11 +13,15 @@ from micrograd_beans.nn import MLP
 
 
 def trained_like(seed: int = 0) -> MLP:
-    model = MLP(2, [3, 1], activation="tanh", output_activation="sigmoid", seed=seed,
-                init="symmetric")
+    model = MLP(
+        2, [3, 1], activation="tanh", output_activation="sigmoid", seed=seed, init="symmetric"
+    )
     # awkward floats: many digits, subnormal, negative zero, large
-    for p, v in zip(model.parameters(), [0.1 + 0.2, 1e-310, -0.0, 12345.678901234567,
-                                         -2.2250738585072014e-308, 1 / 3], strict=False):
+    for p, v in zip(
+        model.parameters(),
+        [0.1 + 0.2, 1e-310, -0.0, 12345.678901234567, -2.2250738585072014e-308, 1 / 3],
+        strict=False,
+    ):
         p.data = v
     return model
 
@@ -28,8 +32,7 @@ def test_round_trip_is_bit_exact(tmp_path):
     serialize.save(model, path, metadata={"lesson": "disc", "seed": 3})
     loaded = serialize.load(path)
     assert loaded.config() == model.config()
-    for (n1, a), (n2, b) in zip(model.named_parameters(), loaded.named_parameters(),
-                                strict=True):
+    for (n1, a), (n2, b) in zip(model.named_parameters(), loaded.named_parameters(), strict=True):
         assert n1 == n2 and a.data.hex() == b.data.hex()
     assert serialize.load_metadata(path) == {"lesson": "disc", "seed": 3}
     x = [0.3, 1.7]
@@ -92,8 +95,13 @@ def write(tmp_path, text: str | bytes):
 
 def good_doc() -> dict:
     model = MLP(1, [2, 1], seed=0)
-    return {"format": "micrograd_beans.mlp", "version": 1, "architecture": model.config(),
-            "parameters": model.state_dict(), "metadata": {}}
+    return {
+        "format": "micrograd_beans.mlp",
+        "version": 1,
+        "architecture": model.config(),
+        "parameters": model.state_dict(),
+        "metadata": {},
+    }
 
 
 @pytest.mark.parametrize(
@@ -106,10 +114,17 @@ def good_doc() -> dict:
         (lambda d: {**d, "version": 7}, "version 7"),
         (lambda d: {k: v for k, v in d.items() if k != "parameters"}, "damaged"),
         (lambda d: {**d, "parameters": {**d["parameters"], "b1_2": "x"}}, "b1_2"),
-        (lambda d: {**d, "parameters": {k: v for k, v in d["parameters"].items()
-                                         if k != "w21_2"}}, "missing w21_2"),
-        (lambda d: {**d, "architecture": {**d["architecture"], "activation": "swish"}},
-         "damaged.*swish"),
+        (
+            lambda d: {
+                **d,
+                "parameters": {k: v for k, v in d["parameters"].items() if k != "w21_2"},
+            },
+            "missing w21_2",
+        ),
+        (
+            lambda d: {**d, "architecture": {**d["architecture"], "activation": "swish"}},
+            "damaged.*swish",
+        ),
         (lambda d: {**d, "architecture": {"nin": 1}}, "damaged"),
     ],
 )

@@ -15,8 +15,15 @@ from micrograd_beans.nn import MLP
 from micrograd_beans.optim import SGD
 from micrograd_beans.train import GraphStep, History, evaluate, fit
 
-START = {"w11_1": 0.42, "b1_1": 0.71, "w12_1": 0.13, "b2_1": 0.91,
-         "w11_2": 0.28, "w21_2": 0.66, "b1_2": 0.05}
+START = {
+    "w11_1": 0.42,
+    "b1_1": 0.71,
+    "w12_1": 0.13,
+    "b2_1": 0.91,
+    "w11_2": 0.28,
+    "w21_2": 0.66,
+    "b1_2": 0.05,
+}
 
 
 def note_model() -> MLP:
@@ -82,14 +89,20 @@ class CountingSGD(SGD):
         super().step()
 
 
-@pytest.mark.parametrize(("batch_size", "updates"), [(1, 30), (7, 5), (30, 1), (100, 1),
-                                                     (None, 1)])
+@pytest.mark.parametrize(("batch_size", "updates"), [(1, 30), (7, 5), (30, 1), (100, 1), (None, 1)])
 def test_updates_per_epoch(batch_size, updates):
     xs, ys = beans(30)
     model = note_model()
     CountingSGD.steps = 0
-    fit(model, xs, ys, epochs=2, optimizer=CountingSGD(model.parameters(), 0.1),
-        batch_size=batch_size, progress=False)
+    fit(
+        model,
+        xs,
+        ys,
+        epochs=2,
+        optimizer=CountingSGD(model.parameters(), 0.1),
+        batch_size=batch_size,
+        progress=False,
+    )
     assert CountingSGD.steps == 2 * updates
 
 
@@ -109,15 +122,29 @@ def test_shuffle_is_seeded():
 def test_callback_every_k_epochs_and_after_the_last():
     xs, ys = beans(5)
     seen = []
-    fit(note_model(), xs, ys, epochs=10, every=3, progress=False,
-        callback=lambda epoch, model, history: seen.append((epoch, history.epochs)))
+    fit(
+        note_model(),
+        xs,
+        ys,
+        epochs=10,
+        every=3,
+        progress=False,
+        callback=lambda epoch, model, history: seen.append((epoch, history.epochs)),
+    )
     assert seen == [(3, 3), (6, 6), (9, 9), (10, 10)]
 
 
 def test_callback_returning_true_stops_training():
     xs, ys = beans(5)
-    history = fit(note_model(), xs, ys, epochs=50, every=4, progress=False,
-                  callback=lambda epoch, model, history: epoch >= 8)
+    history = fit(
+        note_model(),
+        xs,
+        ys,
+        epochs=50,
+        every=4,
+        progress=False,
+        callback=lambda epoch, model, history: epoch >= 8,
+    )
     assert history.epochs == 8 and history.stopped_early
 
 
@@ -134,8 +161,17 @@ def test_two_outputs_and_adam_and_bce():
     xs = rng.random((40, 2))
     ys = np.column_stack([xs[:, 0] > 0.5, xs[:, 1] > 0.5]).astype(float)
     model = MLP(2, [4, 2], seed=0, init="symmetric")
-    history = fit(model, xs, ys, epochs=60, lr=0.05, optimizer="adam", loss="bce",
-                  batch_size=8, progress=False)
+    history = fit(
+        model,
+        xs,
+        ys,
+        epochs=60,
+        lr=0.05,
+        optimizer="adam",
+        loss="bce",
+        batch_size=8,
+        progress=False,
+    )
     assert history.loss[-1] < history.loss[0]
     assert len(history.accuracy) == 60
 
@@ -173,8 +209,7 @@ def test_a_step_object_can_replace_the_graph_step():
             calls["sync"] += 1
 
     step = Recording(model, lambda out, y: (y - out) ** 2, SGD(model.parameters(), 0.03))
-    fit(model, xs, ys, epochs=2, step=step, progress=False, every=1,
-        callback=lambda *a: None)
+    fit(model, xs, ys, epochs=2, step=step, progress=False, every=1, callback=lambda *a: None)
     assert calls["sample"] == 12 and calls["sync"] >= 3  # before each callback and at the end
 
 

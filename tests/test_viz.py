@@ -27,13 +27,21 @@ from micrograd_beans.viz import (
 )
 
 SVG = "{http://www.w3.org/2000/svg}"
-NOTE_PARAMS = {"w11_1": 0.5, "b1_1": 0.1, "w12_1": 0.9, "b2_1": 0.3,
-               "w11_2": 0.4, "w21_2": 0.7, "b1_2": 0.2}
+NOTE_PARAMS = {
+    "w11_1": 0.5,
+    "b1_1": 0.1,
+    "w12_1": 0.9,
+    "b2_1": 0.3,
+    "w11_2": 0.4,
+    "w21_2": 0.7,
+    "b1_2": 0.2,
+}
 
 
 def _graphviz_pure() -> str | None:
     return shutil.which("graphviz-pure") or shutil.which(
-        "graphviz-pure", path=str(Path(sys.executable).parent))
+        "graphviz-pure", path=str(Path(sys.executable).parent)
+    )
 
 
 RENDERERS = {"graphviz-pure": _graphviz_pure(), "dot": shutil.which("dot")}
@@ -70,10 +78,12 @@ def parse_svg(data: bytes | str) -> dict:
         title = g.findtext(f"{SVG}title")
         texts = [t.text or "" for t in g.iter(f"{SVG}text")]
         if kind == "node":
-            shape = next(e for e in g if e.tag in (f"{SVG}polygon", f"{SVG}ellipse",
-                                                   f"{SVG}path"))
-            nodes[title] = {"texts": texts, "fill": shape.get("fill"),
-                            "stroke": shape.get("stroke")}
+            shape = next(e for e in g if e.tag in (f"{SVG}polygon", f"{SVG}ellipse", f"{SVG}path"))
+            nodes[title] = {
+                "texts": texts,
+                "fill": shape.get("fill"),
+                "stroke": shape.get("stroke"),
+            }
         elif kind == "edge":
             edges.append({"title": title, "texts": texts})
     return {"nodes": nodes, "edges": edges}
@@ -105,10 +115,12 @@ def test_note_graph_svg_shows_every_value_with_data_and_grad(renderer):
     assert nodes["e"]["fill"] == ROLE_COLOURS["output"]
     assert nodes["e"]["texts"][2] == "grad 1"
     assert nodes["2"]["fill"] == ROLE_COLOURS["constant"]
-    ops = sorted(n["texts"][0] for n in svg["nodes"].values() if n["fill"] != "none"
-                 and len(n["texts"]) == 1 and n["texts"][0] != "2")
-    assert ops == sorted(["*", "*", "*", "*", "+", "+", "+", "+", "σ", "σ", "σ",
-                          "a - b", "a ** b"])
+    ops = sorted(
+        n["texts"][0]
+        for n in svg["nodes"].values()
+        if n["fill"] != "none" and len(n["texts"]) == 1 and n["texts"][0] != "2"
+    )
+    assert ops == sorted(["*", "*", "*", "*", "+", "+", "+", "+", "σ", "σ", "σ", "a - b", "a ** b"])
 
 
 def _x_grad() -> float:
@@ -142,7 +154,10 @@ def test_edges_keep_operand_multiplicity_and_order(renderer):
     assert "v0 -> op2 [label=a]" in src and "v1 -> op2 [label=b]" in src
     svg = parse_svg(draw_dot(b - a).pipe("svg"))
     assert {e["title"]: e["texts"] for e in svg["edges"]} == {
-        "v0->op2": ["a"], "v1->op2": ["b"], "op2->v2": []}
+        "v0->op2": ["a"],
+        "v1->op2": ["b"],
+        "op2->v2": [],
+    }
     assert by_label(svg)["data -3"]["texts"] == ["data -3", "grad 0"]  # before backward
 
 
@@ -216,8 +231,9 @@ def test_huge_graph_keeps_the_part_nearest_the_output(renderer):
     svg = parse_svg(drawing.pipe("svg"))
     assert len(svg["nodes"]) == drawing.stats["nodes"] <= 120
     assert "out" in by_label(svg)
-    assert any(t.startswith("… ") and "more Values" in t
-               for n in svg["nodes"].values() for t in n["texts"])
+    assert any(
+        t.startswith("… ") and "more Values" in t for n in svg["nodes"].values() for t in n["texts"]
+    )
 
 
 def test_highlight_marks_the_path_to_the_output(renderer):
@@ -225,8 +241,17 @@ def test_highlight_marks_the_path_to_the_output(renderer):
     w12_1 = next(p for p in _values(e) if p.label == "w12_1")
     svg = parse_svg(draw_dot(e, highlight=w12_1).pipe("svg"))
     red = {n["texts"][0] for n in svg["nodes"].values() if n["stroke"] == HIGHLIGHT_COLOUR}
-    assert {"w12_1", "w12_1·x", "z2_1", "a2_1", "w21_2·a2_1", "z1_2", "a1_2", "y - a1_2",
-            "e"} <= red
+    assert {
+        "w12_1",
+        "w12_1·x",
+        "z2_1",
+        "a2_1",
+        "w21_2·a2_1",
+        "z1_2",
+        "a1_2",
+        "y - a1_2",
+        "e",
+    } <= red
     assert not red & {"w11_1", "z1_1", "a1_1", "x", "y", "b1_2"}
     with pytest.raises(ValueError, match="not part of the graph"):
         draw_dot(e, highlight=Value(1.0))
@@ -266,8 +291,15 @@ def test_missing_renderer_raises_with_install_hint_and_writes_nothing(no_rendere
         drawing.render(target)
     message = str(info.value)
     assert isinstance(info.value, RuntimeError)
-    for hint in ("pip install graphviz-pure", "apt install graphviz", "brew install graphviz",
-                 "conda install graphviz", ENV_VAR, "`dot`", ".source"):
+    for hint in (
+        "pip install graphviz-pure",
+        "apt install graphviz",
+        "brew install graphviz",
+        "conda install graphviz",
+        ENV_VAR,
+        "`dot`",
+        ".source",
+    ):
         assert hint in message
     assert not target.exists()
     assert not target.parent.exists() or not list(target.parent.iterdir())

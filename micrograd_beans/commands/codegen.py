@@ -40,16 +40,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "note's 1-2-1 network) and print the generated Python: one line per node, named as "
         "the note names them (z1_1, a1_1, dedw11_1, ...).",
     )
-    p.add_argument("--lesson", choices=list(LESSONS), default=DEFAULT_LESSON,
-                   help=f"which lesson's network (default: {DEFAULT_LESSON}, the note)")
-    p.add_argument("--by-hand", action="store_true",
-                   help="print the note's hand-derived formulas beside the generated lines "
-                   "(the note's lesson only)")
+    p.add_argument(
+        "--lesson",
+        choices=list(LESSONS),
+        default=DEFAULT_LESSON,
+        help=f"which lesson's network (default: {DEFAULT_LESSON}, the note)",
+    )
+    p.add_argument(
+        "--by-hand",
+        action="store_true",
+        help="print the note's hand-derived formulas beside the generated lines "
+        "(the note's lesson only)",
+    )
     form = p.add_mutually_exclusive_group()
-    form.add_argument("--batched", action="store_true",
-                      help="print the numpy-batched variant instead")
-    form.add_argument("--loop", action="store_true",
-                      help="print the whole generated per-sample SGD training loop instead")
+    form.add_argument(
+        "--batched", action="store_true", help="print the numpy-batched variant instead"
+    )
+    form.add_argument(
+        "--loop",
+        action="store_true",
+        help="print the whole generated per-sample SGD training loop instead",
+    )
     p.set_defaults(run=run)
 
 
@@ -94,8 +105,10 @@ def run(args: argparse.Namespace) -> int:
     """Print the generated code. Returns the exit status."""
     compiled = build(args.lesson)
     if args.by_hand and args.lesson != DEFAULT_LESSON:
-        raise ValueError(f"--by-hand: the note derives by hand only the {DEFAULT_LESSON!r} "
-                         f"network, not {args.lesson!r}")
+        raise ValueError(
+            f"--by-hand: the note derives by hand only the {DEFAULT_LESSON!r} "
+            f"network, not {args.lesson!r}"
+        )
     if args.batched:
         source = compiled.batched_source
     elif args.loop:

@@ -15,30 +15,67 @@ this package)."""
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `graph` subcommand."""
     p = subparsers.add_parser(
-        "graph", help="draw a computation graph to SVG/PNG/PDF", description=DESCRIPTION,
+        "graph",
+        help="draw a computation graph to SVG/PNG/PDF",
+        description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--lesson", metavar="NAME",
-                   help="draw a lesson's network and loss instead (e.g. hidden-layer, spiral)")
-    p.add_argument("--out", default="graph.svg", metavar="PATH",
-                   help="where to write the picture (default: graph.svg)")
-    p.add_argument("--before-backward", action="store_true",
-                   help="draw before calling backward (every grad shows 0)")
-    p.add_argument("--collapse", nargs="?", const="neuron", default="auto",
-                   choices=["auto", "none", "neuron", "layer"],
-                   help="one box per neuron (the default when given alone) or per layer; "
-                        "'auto' (default) collapses only graphs too big to read")
-    p.add_argument("--hide-constants", action="store_true",
-                   help="write constants into their ops (** 2) instead of drawing them")
-    p.add_argument("--highlight", metavar="LABEL",
-                   help="draw in red the paths from the Value with this label to the output")
-    p.add_argument("--samples", type=int, default=1, metavar="N",
-                   help="with --lesson: beans in the loss (their mean loss; default 1)")
+    p.add_argument(
+        "--lesson",
+        metavar="NAME",
+        help="draw a lesson's network and loss instead (e.g. hidden-layer, spiral)",
+    )
+    p.add_argument(
+        "--out",
+        default="graph.svg",
+        metavar="PATH",
+        help="where to write the picture (default: graph.svg)",
+    )
+    p.add_argument(
+        "--before-backward",
+        action="store_true",
+        help="draw before calling backward (every grad shows 0)",
+    )
+    p.add_argument(
+        "--collapse",
+        nargs="?",
+        const="neuron",
+        default="auto",
+        choices=["auto", "none", "neuron", "layer"],
+        help="one box per neuron (the default when given alone) or per layer; "
+        "'auto' (default) collapses only graphs too big to read",
+    )
+    p.add_argument(
+        "--hide-constants",
+        action="store_true",
+        help="write constants into their ops (** 2) instead of drawing them",
+    )
+    p.add_argument(
+        "--highlight",
+        metavar="LABEL",
+        help="draw in red the paths from the Value with this label to the output",
+    )
+    p.add_argument(
+        "--samples",
+        type=int,
+        default=1,
+        metavar="N",
+        help="with --lesson: beans in the loss (their mean loss; default 1)",
+    )
     p.add_argument("--seed", type=int, default=0, help="with --lesson: model and data seed")
-    p.add_argument("--rankdir", default="LR", choices=["LR", "TB", "RL", "BT"],
-                   help="direction of the flow (default LR: inputs left, output right)")
-    p.add_argument("--max-nodes", type=int, default=None, metavar="N",
-                   help="simplify graphs with more drawn nodes than N (default 300; 0: never)")
+    p.add_argument(
+        "--rankdir",
+        default="LR",
+        choices=["LR", "TB", "RL", "BT"],
+        help="direction of the flow (default LR: inputs left, output right)",
+    )
+    p.add_argument(
+        "--max-nodes",
+        type=int,
+        default=None,
+        metavar="N",
+        help="simplify graphs with more drawn nodes than N (default 300; 0: never)",
+    )
     p.set_defaults(run=run)
 
 

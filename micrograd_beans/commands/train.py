@@ -39,7 +39,7 @@ def _rate(text: str) -> float:
 
 
 def _sizes(text: str) -> list[int]:
-    """"8,8,8" (or one size per argument) -> [8, 8, 8]."""
+    """ "8,8,8" (or one size per argument) -> [8, 8, 8]."""
     parts = [part for part in text.split(",") if part.strip()]
     if not parts:
         raise argparse.ArgumentTypeError(f"expected layer sizes like 2 or 8,8,8, got {text!r}")
@@ -56,23 +56,41 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "bump beans, per-sample SGD, α = 0.03, 5000 epochs) and print the final loss and "
         f"accuracy. Lessons: {lessons}.",
     )
-    p.add_argument("--lesson", choices=list(LESSONS), default=DEFAULT_LESSON,
-                   help=f"which lesson to train (default: {DEFAULT_LESSON}, the note)")
+    p.add_argument(
+        "--lesson",
+        choices=list(LESSONS),
+        default=DEFAULT_LESSON,
+        help=f"which lesson to train (default: {DEFAULT_LESSON}, the note)",
+    )
     p.add_argument("--epochs", type=_count, help="epochs to train (default: the lesson's)")
     p.add_argument("--lr", type=_rate, help="learning rate α (default: the lesson's)")
-    p.add_argument("--seed", type=_count, default=0,
-                   help="seed for the beans and the initial weights (default: 0)")
-    p.add_argument("--hidden", type=_sizes, nargs="+", metavar="SIZES",
-                   help="hidden layer sizes, e.g. --hidden 3 or --hidden 8,8,8 "
-                   "(default: the lesson's)")
+    p.add_argument(
+        "--seed",
+        type=_count,
+        default=0,
+        help="seed for the beans and the initial weights (default: 0)",
+    )
+    p.add_argument(
+        "--hidden",
+        type=_sizes,
+        nargs="+",
+        metavar="SIZES",
+        help="hidden layer sizes, e.g. --hidden 3 or --hidden 8,8,8 (default: the lesson's)",
+    )
     p.add_argument("--save", metavar="PATH", help="save the trained model to a JSON file")
-    p.add_argument("--load", metavar="PATH",
-                   help="start from a model saved with --save instead of fresh weights")
+    p.add_argument(
+        "--load",
+        metavar="PATH",
+        help="start from a model saved with --save instead of fresh weights",
+    )
     p.add_argument("--no-progress", action="store_true", help="do not show a progress bar")
-    p.add_argument("--dynamic", action="store_true",
-                   help="train on the engine's graph of Values instead of the generated "
-                   "chain-rule code (used by default where it applies: plain SGD, squared "
-                   "error; same numbers)")
+    p.add_argument(
+        "--dynamic",
+        action="store_true",
+        help="train on the engine's graph of Values instead of the generated "
+        "chain-rule code (used by default where it applies: plain SGD, squared "
+        "error; same numbers)",
+    )
     p.set_defaults(run=run)
 
 
@@ -88,11 +106,14 @@ def run(args: argparse.Namespace) -> int:
     if args.load:
         model = serialize.load(args.load)
         if model.nin != lesson.nin or model.nouts[-1] != lesson.nout:
-            raise ValueError(f"{args.load}: holds {model!r}, which does not fit lesson "
-                             f"{lesson.name!r} ({lesson.nin} input(s), {lesson.nout} output)")
+            raise ValueError(
+                f"{args.load}: holds {model!r}, which does not fit lesson "
+                f"{lesson.name!r} ({lesson.nin} input(s), {lesson.nout} output)"
+            )
         if hidden is not None and model.nouts[:-1] != hidden:
-            raise ValueError(f"{args.load}: hidden sizes {model.nouts[:-1]} differ from "
-                             f"--hidden {hidden}")
+            raise ValueError(
+                f"{args.load}: hidden sizes {model.nouts[:-1]} differ from --hidden {hidden}"
+            )
     else:
         model = lesson.make_model(args.seed, hidden=hidden)
     settings = lesson.fit_kwargs()
@@ -102,14 +123,16 @@ def run(args: argparse.Namespace) -> int:
         settings["lr"] = args.lr
     start = "from " + args.load if args.load else f"seed {args.seed}"
     print(f"lesson {lesson.name} (course lesson {lesson.course}): {lesson.title}")
-    print(f"model {model!r}, {len(model.parameters())} parameters, {start}; "
-          f"{len(xs)} beans")
+    print(f"model {model!r}, {len(model.parameters())} parameters, {start}; {len(xs)} beans")
     compiled = False if args.dynamic else "auto"
-    history = fit(model, xs, ys, seed=args.seed, progress=not args.no_progress,
-                  compiled=compiled, **settings)
+    history = fit(
+        model, xs, ys, seed=args.seed, progress=not args.no_progress, compiled=compiled, **settings
+    )
     batch = "per-sample" if settings["batch_size"] == 1 else f"batch {settings['batch_size']}"
-    print(f"trained {history.epochs} epochs in {history.seconds:.2f} s "
-          f"({batch} {settings['optimizer']}, lr {settings['lr']:g}, loss {settings['loss']})")
+    print(
+        f"trained {history.epochs} epochs in {history.seconds:.2f} s "
+        f"({batch} {settings['optimizer']}, lr {settings['lr']:g}, loss {settings['loss']})"
+    )
     loss, accuracy = evaluate(model, xs, ys, settings["loss"])
     line = f"final loss {loss:.6g}"
     if accuracy is not None:
@@ -119,9 +142,17 @@ def run(args: argparse.Namespace) -> int:
     if len(state) <= 12:  # small enough to read, by the note's names
         print("parameters: " + "  ".join(f"{n}={v:.4g}" for n, v in state.items()))
     if args.save:
-        serialize.save(model, args.save, metadata={
-            "lesson": lesson.name, "seed": args.seed, "epochs": history.epochs,
-            "lr": settings["lr"], "loss": loss, "accuracy": accuracy,
-        })
+        serialize.save(
+            model,
+            args.save,
+            metadata={
+                "lesson": lesson.name,
+                "seed": args.seed,
+                "epochs": history.epochs,
+                "lr": settings["lr"],
+                "loss": loss,
+                "accuracy": accuracy,
+            },
+        )
         print(f"saved to {args.save}")
     return 0

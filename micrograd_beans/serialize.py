@@ -9,13 +9,11 @@ one. Every loading problem is one error naming the file, and leaves models untou
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
-import tempfile
-from pathlib import Path
 
+from micrograd_beans.files import write_atomically
 from micrograd_beans.nn import MLP
 
 FORMAT = "micrograd_beans.mlp"
@@ -38,21 +36,7 @@ def save(model: MLP, path: str | os.PathLike, metadata: dict | None = None) -> N
         "metadata": metadata or {},
     }
     text = json.dumps(doc, indent=2, allow_nan=False) + "\n"
-    target = Path(path)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    except OSError as err:  # name the file asked for, not the temporary one
-        raise type(err)(err.errno, f"cannot save {os.fspath(path)}: {err.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_atomically(path, text.encode("utf-8"))
 
 
 def _read(path: str | os.PathLike) -> dict:

@@ -22,7 +22,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +29,7 @@ from pathlib import Path
 import graphviz
 
 from micrograd_beans.engine import Constant, Value
+from micrograd_beans.files import write_atomically
 
 #: Environment variable naming a dot-compatible executable (a path or a command name).
 ENV_VAR = "MICROGRAD_BEANS_DOT"
@@ -176,32 +176,6 @@ def render_source(source: str, fmt: str, timeout: float = 300.0) -> bytes:
     return out.getvalue()
 
 
-def _new_file_mode() -> int:
-    """The permissions `open(path, "w")` would give a new file (0o666 less the umask)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-def write_atomically(path: str | os.PathLike, data: bytes) -> Path:
-    """Write `data` to a temporary file beside `path`, then rename it into place.
-
-    A failed or interrupted write never leaves a half-written picture at `path`.
-    """
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, _new_file_mode())  # mkstemp makes 0600; a picture is an ordinary file
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
-
-
 # --- the drawing -------------------------------------------------------------------------
 
 
@@ -230,13 +204,13 @@ class Drawing:
         target = Path(path)
         fmt = (format or target.suffix.lstrip(".")).lower()
         if fmt in _SOURCE_SUFFIXES:
-            return write_atomically(target, self.source.encode("utf-8"))
+            return write_atomically(target, self.source.encode("utf-8"), make_parents=True)
         if fmt not in _FORMATS:
             raise ValueError(
                 f"cannot tell the picture format from {str(path)!r}: end the path with "
                 ".svg, .png or .pdf (or .dot/.gv for the DOT text)"
             )
-        return write_atomically(target, self.pipe(fmt))
+        return write_atomically(target, self.pipe(fmt), make_parents=True)
 
     save = render
 

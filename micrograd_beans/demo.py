@@ -205,38 +205,41 @@ def run_demo(
         expected_frames=epochs // every + 1,
         max_frames=MAX_FRAMES,
     )
-    anim.frame(0, None)
-    drawing = 0.0
+    with anim:  # on an error or Ctrl-C, no half-written file is left
+        anim.frame(0, None)
+        drawing = 0.0
 
-    def callback(epoch: int, _model: Any, history: Any) -> None:
-        nonlocal drawing
-        t = time.perf_counter()
-        anim.frame(epoch, history)
-        drawing += time.perf_counter() - t
+        def callback(epoch: int, _model: Any, history: Any) -> None:
+            nonlocal drawing
+            t = time.perf_counter()
+            anim.frame(epoch, history)
+            drawing += time.perf_counter() - t
 
-    kwargs = lesson.fit_kwargs()
-    kwargs["epochs"] = epochs
-    history = fit(
-        model,
-        xs,
-        ys,
-        seed=seed,
-        every=every,
-        callback=callback,
-        progress=progress,
-        compiled=compiled,
-        **kwargs,
-    )
-    train_seconds = history.seconds - drawing
-    loss, accuracy = evaluate(model, xs, ys, lesson.loss)
-    result = DemoResult(name, epochs, 0.0, train_seconds, loss, accuracy, path, anim.frames_written)
-    if log is not None:
-        log(_summary(result))
-    written = anim.finish(epochs, history, show=False)
-    result.seconds = time.perf_counter() - started
-    result.frames = anim.frames_written
-    if written is not None and log is not None:
-        log(f"wrote {written}")
+        kwargs = lesson.fit_kwargs()
+        kwargs["epochs"] = epochs
+        history = fit(
+            model,
+            xs,
+            ys,
+            seed=seed,
+            every=every,
+            callback=callback,
+            progress=progress,
+            compiled=compiled,
+            **kwargs,
+        )
+        train_seconds = history.seconds - drawing
+        loss, accuracy = evaluate(model, xs, ys, lesson.loss)
+        result = DemoResult(
+            name, epochs, 0.0, train_seconds, loss, accuracy, path, anim.frames_written
+        )
+        if log is not None:
+            log(_summary(result))
+        written = anim.finish(epochs, history, show=False)
+        result.seconds = time.perf_counter() - started
+        result.frames = anim.frames_written
+        if written is not None and log is not None:
+            log(f"wrote {written}")
     _show_or_close(fig, anim)
     return result
 
@@ -393,10 +396,11 @@ def graph_tour(
         max_frames=MAX_FRAMES,
         pause=0.8,
     )
-    for done in steps[:-1]:
-        anim.frame(done)
+    with anim:  # on an error or Ctrl-C, no half-written file is left
+        for done in steps[:-1]:
+            anim.frame(done)
+        written = anim.finish(steps[-1], show=False)
     result = DemoResult(GRAPH_TOUR, epochs, 0.0, train_seconds, e.data, None, path)
-    written = anim.finish(steps[-1], show=False)
     result.seconds = time.perf_counter() - started
     result.frames = anim.frames_written
     if log is not None:

@@ -16,6 +16,7 @@ forms.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import shutil
@@ -670,6 +671,13 @@ class TrainingAnimation:
         self.fig = fig
         self.draw = draw
         self.path = check_save_path(save) if save is not None else None
+        # Frames go to a hidden file beside the target, renamed into place by `finish`: an
+        # interrupted run never leaves half a GIF/MP4 or clobbers an earlier good one.
+        self._partial = (
+            self.path.with_name(f".{self.path.stem}.partial{self.path.suffix}")
+            if self.path is not None
+            else None
+        )
         self.live = live
         self.fps = fps
         self.dpi = dpi
@@ -701,7 +709,7 @@ class TrainingAnimation:
                 fig.set_dpi(dpi)
                 for artist in self._animated():
                     artist.set_animated(True)  # left out of the background
-            self.writer.setup(fig, str(self.path), dpi=dpi)
+            self.writer.setup(fig, str(self._partial), dpi=dpi)
         if self.live_blit:
             self._set_animated(True)
             self._draw_hook = fig.canvas.mpl_connect("draw_event", self._on_full_draw)
@@ -795,6 +803,21 @@ class TrainingAnimation:
             self.writer.grab_frame()
             self.frames_written += 1
 
+    def __enter__(self) -> TrainingAnimation:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        if kind is not None:
+            self.abort()  # an error or Ctrl-C mid-training: no half-written file
+
+    def abort(self) -> None:
+        """Give up on the file: remove the partial one; the target path is left as it was."""
+        if self.writer is not None:
+            with contextlib.suppress(Exception):
+                self.writer.finish()
+        if self._partial is not None:
+            self._partial.unlink(missing_ok=True)
+
     def finish(self, *args: Any, show: bool = True) -> Path | None:
         """Draw the final frame, close the file, and (live) keep the window open until closed.
 
@@ -808,10 +831,12 @@ class TrainingAnimation:
         if self.writer is not None:
             self._grab(1 + max(0, round(self.hold * self.fps)), only_animated=only_animated)
             self.writer.finish()
+            os.replace(self._partial, self.path)
             if self.blit:
                 self._set_animated(False)  # a later savefig or window shows them all
         elif self.path is not None:
-            self.fig.savefig(self.path, dpi=max(self.dpi, 100.0), bbox_inches="tight")
+            self.fig.savefig(self._partial, dpi=max(self.dpi, 100.0), bbox_inches="tight")
+            os.replace(self._partial, self.path)
         if self.live_blit:
             # back to ordinary artists, so the window's own redraws (resize, save button)
             # show everything

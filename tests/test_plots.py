@@ -368,6 +368,27 @@ def test_animation_writes_a_gif_with_a_bounded_number_of_frames(tmp_path):
     assert last.var() > 100  # a drawn plot, not a blank frame
 
 
+@pytest.mark.parametrize("name", ["fit.gif", "fit.png"])
+def test_a_finished_animation_leaves_only_its_file(tmp_path, name):
+    anim, _ = _animation(tmp_path, name, expected_frames=3, dpi=50)
+    with anim:
+        for epoch in range(1, 4):
+            anim.frame(epoch)
+        anim.finish(3)
+    assert [p.name for p in tmp_path.iterdir()] == [name]
+
+
+@pytest.mark.parametrize("name", ["fit.gif", "fit.png"])
+def test_an_interrupted_animation_keeps_the_earlier_file_and_leaves_no_partial(tmp_path, name):
+    (tmp_path / name).write_bytes(b"an earlier run's picture")
+    anim, _ = _animation(tmp_path, name, expected_frames=10, dpi=50)
+    with pytest.raises(KeyboardInterrupt), anim:
+        anim.frame(1)
+        raise KeyboardInterrupt  # Ctrl-C during training
+    assert (tmp_path / name).read_bytes() == b"an earlier run's picture"
+    assert [p.name for p in tmp_path.iterdir()] == [name]
+
+
 def test_a_png_run_draws_only_the_final_frame(tmp_path):
     anim, calls = _animation(tmp_path, "fit.png", expected_frames=50)
     for epoch in range(1, 51):

@@ -15,6 +15,8 @@ import sys
 import time
 from collections.abc import Callable
 
+from micrograd_beans import by_hand
+
 
 def median_seconds(run: Callable[[], object], repeats: int = 7, warmup: int = 1) -> float:
     """Median wall time of `run()` over `repeats` calls, after `warmup` untimed calls."""
@@ -96,3 +98,27 @@ def micrograd_sigmoid(z):
 def micrograd_sigmoid_node(z):
     """sigma(z) as one micrograd node (a closure like its other ops): the extra, kinder line."""
     return z.sigmoid_node()
+
+
+def note_loop(
+    params: list[float], beans: list[tuple[float, float]], alpha: float, epochs: int
+) -> list[float]:
+    """The note's per-sample loop, its seven hand-derived gradients, parameters as locals."""
+    sigmoid = by_hand.sigmoid  # the note's sigmoid, safe for any z
+    w11_1, b1_1, w12_1, b2_1, w11_2, w21_2, b1_2 = params
+    for _ in range(epochs):
+        for x, y in beans:
+            a1_1 = sigmoid(w11_1 * x + b1_1)
+            a2_1 = sigmoid(w12_1 * x + b2_1)
+            a1_2 = sigmoid(w11_2 * a1_1 + w21_2 * a2_1 + b1_2)
+            delta = -2.0 * (y - a1_2) * a1_2 * (1.0 - a1_2)
+            delta1 = delta * w11_2 * a1_1 * (1.0 - a1_1)
+            delta2 = delta * w21_2 * a2_1 * (1.0 - a2_1)
+            w11_1 -= alpha * delta1 * x
+            b1_1 -= alpha * delta1
+            w12_1 -= alpha * delta2 * x
+            b2_1 -= alpha * delta2
+            w11_2 -= alpha * delta * a1_1
+            w21_2 -= alpha * delta * a2_1
+            b1_2 -= alpha * delta
+    return [w11_1, b1_1, w12_1, b2_1, w11_2, w21_2, b1_2]

@@ -13,7 +13,6 @@ note's hand-derived gradients in plain Python floats.
 from __future__ import annotations
 
 import argparse
-import math
 import random
 
 from _common import (
@@ -24,6 +23,7 @@ from _common import (
     micrograd_sigmoid,
     micrograd_sigmoid_node,
     micrograd_value,
+    note_loop,
 )
 
 from micrograd_beans import Value
@@ -98,24 +98,8 @@ def micrograd_epoch(params: list, beans, sigmoid, alpha: float = ALPHA) -> None:
 
 
 def hand_epoch(params: list[float], beans, alpha: float = ALPHA) -> None:
-    """The note's chain rule written out, locals only; updates `params` in place."""
-    exp = math.exp
-    w11_1, b1_1, w12_1, b2_1, w11_2, w21_2, b1_2 = params
-    for x, y in beans:
-        a1_1 = 1.0 / (1.0 + exp(-(w11_1 * x + b1_1)))
-        a2_1 = 1.0 / (1.0 + exp(-(w12_1 * x + b2_1)))
-        a1_2 = 1.0 / (1.0 + exp(-(w11_2 * a1_1 + w21_2 * a2_1 + b1_2)))
-        delta = -2.0 * (y - a1_2) * a1_2 * (1.0 - a1_2)
-        delta1 = delta * w11_2 * a1_1 * (1.0 - a1_1)
-        delta2 = delta * w21_2 * a2_1 * (1.0 - a2_1)
-        w11_1 -= alpha * delta1 * x
-        b1_1 -= alpha * delta1
-        w12_1 -= alpha * delta2 * x
-        b2_1 -= alpha * delta2
-        w11_2 -= alpha * delta * a1_1
-        w21_2 -= alpha * delta * a2_1
-        b1_2 -= alpha * delta
-    params[:] = [w11_1, b1_1, w12_1, b2_1, w11_2, w21_2, b1_2]
+    """One epoch of the note's hand-derived loop; updates `params` in place."""
+    params[:] = note_loop(params, beans, alpha, 1)
 
 
 def run(epochs: int, repeats: int) -> dict[str, float]:

@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable
 
 import numpy as np
+from _common import line, note_loop
 
 from micrograd_beans import by_hand
 from micrograd_beans.codegen import CompiledStep
@@ -66,34 +67,6 @@ def paired_seconds(
             times.append(time.perf_counter() - start)
     ratio = statistics.median(y / x for x, y in zip(ta, tb, strict=True))
     return statistics.median(ta), statistics.median(tb), ratio
-
-
-def line(name: str, value: object) -> None:
-    print(f"{name}: {value}", flush=True)
-
-
-def note_loop(
-    params: list[float], beans: list[tuple[float, float]], alpha: float, epochs: int
-) -> list[float]:
-    """The note's per-sample loop, its seven hand-derived gradients, parameters as locals."""
-    sigmoid = by_hand.sigmoid
-    w11_1, b1_1, w12_1, b2_1, w11_2, w21_2, b1_2 = params
-    for _ in range(epochs):
-        for x, y in beans:
-            a1_1 = sigmoid(w11_1 * x + b1_1)
-            a2_1 = sigmoid(w12_1 * x + b2_1)
-            a1_2 = sigmoid(w11_2 * a1_1 + w21_2 * a2_1 + b1_2)
-            delta = -2.0 * (y - a1_2) * a1_2 * (1.0 - a1_2)
-            delta1 = delta * w11_2 * a1_1 * (1.0 - a1_1)
-            delta2 = delta * w21_2 * a2_1 * (1.0 - a2_1)
-            w11_1 -= alpha * delta1 * x
-            b1_1 -= alpha * delta1
-            w12_1 -= alpha * delta2 * x
-            b2_1 -= alpha * delta2
-            w11_2 -= alpha * delta * a1_1
-            w21_2 -= alpha * delta * a2_1
-            b1_2 -= alpha * delta
-    return [w11_1, b1_1, w12_1, b2_1, w11_2, w21_2, b1_2]
 
 
 def note_numpy(

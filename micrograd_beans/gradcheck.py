@@ -147,7 +147,7 @@ def _checked_forward(name: str, rule: Callable[..., float]) -> Callable[..., flo
     def checked(*args: float) -> float:
         result = rule(*args)
         if not math.isfinite(result) and not _quiet:
-            # engine._unary/_binary turn this into "'op' failed on (inputs): ..." with labels
+            # the engine's operator methods turn this into "'op' failed on (inputs): ..."
             raise FloatingPointError(f"the result is {result!r} [detect_anomaly]")
         return result
 

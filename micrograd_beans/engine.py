@@ -1,22 +1,27 @@
 """The scalar autograd engine: `Value`, the table of primitive ops, and reverse-mode backprop.
 
 Every primitive is one row of `OPS`: its forward rule on floats (with the domain checks that
-turn bad math into a clear error) beside its local derivative rule. The derivative rules use
-only arithmetic operators and the helpers `_log`/`_step`, so the same row works on floats
+turn bad math into a clear error) beside its local derivative rule, mostly written as one
+chain-rule expression per input (`"g * b", "g * a"` for `*`). The derivative rules use only
+arithmetic operators and the helpers `_log`/`_step`, so the same row works on floats
 (ordinary backward), on Values (differentiable gradients for higher-order derivatives) and
-on symbols (code generation). The backward pass never needs editing to add an op.
+on symbols (code generation). The backward loop is written out from the table when the
+module loads (`BACKWARD_SOURCE`), so adding an op never means editing it.
 
-Speed and memory come from `__slots__`, no per-node closures or reference cycles, and an
-iterative backward that visits every node once (see benchmarks/README.md for the numbers).
+Speed and memory come from `__slots__`, operands in two fields, no per-node closures or
+reference cycles, and an iterative backward that visits every node once, with the derivative
+expressions pasted into it (see benchmarks/README.md for the numbers).
 """
 
 from __future__ import annotations
 
+import linecache
 import math
 import numbers
 import operator
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import partial
 from itertools import repeat
 
 Number = int | float
@@ -130,42 +135,70 @@ def _affine_code(*names: str) -> str:
     return " + ".join(terms + [names[-1]])
 
 
+# Names a derivative expression may use besides g, out, a and b.
+_RULE_NAMESPACE = {"_log": _log, "_step": _step, "math": math}
+
+
 @dataclass(frozen=True)
 class Op:
     """One primitive: its name, its forward rule on floats and its derivative rule.
 
     `backward(g, out, *inputs)` returns the gradient for each input, given the gradient `g`
-    of the output and the output value `out`. `code` is the forward rule as an expression
-    template for code generation (`{0}`, `{1}` are the inputs), or a function of the input
-    names for ops of any arity. `arity` is 0 for ops that take any number of inputs.
+    of the output and the output value `out`. It may be given as a function, or as one
+    expression per input over the names g, out, a, b (`("g * b", "g * a")` for `*`): the
+    engine turns expressions into that function, and also pastes them straight into its
+    backward loop (see `_compile_propagate`). `expressions` keeps them (None for a function).
+    `code` is the forward rule as an expression template for code generation (`{0}`, `{1}`
+    are the inputs), or a function of the input names for ops of any arity. `arity` is 0
+    for ops that take any number of inputs.
     """
 
     name: str
     arity: int
     forward: Callable[..., float]
-    backward: Callable[..., tuple]
+    backward: Callable[..., tuple] | tuple[str, ...]
     code: str | Callable[..., str]
+    expressions: tuple[str, ...] | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        if callable(self.backward):
+            return
+        exprs = tuple(self.backward)
+        if self.arity not in (1, 2) or len(exprs) != self.arity:
+            raise ValueError(
+                f"op {self.name!r}: derivative expressions need arity 1 or 2 and one "
+                f"expression per input, got arity {self.arity} and {len(exprs)}"
+            )
+        inputs = ", ".join(_OPERAND_NAMES[: self.arity])
+        source = f"lambda g, out, {inputs}: ({', '.join(exprs)},)"
+        rule = eval(compile(source, f"<derivative of {self.name}>", "eval"), _RULE_NAMESPACE)
+        object.__setattr__(self, "backward", rule)
+        object.__setattr__(self, "expressions", exprs)
 
     def expression(self, *names: str) -> str:
         """The forward rule as Python source over the given input expressions."""
         return self.code(*names) if callable(self.code) else self.code.format(*names)
 
 
+_OPERAND_NAMES = ("a", "b")
+
 # The table: forward rule and local derivative side by side. Add an op by adding a row.
+# Derivatives read as the chain rule: g is d(loss)/d(out), and each expression is
+# d(loss)/d(that input). Ops that need branches or any number of inputs give a function.
 OPS: dict[str, Op] = {
     op.name: op
     for op in (
-        Op("+", 2, operator.add, lambda g, out, a, b: (g, g), "{0} + {1}"),
-        Op("-", 2, operator.sub, lambda g, out, a, b: (g, -g), "{0} - {1}"),
-        Op("*", 2, operator.mul, lambda g, out, a, b: (g * b, g * a), "{0} * {1}"),
-        Op("/", 2, _div, lambda g, out, a, b: (g / b, -g * out / b), "{0} / {1}"),
+        Op("+", 2, operator.add, ("g", "g"), "{0} + {1}"),
+        Op("-", 2, operator.sub, ("g", "-g"), "{0} - {1}"),
+        Op("*", 2, operator.mul, ("g * b", "g * a"), "{0} * {1}"),
+        Op("/", 2, _div, ("g / b", "-g * out / b"), "{0} / {1}"),
         Op("**", 2, _pow, _pow_backward, "{0} ** {1}"),
-        Op("neg", 1, operator.neg, lambda g, out, a: (-g,), "-{0}"),
-        Op("exp", 1, _exp, lambda g, out, a: (g * out,), "exp({0})"),
-        Op("log", 1, _log_forward, lambda g, out, a: (g / a,), "log({0})"),
-        Op("tanh", 1, math.tanh, lambda g, out, a: (g * (1.0 - out * out),), "tanh({0})"),
-        Op("sigmoid", 1, _sigmoid, lambda g, out, a: (g * out * (1.0 - out),), "sigmoid({0})"),
-        Op("relu", 1, _relu, lambda g, out, a: (g * _step(a),), "relu({0})"),
+        Op("sigmoid", 1, _sigmoid, ("g * out * (1.0 - out)",), "sigmoid({0})"),
+        Op("tanh", 1, math.tanh, ("g * (1.0 - out * out)",), "tanh({0})"),
+        Op("relu", 1, _relu, ("g * _step(a)",), "relu({0})"),
+        Op("exp", 1, _exp, ("g * out",), "exp({0})"),
+        Op("log", 1, _log_forward, ("g / a",), "log({0})"),
+        Op("neg", 1, operator.neg, ("-g",), "-{0}"),
         # A neuron's weighted sum w1*x1 + ... + wn*xn + b as one node: 2n fewer nodes to
         # build and walk, which is most of an MLP's graph (see benchmarks/README.md).
         Op("affine", 0, _affine, _affine_backward, _affine_code),
@@ -198,58 +231,77 @@ def _to_float(data: object) -> float:
 
 # --- the operator methods of Value ----------------------------------------------------------
 # Each method records one node itself instead of calling a shared helper: this code runs once
-# per graph node, and the saved call makes building a graph ~1.3x faster (benchmarks/). The
-# forward rule is looked up in _FORWARD at call time, so detect_anomaly can swap it.
+# per graph node, and the saved call makes building a graph ~1.3x faster (benchmarks/). Each
+# holds its forward rule, taken from _FORWARD when the method is made (a dict lookup per node
+# saved, ~3% of the bean step); `remake` makes it again after detect_anomaly swaps the rules.
 
 
 def _binary_method(name: str) -> Callable[[Value, Operand], Value]:
     """`self <name> other` as one new node."""
+    forward = _FORWARD[name]
 
     def method(self: Value, other: Operand) -> Value:
         if not isinstance(other, Value):
             other = _constant(other, name)
         out = _new(Value)
         try:
-            out.data = _FORWARD[name](self.data, other.data)
+            out.data = forward(self.data, other.data)
         except (ArithmeticError, ValueError) as err:
             raise _op_error(err, name, (self, other)) from None
         out.grad = 0.0
         out.label = ""
         out.op = name
-        out.parents = (self, other)
+        out._a = self
+        out._b = other
         return out
 
     method.__doc__ = f"self {name} other, recorded in the graph."
+    method.remake = partial(_binary_method, name)
     return method
 
 
 def _reflected_method(name: str) -> Callable[[Value, Number], Value]:
     """`number <name> self`, for a plain number on the left."""
-    method = _binary_method(name)
+    forward = _FORWARD[name]
 
     def reflected(self: Value, other: Number) -> Value:
-        return method(_constant(other, name), self)
+        other = _constant(other, name)
+        out = _new(Value)
+        try:
+            out.data = forward(other.data, self.data)
+        except (ArithmeticError, ValueError) as err:
+            raise _op_error(err, name, (other, self)) from None
+        out.grad = 0.0
+        out.label = ""
+        out.op = name
+        out._a = other
+        out._b = self
+        return out
 
     reflected.__doc__ = f"other {name} self, recorded in the graph."
+    reflected.remake = partial(_reflected_method, name)
     return reflected
 
 
 def _unary_method(name: str) -> Callable[[Value], Value]:
     """`self.<name>()` (or `-self`) as one new node."""
+    forward = _FORWARD[name]
 
     def method(self: Value) -> Value:
         out = _new(Value)
         try:
-            out.data = _FORWARD[name](self.data)
+            out.data = forward(self.data)
         except (ArithmeticError, ValueError) as err:
             raise _op_error(err, name, (self,)) from None
         out.grad = 0.0
         out.label = ""
         out.op = name
-        out.parents = (self,)
+        out._a = self
+        out._b = None
         return out
 
     method.__doc__ = f"{name}(self), recorded in the graph."
+    method.remake = partial(_unary_method, name)
     return method
 
 
@@ -260,7 +312,11 @@ class Value:
     it, `op` the name of the op that made it ("" for leaves), `parents` its operands in order.
     """
 
-    __slots__ = ("data", "grad", "label", "op", "parents")
+    # The operands live in two fields instead of a `parents` tuple: one object fewer per node
+    # (92 instead of 112 bytes a node) and no tuple to build, free or unpack, which makes the
+    # bean step ~9% faster (benchmarks/README.md). One operand: _a, with _b None. Two: _a, _b.
+    # Any number (affine): the tuple in _a, with _b None. A leaf: both None.
+    __slots__ = ("data", "grad", "label", "op", "_a", "_b")
     # Make numpy hand `np.float64(2) * v` to our reflected operators instead of broadcasting.
     __array_ufunc__ = None
 
@@ -269,7 +325,8 @@ class Value:
         self.grad = 0.0
         self.label = label
         self.op = ""
-        self.parents: tuple[Value, ...] = ()
+        self._a: Value | tuple[Value, ...] | None = None
+        self._b: Value | None = None
 
     # --- building the graph -------------------------------------------------------------
 
@@ -300,8 +357,18 @@ class Value:
         return f"Value({label}data={self.data:.6g}, grad={self.grad:.6g})"
 
     @property
+    def parents(self) -> tuple[Value, ...]:
+        """The operands of the op that made this Value, in order (empty for a leaf)."""
+        a, b = self._a, self._b
+        if b is not None:
+            return (a, b)
+        if a is None:
+            return ()
+        return a if type(a) is tuple else (a,)
+
+    @property
     def is_leaf(self) -> bool:
-        return not self.parents
+        return self._a is None
 
     # --- reverse mode -------------------------------------------------------------------
 
@@ -317,6 +384,15 @@ class Value:
 Operand = Value | int | float
 
 
+def _remake_operator_methods() -> None:
+    """Make Value's operator methods again, so each holds the current rule from _FORWARD
+    (detect_anomaly calls this after swapping the rules in, and after putting them back)."""
+    for attr, method in list(vars(Value).items()):
+        remake = getattr(method, "remake", None)
+        if remake is not None:
+            setattr(Value, attr, remake())
+
+
 class Constant(Value):
     """A number that entered an op (the 2 in `x * 2`): a leaf, drawn and coded as a literal."""
 
@@ -327,7 +403,7 @@ _new = object.__new__
 
 
 def _record(name: str, args: tuple[Value, ...]) -> Value:
-    """One node of an op with any number of operands (affine), recorded in the graph.
+    """One node of an op that takes any number of operands (affine), recorded in the graph.
 
     The operator methods above are this, written out for one and two operands."""
     out = _new(Value)
@@ -338,7 +414,8 @@ def _record(name: str, args: tuple[Value, ...]) -> Value:
     out.grad = 0.0
     out.label = ""
     out.op = name
-    out.parents = args
+    out._a = args
+    out._b = None
     return out
 
 
@@ -356,7 +433,8 @@ def _constant(x: object, op: str) -> Constant:
         c.grad = 0.0
         c.label = ""
         c.op = ""
-        c.parents = ()
+        c._a = None
+        c._b = None
         return c
     try:
         return Constant(x)
@@ -374,13 +452,13 @@ def _topological_order(root: Value) -> list[Value]:
     The same order `backward()` uses, so anything replaying the chain rule in this order
     (gradcheck, codegen) adds up the same floats in the same order.
     """
-    if not root.parents:
+    if root.is_leaf:
         return [root]
     seen = {root}
     order = [root]
     for node in order:  # breadth-first: `order` grows as we walk it
         for p in node.parents:
-            if p.parents:
+            if not p.is_leaf:
                 if p in seen:  # an op result used twice: not a tree
                     return _depth_first_order(root)
                 seen.add(p)
@@ -401,8 +479,9 @@ def _depth_first_order(root: Value) -> list[Value]:
             seen.add(node)
             stack.append(node)
             stack.append(None)
-            for p in node.parents:
-                if p.parents and p not in seen:
+            a = node._a  # the operands, read without the `parents` property (~10% faster)
+            for p in a if type(a) is tuple else (a, node._b):
+                if p is not None and p._a is not None and p not in seen:
                     stack.append(p)
     order.reverse()
     return order
@@ -415,55 +494,126 @@ class _Mark(float):
     __slots__ = ()
 
 
-def _tree_order(root: Value, mark: float) -> list[Value] | None:
-    """_topological_order's breadth-first walk for backward(): None as soon as an op result
-    turns out to be used twice. Marks each op result it reaches by setting its grad to `mark`.
+def _tree_order(root: Value) -> list[Value] | None:
+    """_topological_order's breadth-first walk for backward(), or None as soon as an op
+    result turns out to be used twice. Resets the grad of every op result it reaches.
 
-    A tree needs no depth-first pass: each node comes after its one consumer (the beans
-    step: 9.3 -> 8.5 us); stopping at the first shared node saves the rest of the walk.
+    It marks each op result it reaches by setting its grad to a fresh 0.0 object: that both
+    marks the node and resets its grad, with no set (~30% faster). A tree needs no
+    depth-first pass: each node comes after its one consumer (the bean step: 9.3 -> 8.5 us);
+    stopping at the first shared node saves the rest of the walk.
     """
+    mark = _Mark()  # a new object each call, so no older grad can be this object
+    root.grad = mark
     order = [root]
     for node in order:
-        for p in node.parents:
-            if p.parents:
-                if p.grad is mark:
-                    return None
-                p.grad = mark
-                order.append(p)
+        a = node._a
+        if type(a) is tuple:  # any number of operands
+            for p in a:
+                if p._a is not None:
+                    if p.grad is mark:
+                        return None
+                    p.grad = mark
+                    order.append(p)
+            continue
+        # one or two operands, written out: no tuple to build (~10% of backward's time)
+        if a._a is not None:
+            if a.grad is mark:
+                return None
+            a.grad = mark
+            order.append(a)
+        b = node._b
+        if b is not None and b._a is not None:
+            if b.grad is mark:
+                return None
+            b.grad = mark
+            order.append(b)
     return order
 
 
 def _backward(root: Value) -> None:
-    if not root.parents:
+    if root._a is None:
         root.grad += 1.0  # a leaf root accumulates like any leaf
         return
-    # _topological_order's walk, with a fresh 0.0 object as the "seen" mark instead of a set:
-    # setting an op result's grad to it both marks the node and resets its grad (as in
-    # PyTorch, an intermediate holds only the latest call's gradient). No set: ~30% faster.
-    zero = _Mark()  # a new object each call, so no older grad can be this object
-    root.grad = zero
-    order = _tree_order(root, zero)
+    # As in PyTorch, leaves accumulate while an op result holds only the latest call's grad.
+    order = _tree_order(root)
     if order is None:  # some op result is used twice
         order = _depth_first_order(root)
         for node in order:
             node.grad = 0.0
     root.grad = 1.0
-    rules = _BACKWARD
-    for node in order:
-        parents = node.parents
-        if len(parents) == 2:
-            a, b = parents
-            ga, gb = rules[node.op](node.grad, node.data, a.data, b.data)
-            a.grad += ga
-            b.grad += gb
-        elif len(parents) == 1:
-            a = parents[0]
-            (ga,) = rules[node.op](node.grad, node.data, a.data)
-            a.grad += ga
-        else:
-            grads = rules[node.op](node.grad, node.data, *[p.data for p in parents])
-            for p, g in zip(parents, grads, strict=True):
-                p.grad += g
+    _propagate(order)
+
+
+# --- the backward loop, written out from the table -------------------------------------------
+
+
+def _compile_propagate(ops: Iterable[Op]) -> tuple[Callable[[list[Value]], None], str]:
+    """Write the loop that sends each node's grad to its operands, with every derivative
+    given as expressions pasted into its own branch; ops given as functions are called.
+
+    Why generate it: calling a rule per node (a dict lookup, a Python call, a tuple of
+    gradients to build and unpack) costs about as much as the arithmetic. Pasted in, the bean
+    step is ~11% faster (8.2 -> 7.3 us, same-process A/B). Each derivative still lives only in
+    its `OPS` row; `print(engine.BACKWARD_SOURCE)` shows the loop this writes.
+    """
+    binary = [op for op in ops if op.expressions is not None and op.arity == 2]
+    unary = [op for op in ops if op.expressions is not None and op.arity == 1]
+    lines = [
+        "def _propagate(order):",
+        "    for node in order:",
+        "        g = node.grad",
+        "        op = node.op",
+        "        A = node._a",
+        "        B = node._b",
+        "        if B is not None:  # two operands: A and B",
+        *_dispatch(
+            binary,
+            ("A", "B"),
+            [
+                "ga, gb = rules[op](g, node.data, A.data, B.data)",
+                "A.grad += ga",
+                "B.grad += gb",
+            ],
+        ),
+        "        elif type(A) is tuple:  # any number of operands (affine)",
+        "            grads = rules[op](g, node.data, *[p.data for p in A])",
+        "            for p, gp in zip(A, grads, strict=True):",
+        "                p.grad += gp",
+        "        else:  # one operand: A",
+        *_dispatch(unary, ("A",), ["(ga,) = rules[op](g, node.data, A.data)", "A.grad += ga"]),
+    ]
+    source = "\n".join(lines) + "\n"
+    filename = "<micrograd_beans.engine: backward loop>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    namespace = {**_RULE_NAMESPACE, "rules": _BACKWARD}
+    exec(compile(source, filename, "exec"), namespace)
+    return namespace["_propagate"], source
+
+
+def _dispatch(ops: list[Op], operands: tuple[str, ...], call_rule: list[str]) -> list[str]:
+    """`if op == name:` for each op with its expressions pasted in (binding the names they
+    use first), and `else:` calling the rule for any other op."""
+    pad = " " * 12
+    lines = []
+    for op in ops:
+        lines.append(f"{pad}{'elif' if lines else 'if'} op == {op.name!r}:")
+        used = set()
+        for expr in op.expressions:
+            used.update(compile(expr, "<derivative>", "eval").co_names)
+        if "out" in used:
+            lines.append(f"{pad}    out = node.data")
+        for name, operand in zip(_OPERAND_NAMES[: len(operands)], operands, strict=True):
+            if name in used:
+                lines.append(f"{pad}    {name} = {operand}.data")
+        for expr, operand in zip(op.expressions, operands, strict=True):
+            lines.append(f"{pad}    {operand}.grad += {expr}")
+    if not lines:
+        return [pad + line for line in call_rule]
+    return lines + [pad + "else:"] + [pad + "    " + line for line in call_rule]
+
+
+_propagate, BACKWARD_SOURCE = _compile_propagate(OPS.values())
 
 
 def _graph_nodes(root: Value) -> list[Value]:

@@ -4,6 +4,7 @@ semantics, deep graphs and the errors a user can cause."""
 from __future__ import annotations
 
 import math
+import operator
 import sys
 import warnings
 
@@ -12,7 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from micrograd_beans import OPS, Constant, Value, affine, zero_grad
+from micrograd_beans import OPS, Constant, Value, affine, engine, zero_grad
+from micrograd_beans.engine import Op
 from micrograd_beans.engine import Value as EngineValue
 
 EPS = 1e-6
@@ -312,6 +314,77 @@ def test_long_sum_has_exact_gradient():
         total = total + x * x
     total.backward()
     assert all(x.grad == 2.0 * x.data for x in xs)
+
+
+# --- the op table and the backward loop written out from it ------------------------------
+
+
+def test_derivative_expressions_become_the_rule_function():
+    op = Op("twice-sin", 1, math.sin, ("g * 2.0 * math.cos(a)",), "2 * sin({0})")
+    assert op.expressions == ("g * 2.0 * math.cos(a)",)
+    assert op.backward(3.0, 0.0, 0.5) == (3.0 * 2.0 * math.cos(0.5),)
+    two = Op("hyp", 2, math.hypot, ("g * a / out", "g * b / out"), "hypot({0}, {1})")
+    assert two.backward(1.0, 5.0, 3.0, 4.0) == (0.6, 0.8)
+    assert OPS["**"].expressions is None  # a rule with branches stays a function
+
+
+def test_derivative_expressions_must_fit_the_arity():
+    with pytest.raises(ValueError, match="one expression per input"):
+        Op("bad", 2, operator.add, ("g",), "{0} + {1}")
+    with pytest.raises(ValueError, match="arity 1 or 2"):
+        Op("bad", 0, sum, ("g",), "sum({0})")
+
+
+def test_backward_loop_pastes_in_every_expression_rule():
+    source = engine.BACKWARD_SOURCE
+    for op in OPS.values():
+        if op.expressions is None:
+            assert f"op == {op.name!r}" not in source  # called through the table instead
+        else:
+            assert f"op == {op.name!r}" in source
+            for expr in op.expressions:
+                assert f".grad += {expr}" in source
+
+
+def _replay_with_rules(root: Value) -> None:
+    """backward() the slow way: call each node's OPS rule, in the engine's own order."""
+    order = engine._topological_order(root)
+    for node in order:
+        node.grad = 0.0
+    root.grad = 1.0
+    for node in order:
+        local = OPS[node.op].backward(node.grad, node.data, *[p.data for p in node.parents])
+        for p, g in zip(node.parents, local, strict=True):
+            p.grad += g
+
+
+@pytest.mark.parametrize("name", sorted(OP_ROWS))
+def test_backward_loop_gives_the_rules_floats_bit_for_bit(name):
+    build, _, domains = OP_ROWS[name]
+
+    @settings(max_examples=40, deadline=None)
+    @given(st.tuples(*domains))
+    def check(xs):
+        def grads(backward):
+            values = [Value(x) for x in xs]
+            out = build(*values)
+            out = out * out.sigmoid() + out  # shared use: the depth-first order
+            backward(out)
+            return [v.grad for v in values]
+
+        assert grads(Value.backward) == grads(_replay_with_rules)
+
+    check()
+
+
+def test_parents_reads_the_operands_in_order():
+    a, b, c = Value(1.0), Value(2.0), Value(3.0)
+    assert a.parents == () and a.is_leaf
+    assert (-a).parents == (a,)
+    assert (a - b).parents == (a, b)
+    assert (2.0 - a).parents[1] is a and type((2.0 - a).parents[0]) is Constant
+    assert affine([a, b], [c, a], b).parents == (a, c, b, a, b)
+    assert not (a * b).is_leaf
 
 
 # --- numerically delicate ops -----------------------------------------------------------

@@ -32,6 +32,24 @@ def median_seconds(run: Callable[[], object], repeats: int = 7, warmup: int = 1)
     return statistics.median(times)
 
 
+def paired_seconds(
+    a: Callable[[], object], b: Callable[[], object], repeats: int
+) -> tuple[float, float, float]:
+    """Median times of `a` and `b`, run alternately (so a busy machine slows both alike), and
+    the median of the per-pair ratios b / a."""
+    a()
+    b()
+    ta, tb = [], []
+    for _ in range(repeats):
+        for run, times in ((a, ta), (b, tb)):
+            gc.collect()
+            start = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - start)
+    ratio = statistics.median(y / x for x, y in zip(ta, tb, strict=True))
+    return statistics.median(ta), statistics.median(tb), ratio
+
+
 def line(name: str, value: object) -> None:
     """Print one `name: value` result line."""
     print(f"{name}: {value}", flush=True)

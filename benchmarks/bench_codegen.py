@@ -19,15 +19,12 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import platform
-import statistics
 import sys
 import time
-from collections.abc import Callable
 
 import numpy as np
-from _common import line, note_loop
+from _common import line, median_seconds, note_loop, paired_seconds
 
 from micrograd_beans import by_hand
 from micrograd_beans.codegen import CompiledStep
@@ -36,37 +33,6 @@ from micrograd_beans.losses import squared_error
 from micrograd_beans.optim import SGD
 
 ALPHA = 0.03
-
-
-def median_seconds(run: Callable[[], object], repeats: int) -> float:
-    """Median wall time of `run()` over `repeats` calls after one warm-up (gc on, collected
-    between repeats outside the timed region)."""
-    run()
-    times = []
-    for _ in range(repeats):
-        gc.collect()
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def paired_seconds(
-    a: Callable[[], object], b: Callable[[], object], repeats: int
-) -> tuple[float, float, float]:
-    """Median times of `a` and `b`, run alternately (so a busy machine slows both alike), and
-    the median of the per-pair ratios b / a."""
-    a()
-    b()
-    ta, tb = [], []
-    for _ in range(repeats):
-        for run, times in ((a, ta), (b, tb)):
-            gc.collect()
-            start = time.perf_counter()
-            run()
-            times.append(time.perf_counter() - start)
-    ratio = statistics.median(y / x for x, y in zip(ta, tb, strict=True))
-    return statistics.median(ta), statistics.median(tb), ratio
 
 
 def note_numpy(

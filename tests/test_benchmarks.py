@@ -59,7 +59,11 @@ def test_chain(bench, capsys):
 def test_beans(bench, capsys):
     res = bench("bench_beans").main(["--tiny"])
     out = _lines(capsys.readouterr().out)
-    assert set(res) == {"ours", "micrograd", "micrograd_node", "ours_own_ops", "hand"}
+    assert set(res) == {"ours", "micrograd", "micrograd_node", "ours_own_ops", "hand", "ratio"}
+    assert (
+        res["ratio"] > 0
+        and "median of 1 paired runs" in out["ratio micrograd (own-ops sigmoid) / ours"]
+    )
     # the engine's step and the note's hand-derived step land on the same parameters
     assert float(out["max |ours - hand| after one epoch"]) < 1e-12
 

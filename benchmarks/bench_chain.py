@@ -53,6 +53,31 @@ def seconds_per_node(nodes: int, repeats: int, collector: bool = True) -> float:
     return statistics.median(totals[1:]) / (batch * (4 * steps + 1))
 
 
+def collector_share(nodes: int) -> tuple[list[int], float, float]:
+    """One build+backward of the chain with the collector on, timing its passes through
+    gc.callbacks: (passes per generation, seconds inside them, seconds in all)."""
+    counts, spent, started = [0, 0, 0], [0.0], [0.0]
+
+    def watch(phase: str, info: dict) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            counts[info["generation"]] += 1
+            spent[0] += time.perf_counter() - started[0]
+
+    gc.collect()
+    gc.callbacks.append(watch)
+    try:
+        start = time.perf_counter()
+        y = build_and_backprop(Value, nodes // 4)
+        total = time.perf_counter() - start
+    finally:
+        gc.callbacks.remove(watch)
+    del y
+    gc.collect()
+    return counts, spent[0], total
+
+
 def run(sizes: list[int], repeats: int) -> dict[int, float]:
     line("recursion limit", sys.getrecursionlimit())
     per_node = {}
@@ -75,6 +100,15 @@ def run(sizes: list[int], repeats: int) -> dict[int, float]:
         f"ratio per node {max(sizes):,} / {min(sizes):,}, gc off",
         f"{off[max(sizes)] / off[min(sizes)]:.2f}",
     )
+
+    # Where the rest goes: one more build at each end, timing the collector's own passes.
+    for n in (min(sizes), max(sizes)):
+        counts, seconds, total = collector_share(n)
+        line(
+            f"collector at {n:,} nodes",
+            f"{counts[2]} full + {counts[1]} middle + {counts[0]} young passes, "
+            f"{fmt_us(seconds / n)} per node of {fmt_us(total / n)}",
+        )
 
     MGValue = micrograd_value()
     for nodes in (1_000, 2_000):

@@ -54,6 +54,7 @@ def test_chain(bench, capsys):
     assert set(res) == {1_000, 10_000}
     assert out["recursion limit"] == str(sys.getrecursionlimit())
     assert "micrograd at 2,000 nodes" in out
+    assert "full +" in out["collector at 10,000 nodes"]
 
 
 def test_beans(bench, capsys):

@@ -15,6 +15,7 @@ expressions pasted into it (see benchmarks/README.md for the numbers).
 
 from __future__ import annotations
 
+import ast
 import linecache
 import math
 import numbers
@@ -169,8 +170,15 @@ class Op:
                 f"op {self.name!r}: derivative expressions need arity 1 or 2 and one "
                 f"expression per input, got arity {self.arity} and {len(exprs)}"
             )
-        inputs = ", ".join(_OPERAND_NAMES[: self.arity])
-        source = f"lambda g, out, {inputs}: ({', '.join(exprs)},)"
+        operands = _OPERAND_NAMES[: self.arity]
+        for expr in exprs:
+            unknown = _names_in(expr) - {"g", "out", *operands, *_RULE_NAMESPACE}
+            if unknown:
+                raise ValueError(
+                    f"op {self.name!r}: the derivative {expr!r} uses {', '.join(sorted(unknown))}; "
+                    f"it may use g, out, {', '.join(operands)} and {', '.join(_RULE_NAMESPACE)}"
+                )
+        source = f"lambda g, out, {', '.join(operands)}: ({', '.join(exprs)},)"
         rule = eval(compile(source, f"<derivative of {self.name}>", "eval"), _RULE_NAMESPACE)
         object.__setattr__(self, "backward", rule)
         object.__setattr__(self, "expressions", exprs)
@@ -181,6 +189,12 @@ class Op:
 
 
 _OPERAND_NAMES = ("a", "b")
+
+
+def _names_in(expression: str) -> set[str]:
+    """The variable names an expression reads (not attribute names: `math.exp` reads math)."""
+    return {n.id for n in ast.walk(ast.parse(expression, mode="eval")) if isinstance(n, ast.Name)}
+
 
 # The table: forward rule and local derivative side by side. Add an op by adding a row.
 # Derivatives read as the chain rule: g is d(loss)/d(out), and each expression is
@@ -205,8 +219,9 @@ OPS: dict[str, Op] = {
     )
 }
 
-# Looked up once per node in the hot loops, so kept as plain dicts. The arithmetic rows use
-# `operator.add` etc.: calling those is ~60 ns faster than calling `float.__add__`.
+# The rules by name, as plain dicts: the operator methods take their forward rule from here,
+# the backward loop calls the rules it has no pasted expressions for, gradcheck replays them.
+# The arithmetic rows use `operator.add` etc.: ~60 ns cheaper to call than `float.__add__`.
 _BACKWARD = {name: op.backward for name, op in OPS.items()}
 _FORWARD = {name: op.forward for name, op in OPS.items()}
 
@@ -233,7 +248,7 @@ def _to_float(data: object) -> float:
 # Each method records one node itself instead of calling a shared helper: this code runs once
 # per graph node, and the saved call makes building a graph ~1.3x faster (benchmarks/). Each
 # holds its forward rule, taken from _FORWARD when the method is made (a dict lookup per node
-# saved, ~3% of the bean step); `remake` makes it again after detect_anomaly swaps the rules.
+# saved, ~2% of the bean step); `remake` makes it again after detect_anomaly swaps the rules.
 
 
 def _binary_method(name: str) -> Callable[[Value, Operand], Value]:
@@ -262,21 +277,10 @@ def _binary_method(name: str) -> Callable[[Value, Operand], Value]:
 
 def _reflected_method(name: str) -> Callable[[Value, Number], Value]:
     """`number <name> self`, for a plain number on the left."""
-    forward = _FORWARD[name]
+    method = _binary_method(name)
 
     def reflected(self: Value, other: Number) -> Value:
-        other = _constant(other, name)
-        out = _new(Value)
-        try:
-            out.data = forward(other.data, self.data)
-        except (ArithmeticError, ValueError) as err:
-            raise _op_error(err, name, (other, self)) from None
-        out.grad = 0.0
-        out.label = ""
-        out.op = name
-        out._a = other
-        out._b = self
-        return out
+        return method(_constant(other, name), self)
 
     reflected.__doc__ = f"other {name} self, recorded in the graph."
     reflected.remake = partial(_reflected_method, name)
@@ -600,9 +604,7 @@ def _dispatch(ops: list[Op], operands: tuple[str, ...], call_rule: list[str]) ->
     lines = []
     for op in ops:
         lines.append(f"{pad}{'elif' if lines else 'if'} op == {op.name!r}:")
-        used = set()
-        for expr in op.expressions:
-            used.update(compile(expr, "<derivative>", "eval").co_names)
+        used = set().union(*map(_names_in, op.expressions))
         if "out" in used:
             lines.append(f"{pad}    out = node.data")
         for name, operand in zip(_OPERAND_NAMES[: len(operands)], operands, strict=True):

@@ -333,6 +333,8 @@ def test_derivative_expressions_must_fit_the_arity():
         Op("bad", 2, operator.add, ("g",), "{0} + {1}")
     with pytest.raises(ValueError, match="arity 1 or 2"):
         Op("bad", 0, sum, ("g",), "sum({0})")
+    with pytest.raises(ValueError, match="uses c; it may use g, out, a, b"):
+        Op("bad", 2, operator.add, ("g * c", "g"), "{0} + {1}")
 
 
 def test_backward_loop_pastes_in_every_expression_rule():

@@ -319,7 +319,8 @@ class Value:
     # The operands live in two fields instead of a `parents` tuple: one object fewer per node
     # (92 instead of 112 bytes a node) and no tuple to build, free or unpack, which makes the
     # bean step ~9% faster (benchmarks/README.md). One operand: _a, with _b None. Two: _a, _b.
-    # Any number (affine): the tuple in _a, with _b None. A leaf: both None.
+    # Any number (affine): the tuple in _a, with _b None. A leaf: _a None (and _b None, or
+    # _ConstantMark for a constant).
     __slots__ = ("data", "grad", "label", "op", "_a", "_b")
     # Make numpy hand `np.float64(2) * v` to our reflected operators instead of broadcasting.
     __array_ufunc__ = None
@@ -357,22 +358,28 @@ class Value:
         return self.data
 
     def __repr__(self) -> str:
+        kind = "Constant" if self._b is _ConstantMark else "Value"
         label = f"{self.label!r}, " if self.label else ""
-        return f"Value({label}data={self.data:.6g}, grad={self.grad:.6g})"
+        return f"{kind}({label}data={self.data:.6g}, grad={self.grad:.6g})"
 
     @property
     def parents(self) -> tuple[Value, ...]:
         """The operands of the op that made this Value, in order (empty for a leaf)."""
         a, b = self._a, self._b
-        if b is not None:
-            return (a, b)
         if a is None:
             return ()
+        if b is not None:
+            return (a, b)
         return a if type(a) is tuple else (a,)
 
     @property
     def is_leaf(self) -> bool:
         return self._a is None
+
+    @property
+    def is_constant(self) -> bool:
+        """True for a number that entered an op (see `Constant`)."""
+        return self._b is _ConstantMark
 
     # --- reverse mode -------------------------------------------------------------------
 
@@ -397,10 +404,29 @@ def _remake_operator_methods() -> None:
             setattr(Value, attr, remake())
 
 
-class Constant(Value):
-    """A number that entered an op (the 2 in `x * 2`): a leaf, drawn and coded as a literal."""
+class _ConstantMark:
+    """Kept in a constant's `_b` field (a leaf has no operands) to mark it as a constant. A
+    class, so copying or pickling a constant keeps this very object."""
 
-    __slots__ = ()
+
+class _ConstantType(type):
+    def __instancecheck__(cls, obj: object) -> bool:
+        return isinstance(obj, Value) and obj._b is _ConstantMark
+
+
+class Constant(metaclass=_ConstantType):
+    """A number that entered an op (the 2 in `x * 2`): a leaf, drawn and coded as a literal.
+
+    `Constant(2.0)` makes one and `isinstance(v, Constant)` tells one apart, but a constant
+    is a plain `Value` marked as one (`v.is_constant`), not a subclass: with two classes of
+    node, each attribute read in the hot loops that meets both (an operand's .data, .grad)
+    loses CPython's specialisation for its class, ~8% of the bean step (benchmarks/).
+    """
+
+    def __new__(cls, data: Number, label: str = "") -> Value:  # type: ignore[misc]
+        c = Value(data, label)
+        c._b = _ConstantMark
+        return c
 
 
 _new = object.__new__
@@ -428,17 +454,18 @@ def _op_error(err: Exception, name: str, args: tuple) -> Exception:
     return type(err)(f"{name!r} failed on ({inputs}): {err}")
 
 
-def _constant(x: object, op: str) -> Constant:
+def _constant(x: object, op: str) -> Value:
+    """The number `x` as a constant leaf, for op `op`."""
     if type(x) is float or type(x) is int:
         # The usual numbers (x * 0.5, 1 - y, y ** 2) skip Value.__init__'s checks: the
         # generic path costs ~250 ns more for an int (numbers.Real is an ABC check).
-        c = _new(Constant)
+        c = _new(Value)
         c.data = float(x)
         c.grad = 0.0
         c.label = ""
         c.op = ""
         c._a = None
-        c._b = None
+        c._b = _ConstantMark
         return c
     try:
         return Constant(x)

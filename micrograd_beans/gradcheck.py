@@ -77,7 +77,7 @@ def _reverse(root: Value, targets: tuple[Value, ...], create_graph: bool) -> dic
     for node in reversed(order):
         if any(p in wanted or p in leads for p in node.parents):
             leads.add(node)
-        elif all(type(p) is Constant or p in fixed for p in node.parents):
+        elif all(p.is_constant or p in fixed for p in node.parents):
             fixed.add(node)
     grads: dict[Value, Gradient] = {root: Constant(1.0) if create_graph else 1.0}
     rules = engine._BACKWARD
@@ -90,8 +90,7 @@ def _reverse(root: Value, targets: tuple[Value, ...], create_graph: bool) -> dic
         parents = node.parents
         if create_graph:
             args = [
-                p.data if p not in wanted and (type(p) is Constant or p in fixed) else p
-                for p in parents
+                p.data if p not in wanted and (p.is_constant or p in fixed) else p for p in parents
             ]
             # Under detect_anomaly, a nan made for an operand nobody asked about (the
             # exponent 2 of x ** 2 at x < 0) is no anomaly: check only what is kept, below.
@@ -158,7 +157,7 @@ def _variable_nodes(order: list[Value]) -> set[Value]:
     """Op results that depend on some non-Constant leaf (those whose gradient matters)."""
     variable: set[Value] = set()
     for node in reversed(order):
-        if any(p in variable or (not p.parents and type(p) is not Constant) for p in node.parents):
+        if any(p in variable or (p.is_leaf and not p.is_constant) for p in node.parents):
             variable.add(node)
     return variable
 
@@ -179,7 +178,7 @@ def _checked_backward(root: Value) -> None:
         local = rules[node.op](node.grad, node.data, *[p.data for p in parents])
         for k, (p, gp) in enumerate(zip(parents, local, strict=True)):
             p.grad += gp
-            if not math.isfinite(p.grad) and (p in variable or type(p) is Value):
+            if not math.isfinite(p.grad) and (p in variable or not p.is_constant):
                 raise FloatingPointError(_backward_anomaly(node, node.grad, k, gp, p.grad))
 
 

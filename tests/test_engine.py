@@ -3,8 +3,10 @@ semantics, deep graphs and the errors a user can cause."""
 
 from __future__ import annotations
 
+import copy
 import math
 import operator
+import pickle
 import sys
 import warnings
 
@@ -130,6 +132,20 @@ def test_constants_become_constant_leaves_in_operand_order():
     assert isinstance(two, Constant) and two.data == 2.0 and two.parents == () and two.op == ""
     z = 2 - x
     assert isinstance(z.parents[0], Constant) and z.parents[1] is x and z.data == -1.0
+    assert two.is_constant and two.is_leaf and not x.is_constant and not y.is_constant
+    assert (
+        not isinstance(x, Constant) and not isinstance(y, Constant) and not isinstance(2, Constant)
+    )
+
+
+def test_constant_is_a_marked_value_that_survives_copies():
+    made = Constant(5, label="five")
+    assert type(made) is Value and isinstance(made, Constant) and made.is_leaf
+    assert made.label == "five" and made.data == 5.0 and made.parents == ()
+    for twin in (copy.deepcopy(made), pickle.loads(pickle.dumps(made))):
+        assert isinstance(twin, Constant) and twin.data == 5.0
+    with pytest.raises(TypeError, match="real number"):
+        Constant("5")
 
 
 def test_same_operand_twice_is_kept_twice():
@@ -150,6 +166,7 @@ def test_repr_shows_label_data_and_grad():
     v.grad = -0.25
     assert repr(v) == "Value('w11_1', data=1.5, grad=-0.25)"
     assert repr(Value(2.0)) == "Value(data=2, grad=0)"
+    assert repr((v * 2).parents[1]) == "Constant(data=2, grad=0)"
 
 
 # --- operators with numbers on either side ----------------------------------------------
@@ -384,7 +401,7 @@ def test_parents_reads_the_operands_in_order():
     assert a.parents == () and a.is_leaf
     assert (-a).parents == (a,)
     assert (a - b).parents == (a, b)
-    assert (2.0 - a).parents[1] is a and type((2.0 - a).parents[0]) is Constant
+    assert (2.0 - a).parents[1] is a and (2.0 - a).parents[0].is_constant
     assert affine([a, b], [c, a], b).parents == (a, c, b, a, b)
     assert not (a * b).is_leaf
 

@@ -410,6 +410,8 @@ class _ConstantMark:
 
 
 class _ConstantType(type):
+    """Constant's type: `isinstance(v, Constant)` asks the Value whether it is marked."""
+
     def __instancecheck__(cls, obj: object) -> bool:
         return isinstance(obj, Value) and obj._b is _ConstantMark
 

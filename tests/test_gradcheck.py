@@ -377,6 +377,21 @@ def test_anomaly_mode_restores_the_engine():
     assert math.isinf((Value(1e300) * 1e300).data)
 
 
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Value(1e300) * 1e300,  # an operator method
+        lambda: 1e300 * Value(1e300),  # a reflected one
+        lambda: Value(math.nan).sigmoid(),  # a unary one
+        lambda: affine([Value(1e300)], [1e300], 0.0),  # an op of any arity
+    ],
+)
+def test_anomaly_mode_reaches_every_kind_of_operator_method(make):
+    with pytest.raises(FloatingPointError, match="detect_anomaly"), detect_anomaly():
+        make()
+    assert not math.isfinite(make().data)  # outside the block: the plain rules again
+
+
 def test_anomaly_mode_gives_the_same_gradients():
     def run():
         w, x = Value(0.3, label="w"), Value(-1.1, label="x")

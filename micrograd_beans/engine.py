@@ -23,7 +23,6 @@ import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
-from itertools import repeat
 
 Number = int | float
 
@@ -115,19 +114,21 @@ def _pow_backward(g, out, a, b):
 def _affine(*a: float) -> float:
     # operands are (w1, x1, w2, x2, ..., b): one neuron's weighted sum as a single node,
     # added left to right with the bias last, as the note writes w11_2*a1_1 + w21_2*a2_1 + b1_2
-    products = map(operator.mul, a[0:-1:2], a[1:-1:2])  # ~2x faster than indexing
-    total = next(products, None)
-    if total is None:  # no inputs: just the bias
-        return a[-1]
-    for product in products:
-        total += product
-    return total + a[-1]
+    n = len(a) - 1
+    if not n:  # no inputs: just the bias
+        return a[0]
+    total = a[0] * a[1]
+    for i in range(2, n, 2):
+        total += a[i] * a[i + 1]
+    return total + a[n]
 
 
 def _affine_backward(g, out, *a):
-    grads = [g] * len(a)  # the bias's entry, the last, is g itself
-    grads[0:-1:2] = [g * x for x in a[1:-1:2]]  # d/dw_i = g * x_i
-    grads[1:-1:2] = [g * w for w in a[0:-1:2]]  # d/dx_i = g * w_i
+    grads = []
+    for i in range(0, len(a) - 1, 2):
+        grads.append(g * a[i + 1])  # d/dw_i = g * x_i
+        grads.append(g * a[i])  # d/dx_i = g * w_i
+    grads.append(g)  # d/db = g
     return tuple(grads)
 
 
@@ -673,13 +674,15 @@ def affine(weights: Iterable[Operand], inputs: Iterable[Operand], bias: Operand)
         raise ValueError(
             f"affine needs one weight per input: got {len(ws)} weights, {len(xs)} inputs"
         )
-    # Built by slice assignment and checked with map: this runs once per neuron per sample,
-    # and it makes an MLP's forward pass ~1.3x faster than building them with comprehensions.
+    # Built by slice assignment: this runs once per neuron per sample, and it makes an MLP's
+    # forward pass ~1.3x faster than building the operands with comprehensions.
     operands = [bias] * (2 * len(ws) + 1)  # the last one stays the bias
     operands[0:-1:2] = ws
     operands[1:-1:2] = xs
-    if not all(map(isinstance, operands, repeat(Value))):
-        operands = [v if isinstance(v, Value) else _constant(v, "affine") for v in operands]
+    for v in operands:
+        if not isinstance(v, Value):  # numbers among them: make those constants
+            operands = [v if isinstance(v, Value) else _constant(v, "affine") for v in operands]
+            break
     return _record("affine", tuple(operands))
 
 

@@ -359,7 +359,7 @@ class Value:
         return self.data
 
     def __repr__(self) -> str:
-        kind = "Constant" if self._b is _ConstantMark else "Value"
+        kind = "Constant" if self.is_constant else "Value"
         label = f"{self.label!r}, " if self.label else ""
         return f"{kind}({label}data={self.data:.6g}, grad={self.grad:.6g})"
 
@@ -414,7 +414,7 @@ class _ConstantType(type):
     """Constant's type: `isinstance(v, Constant)` asks the Value whether it is marked."""
 
     def __instancecheck__(cls, obj: object) -> bool:
-        return isinstance(obj, Value) and obj._b is _ConstantMark
+        return isinstance(obj, Value) and obj.is_constant
 
 
 class Constant(metaclass=_ConstantType):

@@ -15,7 +15,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from micrograd_beans import by_hand
+from micrograd_beans.course import by_hand
 
 
 def median_seconds(run: Callable[[], object], repeats: int = 7, warmup: int = 1) -> float:

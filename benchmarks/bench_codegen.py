@@ -26,9 +26,9 @@ import time
 import numpy as np
 from _common import line, median_seconds, note_loop, paired_seconds
 
-from micrograd_beans import by_hand
 from micrograd_beans.codegen import CompiledStep
-from micrograd_beans.lessons import get_lesson
+from micrograd_beans.course import by_hand
+from micrograd_beans.course.lessons import get_lesson
 from micrograd_beans.losses import squared_error
 from micrograd_beans.optim import SGD
 

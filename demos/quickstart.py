@@ -5,7 +5,8 @@ Run: python demos/quickstart.py
 
 import random
 
-from micrograd_beans import Value, by_hand
+from micrograd_beans import Value
+from micrograd_beans.course import by_hand
 
 rng = random.Random(0)
 start = {name: rng.random() for name in by_hand.PARAM_NAMES}  # the note: rand() in [0, 1)

@@ -29,8 +29,8 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from micrograd_beans.datasets import make_rng
 from micrograd_beans.engine import OPS, Value, affine
+from micrograd_beans.rng import make_rng
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
 INITS = ("uniform", "symmetric", "micrograd")

@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from micrograd_beans.codegen import compiled_step
-from micrograd_beans.datasets import make_rng
 from micrograd_beans.engine import Value
 from micrograd_beans.losses import get_loss
 from micrograd_beans.nn import MLP
 from micrograd_beans.optim import SGD, Adam, Optimizer
+from micrograd_beans.rng import make_rng
 
 #: The note's learning rate, used when neither `lr` nor an optimizer instance is given.
 DEFAULT_LR = {"sgd": 0.03, "momentum": 0.03, "adam": 0.001}

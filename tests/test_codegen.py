@@ -16,8 +16,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from micrograd_beans import OPS, Constant, Value, affine, by_hand
+from micrograd_beans import OPS, Constant, Value, affine
 from micrograd_beans.codegen import CodegenError, compile_graph
+from micrograd_beans.course import by_hand
 from micrograd_beans.engine import Op
 
 PARAMS = dict(w11_1=0.5, b1_1=0.1, w12_1=0.9, b2_1=0.3, w11_2=0.4, w21_2=0.7, b1_2=0.2)
@@ -412,7 +413,7 @@ def test_unlisted_leaves_and_non_leaf_inputs_are_refused():
 
 
 def _lesson_run(name: str, seed: int = 0, **changes):
-    from micrograd_beans.lessons import get_lesson
+    from micrograd_beans.course.lessons import get_lesson
 
     lesson = get_lesson(name).with_(**changes) if changes else get_lesson(name)
     return lesson, lesson.make_model(seed), *lesson.make_data(seed)
@@ -577,7 +578,7 @@ def test_cli_train_uses_generated_code_unless_dynamic(capsys):
 def test_demo_flag_dynamic_selects_the_engine(monkeypatch):
     import argparse
 
-    from micrograd_beans import demo
+    from micrograd_beans.course import demo
 
     calls = []
     monkeypatch.setattr(demo, "run_demo", lambda name, **kw: calls.append(kw["compiled"]))

@@ -8,7 +8,8 @@ import random
 import numpy as np
 import pytest
 
-from micrograd_beans import Value, by_hand
+from micrograd_beans import Value
+from micrograd_beans.course import by_hand
 from micrograd_beans.losses import squared_error
 from micrograd_beans.nn import MLP, Layer, Neuron
 

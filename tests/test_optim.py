@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from micrograd_beans import Value, by_hand
+from micrograd_beans import Value
+from micrograd_beans.course import by_hand
 from micrograd_beans.losses import squared_error
 from micrograd_beans.nn import MLP
 from micrograd_beans.optim import SGD, Adam

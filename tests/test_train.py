@@ -9,8 +9,8 @@ import math
 import numpy as np
 import pytest
 
-from micrograd_beans import by_hand
-from micrograd_beans.datasets import bump_beans
+from micrograd_beans.course import by_hand
+from micrograd_beans.course.datasets import bump_beans
 from micrograd_beans.nn import MLP
 from micrograd_beans.optim import SGD
 from micrograd_beans.train import GraphStep, History, evaluate, fit

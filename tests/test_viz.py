@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from micrograd_beans import Value, affine
-from micrograd_beans.by_hand import gradients
+from micrograd_beans.course.by_hand import gradients
 from micrograd_beans.viz import (
     ENV_VAR,
     HIGHLIGHT_COLOUR,

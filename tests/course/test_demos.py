@@ -20,11 +20,12 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from micrograd_beans import cli, demo, plots  # noqa: E402
-from micrograd_beans.lessons import LESSONS, get_lesson  # noqa: E402
+from micrograd_beans import cli  # noqa: E402
+from micrograd_beans.course import demo, plots  # noqa: E402
+from micrograd_beans.course.lessons import LESSONS, get_lesson  # noqa: E402
 from micrograd_beans.train import fit  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = {
     "single-neuron": "single_neuron.py",
     "hidden-layer": "hidden_layer.py",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 
-from micrograd_beans.lessons import DEFAULT_LESSON, LESSONS
+from micrograd_beans.course.lessons import DEFAULT_LESSON, LESSONS
 
 
 def _whole_number(minimum: int):
@@ -96,7 +96,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Train, print the result, optionally save. Returns the exit status."""
     from micrograd_beans import serialize
-    from micrograd_beans.lessons import get_lesson
+    from micrograd_beans.course.lessons import get_lesson
     from micrograd_beans.train import evaluate, fit
 
     lesson = get_lesson(args.lesson)

@@ -1,4 +1,4 @@
-"""The `micrograd-beans` console script: one subcommand per module in `commands/`.
+"""The `micrograd-beans` console script: one subcommand per module in this package.
 
 Each command module offers `register(subparsers)`, which adds its parser and sets `run`,
 a function of the parsed arguments returning the exit status. Command modules import
@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-# Subcommands in the order `--help` lists them; each is micrograd_beans/commands/<name>.py.
+# Subcommands in the order `--help` lists them; each is micrograd_beans/cli/<name>.py.
 COMMANDS = ("train", "graph", "gradcheck", "demo", "codegen")
 
 # Errors a user can cause (a bad file, a bad value, a missing renderer): one line, no traceback.
@@ -28,9 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         try:
-            module = importlib.import_module(f"micrograd_beans.commands.{name}")
+            module = importlib.import_module(f"micrograd_beans.cli.{name}")
         except ModuleNotFoundError as err:
-            if err.name != f"micrograd_beans.commands.{name}":
+            if err.name != f"micrograd_beans.cli.{name}":
                 raise
             continue  # a command not built yet
         module.register(subparsers)

@@ -1,4 +1,4 @@
-"""`micrograd-beans demo LESSON`: train a lesson while its picture redraws (see demo.py)."""
+"""`micrograd-beans demo LESSON`: train a lesson while its picture redraws (see course/demo.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import argparse
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `demo` subcommand: the same options as the scripts in demos/."""
-    from micrograd_beans.demo import add_arguments
+    from micrograd_beans.course.demo import add_arguments
 
     parser = subparsers.add_parser(
         "demo",
@@ -22,6 +22,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from micrograd_beans.demo import run_args
+    from micrograd_beans.course.demo import run_args
 
     return run_args(args)

@@ -83,7 +83,7 @@ def lesson_loss(name: str, samples: int = 1, seed: int = 0):
     """(loss, parameters) of a lesson's fresh network on `samples` beans spread over its data."""
     import numpy as np
 
-    from micrograd_beans.lessons import get_lesson
+    from micrograd_beans.course.lessons import get_lesson
     from micrograd_beans.losses import get_loss
 
     if samples < 1:

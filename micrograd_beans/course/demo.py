@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from micrograd_beans import plots
+    from micrograd_beans.course import plots
 
 #: The demo that draws the note's graph instead of training a lesson.
 GRAPH_TOUR = "graph-tour"
@@ -37,7 +37,7 @@ MAX_FRAMES = 60
 
 def demo_names() -> list[str]:
     """Every demo: each lesson preset, then the graph tour."""
-    from micrograd_beans.lessons import LESSONS
+    from micrograd_beans.course.lessons import LESSONS
 
     return [*LESSONS, GRAPH_TOUR]
 
@@ -66,7 +66,7 @@ def decide_window(show: bool | None) -> bool:
 
     Switches matplotlib to Agg when there is no display, so nothing tries to open one.
     """
-    from micrograd_beans import plots
+    from micrograd_beans.course import plots
 
     if show is False:
         return False
@@ -93,7 +93,7 @@ def lesson_figure(
     """
     import matplotlib.pyplot as plt
 
-    from micrograd_beans import plots
+    from micrograd_beans.course import plots
     from micrograd_beans.train import evaluate
 
     predict = plots.predictor(model)
@@ -178,8 +178,8 @@ def run_demo(
         return graph_tour(
             epochs=epochs, seed=seed, every=every, save=save, show=show, log=log, compiled=compiled
         )
-    from micrograd_beans import plots
-    from micrograd_beans.lessons import get_lesson
+    from micrograd_beans.course import plots
+    from micrograd_beans.course.lessons import get_lesson
     from micrograd_beans.train import evaluate, fit
 
     lesson = get_lesson(name)
@@ -314,8 +314,8 @@ def graph_tour(
     import matplotlib.pyplot as plt
     from PIL import Image
 
-    from micrograd_beans import plots
-    from micrograd_beans.lessons import get_lesson
+    from micrograd_beans.course import plots
+    from micrograd_beans.course.lessons import get_lesson
     from micrograd_beans.losses import squared_error
     from micrograd_beans.train import fit
     from micrograd_beans.viz import draw_dot

@@ -17,7 +17,8 @@ import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from micrograd_beans import Value, plots  # noqa: E402
+from micrograd_beans import Value  # noqa: E402
+from micrograd_beans.course import plots  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -38,9 +38,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from micrograd_beans import by_hand
+    from micrograd_beans.course import by_hand
+    from micrograd_beans.course.lessons import get_lesson
     from micrograd_beans.gradcheck import grad
-    from micrograd_beans.lessons import get_lesson
     from micrograd_beans.losses import get_loss
 
     lesson = get_lesson(args.lesson)

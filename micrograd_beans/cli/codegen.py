@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from micrograd_beans.lessons import DEFAULT_LESSON, LESSONS
+from micrograd_beans.course.lessons import DEFAULT_LESSON, LESSONS
 
 #: The note's hand-derived lines (shared/notes.md), by the name the generated code gives them.
 NOTE_LINES: dict[str, str] = {
@@ -87,7 +87,7 @@ def side_by_side(source: str, note: dict[str, str]) -> str:
 def build(lesson_name: str):
     """The compiled graph of one sample's loss for a lesson's network (seed 0 weights)."""
     from micrograd_beans.codegen import CodegenError, CompiledStep, why_not_compiled
-    from micrograd_beans.lessons import get_lesson
+    from micrograd_beans.course.lessons import get_lesson
     from micrograd_beans.losses import get_loss
     from micrograd_beans.train import make_optimizer
 

@@ -1,4 +1,4 @@
-"""Tests for micrograd_beans/datasets.py: every generator's shape, formula, order, seeding
+"""Tests for micrograd_beans/course/datasets.py: every generator's shape, formula, order, seeding
 and argument checks."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from micrograd_beans import datasets as ds
+from micrograd_beans.course import datasets as ds
 
 ONE_INPUT = ["line", "offset-line", "threshold", "bump", "two-bump"]
 TWO_INPUTS = ["plane", "disc", "spiral"]

@@ -1,4 +1,4 @@
-"""Tests for micrograd_beans/by_hand.py: the note's hand-derived gradients, checked against
+"""Tests for micrograd_beans/course/by_hand.py: the note's hand-derived gradients, checked against
 the engine (to 1e-12) and both against central finite differences."""
 
 from __future__ import annotations
@@ -8,7 +8,8 @@ import random
 import numpy as np
 import pytest
 
-from micrograd_beans import Value, by_hand
+from micrograd_beans import Value
+from micrograd_beans.course import by_hand
 
 EPS = 1e-6
 

@@ -1,4 +1,4 @@
-"""Tests for `micrograd-beans graph` (micrograd_beans/commands/graph.py): real files written
+"""Tests for `micrograd-beans graph` (micrograd_beans/cli/graph.py): real files written
 through cli.main, read back as SVG/PNG."""
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from micrograd_beans.datasets import get_dataset
+from micrograd_beans.course.datasets import get_dataset
 from micrograd_beans.nn import MLP
 
 DEFAULT_LESSON = "hidden-layer"

@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from micrograd_beans import by_hand
-from micrograd_beans.lessons import get_lesson
+from micrograd_beans.course import by_hand
+from micrograd_beans.course.lessons import get_lesson
 
 
 def gradcheck_cli(*args: str, setup: str = "") -> subprocess.CompletedProcess:

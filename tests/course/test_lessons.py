@@ -1,4 +1,4 @@
-"""Tests for micrograd_beans/lessons.py: the presets of the course, the note's exactly, and
+"""Tests for micrograd_beans/course/lessons.py: the presets of the course, the note's exactly, and
 seeded helpers that build each lesson's data and model."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from micrograd_beans.datasets import DATASETS
-from micrograd_beans.lessons import DEFAULT_LESSON, LESSONS, get_lesson
+from micrograd_beans.course.datasets import DATASETS
+from micrograd_beans.course.lessons import DEFAULT_LESSON, LESSONS, get_lesson
 from micrograd_beans.train import fit
 
 

@@ -1,1 +1,0 @@
-"""One module per `micrograd-beans` subcommand (see micrograd_beans/cli.py)."""

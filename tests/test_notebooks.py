@@ -1,0 +1,89 @@
+"""Every notebook under notebooks/ runs top to bottom in a fresh headless kernel.
+
+Other parts of the project drop their notebooks into notebooks/; this test picks each one
+up by itself. A notebook fails on any cell error or when it takes longer than
+NOTEBOOK_TIMEOUT seconds in all. The kernel imports micrograd_beans from this checkout
+(PYTHONPATH is set to the repository root), so an installed copy is not needed.
+Skipped when the notebook tools (the `[notebook]` extra) are not installed.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+nbclient = pytest.importorskip("nbclient")
+pytest.importorskip("ipykernel")
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+#: Each notebook must run well under a minute; this is the hard limit for one notebook.
+NOTEBOOK_TIMEOUT = 120.0
+
+
+def _kernel_env() -> dict[str, str]:
+    """The test's environment with the repository first on the kernel's import path, and
+    no display, as on a notebook server."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+    env.pop("DISPLAY", None)
+    env.pop("WAYLAND_DISPLAY", None)
+    env.pop("MPLBACKEND", None)  # the kernel picks its inline backend itself
+    return env
+
+
+def run_notebook(path: Path, timeout: float = NOTEBOOK_TIMEOUT):
+    """Execute the notebook at `path` in a fresh python3 kernel; return (notebook, seconds)."""
+    nb = nbformat.read(path, as_version=4)
+    client = nbclient.NotebookClient(
+        nb,
+        timeout=timeout,  # per cell; the whole notebook is checked below
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+        allow_errors=False,
+    )
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(_kernel_env())  # the kernel inherits the environment it starts in
+    try:
+        start = time.perf_counter()
+        client.execute()
+        seconds = time.perf_counter() - start
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return nb, seconds
+
+
+def test_there_are_notebooks() -> None:
+    assert NOTEBOOKS, "notebooks/ has no .ipynb files"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebook_runs(path: Path) -> None:
+    nb, seconds = run_notebook(path)
+    assert seconds < NOTEBOOK_TIMEOUT, f"{path.name} took {seconds:.0f} s"
+    errors = [
+        out
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for out in cell.get("outputs", [])
+        if out.get("output_type") == "error"
+    ]
+    assert not errors, f"{path.name}: {errors[0]['ename']}: {errors[0]['evalue']}"
+
+
+def test_a_failing_cell_fails_the_run(tmp_path: Path) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("import micrograd_beans"),  # the kernel finds the checkout
+        nbformat.v4.new_code_cell("1 / 0"),
+    ]
+    path = tmp_path / "broken.ipynb"
+    nbformat.write(nb, path)
+    with pytest.raises(nbclient.exceptions.CellExecutionError, match="ZeroDivisionError"):
+        run_notebook(path)

@@ -1,0 +1,52 @@
+"""Code generation: write a built graph out as the note's straight-line chain-rule code.
+
+The note computes every derivative by hand: `deda1_2 = -2*(y - a1_2)`, then
+`dedz1_2 = deda1_2 * a1_2*(1 - a1_2)`, and so on down to `dedw11_1`. `compile_graph` walks a
+graph the engine built once and writes the same thing out as Python source, one assignment
+per node, named from the Values' labels (`z1_1`, `a1_1`, `dedw11_1`, ...). Nothing about a
+derivative is written here: each node's gradient code is obtained by running the op's own
+backward rule from `engine.OPS` on symbolic expressions, so the generated code performs the
+engine's float operations in the engine's order and agrees with it bit for bit (the numpy
+variant to within numpy's last-digit differences in `exp`/`log`/`tanh` and its sums).
+
+The result runs without building Values: per sample (`CompiledGraph.__call__`), over a
+numpy batch (`CompiledGraph.batched`), or as a whole generated SGD training loop
+(`CompiledGraph.train_sgd`, `CompiledGraph.train_full_batch`) with the parameters held in
+local variables, which is what makes it as fast as the note's hand-written loop.
+
+The stages, one module each, in the order a graph goes through them (each module imports
+only from the ones above it):
+
+- `vocabulary`: what generated code may call (`SCALAR_HELPERS`, `BATCH_HELPERS`) and the
+  names it must not take.
+- `symbols`: symbolic floats (`_Expr`): running a derivative rule on them records the
+  expression it computes; and printing an expression as Python.
+- `trace`: running a derivative rule down every path of its data-dependent branches (pow's
+  `if base > 0`) and merging the paths into one if/else expression.
+- `naming`: valid, unique Python names from the Values' labels.
+- `program`: from graph to `_Program`, one forward line per node and the chain rule
+  backward in the engine's order (`_build`).
+- `source`: a program printed as the per-sample and the numpy-batched gradient functions.
+- `loops`: a program printed as whole training loops (per-sample SGD, full batch).
+- `runtime`: loading the printed source; `compile_graph` and `CompiledGraph`.
+- `step`: the step `fit(..., compiled=...)` runs through generated code.
+
+Names with a leading underscore are shared between these modules but not outside the package.
+"""
+
+from micrograd_beans.codegen.program import CodegenError
+from micrograd_beans.codegen.runtime import CompiledGraph, Loop, compile_graph
+from micrograd_beans.codegen.step import CompiledStep, compiled_step, why_not_compiled
+from micrograd_beans.codegen.vocabulary import BATCH_HELPERS, SCALAR_HELPERS
+
+__all__ = [
+    "CodegenError",
+    "CompiledGraph",
+    "compile_graph",
+    "SCALAR_HELPERS",
+    "BATCH_HELPERS",
+    "Loop",
+    "CompiledStep",
+    "compiled_step",
+    "why_not_compiled",
+]

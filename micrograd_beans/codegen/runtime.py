@@ -1,0 +1,237 @@
+"""Loading and running generated code: `compile_graph` and the `CompiledGraph` it returns."""
+
+from __future__ import annotations
+
+import linecache
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from micrograd_beans.codegen.loops import _full_batch_function, _sgd_function
+from micrograd_beans.codegen.program import _build, _Program
+from micrograd_beans.codegen.source import _batched_function, _scalar_function
+from micrograd_beans.codegen.vocabulary import BATCH_HELPERS, SCALAR_HELPERS
+from micrograd_beans.engine import Value
+
+
+def _load(source: str, filename: str) -> dict:
+    """Run generated source in a fresh namespace; tracebacks show its lines (via linecache)."""
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    namespace: dict = {"__name__": "micrograd_beans.generated"}
+    exec(compile(source, filename, "exec"), namespace)  # our own generated code
+    return namespace
+
+
+@dataclass(frozen=True)
+class Loop:
+    """A generated training loop: its source and the function made from it."""
+
+    source: str
+    function: Callable[..., tuple]
+
+
+class CompiledGraph:
+    """A graph written out as Python: readable source plus the functions made from it.
+
+    `source` is the per-sample code (math helpers, then `gradient(inputs..., params...)`
+    returning the output and a tuple of gradients); `batched_source` the numpy version
+    (`gradient_batch(batch, input arrays..., params...)`, gradients summed over the batch).
+    `sgd_loop()` and `full_batch_loop()` generate whole training loops from the same lines.
+    """
+
+    def __init__(self, program: _Program, params: Sequence[Value]) -> None:
+        self._program = program
+        self._params = tuple(params)
+        self.input_names: tuple[str, ...] = tuple(program.inputs)
+        self.param_names: tuple[str, ...] = tuple(program.params)
+        self.output_name: str = program.output
+        self.grad_names: tuple[str, ...] = tuple(program.grads)
+        self.prediction_names: tuple[str, ...] = tuple(program.predictions)
+        self.function_source = _scalar_function(program)
+        self.batched_function_source = _batched_function(program)
+        self._key = f"{id(self):x}"
+        #: The generated per-sample function: floats in, `(output, (grad, ...))` out.
+        self.function: Callable[..., tuple] = _load(
+            self.source, f"<micrograd_beans.codegen {self._key}>"
+        )["gradient"]
+        #: The generated numpy function: `(batch, *input_arrays, *params)` in.
+        self.batched_function: Callable[..., tuple] = _load(
+            self.batched_source, f"<micrograd_beans.codegen batched {self._key}>"
+        )["gradient_batch"]
+        self._loops: dict[tuple, Loop] = {}
+
+    @property
+    def source(self) -> str:
+        """Readable per-sample Python: the helpers and `gradient(...)`, one line per node."""
+        return f"{SCALAR_HELPERS}\n\n{self.function_source}"
+
+    @property
+    def batched_source(self) -> str:
+        """Readable numpy Python: the helpers and `gradient_batch(...)`."""
+        return f"{BATCH_HELPERS}\n\n{self.batched_function_source}"
+
+    def param_values(self) -> list[float]:
+        """The current `data` of the parameter Values the graph was compiled from."""
+        return [p.data for p in self._params]
+
+    def _labels(self, labels: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+        known = {line[0] for line in self._program.forward} | set(self.input_names)
+        out = []
+        for pred, target in labels:
+            if pred not in known or target not in self.input_names:
+                raise ValueError(
+                    f"labels pair ({pred!r}, {target!r}) must name a node of the graph and "
+                    f"an input ({', '.join(self.input_names)})"
+                )
+            out.append((pred, target))
+        return tuple(out)
+
+    def sgd_loop(self, labels: Sequence[tuple[str, str]] = ()) -> Loop:
+        """The generated per-sample SGD loop `train_sgd(samples, params, lr, epochs)`.
+
+        It returns `(params, losses, corrects)`: final parameters, and per epoch the sum of the
+        output and, for each (prediction, target) pair in `labels`, the count of samples
+        where every prediction ≥ 0.5 exactly when its target is 1.
+        """
+        return self._loop("sgd", self._labels(labels))
+
+    def full_batch_loop(
+        self, labels: Sequence[tuple[str, str]] = (), record_loss: bool = True
+    ) -> Loop:
+        """The generated numpy loop `train_full_batch(batch, columns, params, lr, epochs,
+        scale)`: one update θ -= lr * (Σ dθ * scale) per epoch; returns like `sgd_loop`
+        (with `record_loss=False` the losses list stays empty and the output is not computed
+        unless a gradient needs it)."""
+        return self._loop("full", self._labels(labels), record_loss)
+
+    def _loop(
+        self, kind: str, labels: tuple[tuple[str, str], ...], record_loss: bool = True
+    ) -> Loop:
+        key = (kind, labels, record_loss)
+        if key not in self._loops:
+            if kind == "sgd":
+                body = _sgd_function(self._program, labels)
+                source = f"{SCALAR_HELPERS}\n\n{body}"
+            else:
+                body = _full_batch_function(self._program, labels, record_loss)
+                source = f"{BATCH_HELPERS}\n\n{body}"
+            name = "train_sgd" if kind == "sgd" else "train_full_batch"
+            namespace = _load(
+                source, f"<micrograd_beans.codegen {kind} {len(self._loops)} {self._key}>"
+            )
+            self._loops[key] = Loop(source, namespace[name])
+        return self._loops[key]
+
+    def _check(self, what: str, values: Sequence, names: tuple[str, ...]) -> list:
+        values = list(values)
+        if len(values) != len(names):
+            raise ValueError(
+                f"expected {len(names)} {what} ({', '.join(names) or 'none'}), got {len(values)}"
+            )
+        return values
+
+    def _param_floats(self, params: Sequence[float] | None) -> list[float]:
+        if params is None:
+            return self.param_values()
+        return [float(v) for v in self._check("params", params, self.param_names)]
+
+    def _columns(self, inputs: Sequence) -> tuple[int, list[np.ndarray]]:
+        columns = [
+            np.asarray(c, dtype=float) for c in self._check("inputs", inputs, self.input_names)
+        ]
+        shapes = {c.shape for c in columns}
+        if len(shapes) > 1 or any(len(s) != 1 for s in shapes):
+            raise ValueError(f"inputs must be 1-D arrays of one length, got shapes {shapes}")
+        return (columns[0].shape[0] if columns else 1), columns
+
+    def __call__(
+        self, inputs: Sequence[float], params: Sequence[float] | None = None
+    ) -> tuple[float, list[float]]:
+        """The output and d(output)/d(param) for each parameter, for one sample, as floats.
+
+        `params` defaults to the current values of the compiled graph's parameters.
+        """
+        xs = [float(v) for v in self._check("inputs", inputs, self.input_names)]
+        out, grads = self.function(*xs, *self._param_floats(params))
+        return out, list(grads)
+
+    def batched(
+        self, inputs: Sequence[Sequence[float] | np.ndarray], params: Sequence[float] | None = None
+    ) -> tuple[np.ndarray, list[float]]:
+        """Per-sample outputs (an array) and each parameter's gradient SUMMED over the batch.
+
+        `inputs` holds one 1-D array per input (the batch's column of it). Divide the sums by
+        the batch size for the gradient of the mean. Where the engine would raise (log of a
+        negative, division by zero, exp overflow) the batched code gives nan or inf instead.
+        """
+        batch, columns = self._columns(inputs)
+        ps = self._param_floats(params)
+        with np.errstate(all="ignore"):
+            out, grads = self.batched_function(batch, *columns, *ps)
+        out = np.broadcast_to(np.asarray(out, dtype=float), (batch,)).copy()
+        return out, [float(g) for g in grads]
+
+    def train_sgd(
+        self,
+        samples: Sequence[Sequence[float]],
+        params: Sequence[float] | None = None,
+        lr: float = 0.03,
+        epochs: int = 1,
+    ) -> tuple[list[float], list[float]]:
+        """Per-sample SGD in generated code: (final params, per-epoch sum of the output).
+
+        `samples` is a sequence of input tuples, visited in order every epoch; after each
+        sample θ ← θ − lr·dθ, the same float operations as the engine with optim.SGD.
+        """
+        rows = [
+            tuple(float(v) for v in self._check("inputs of a sample", s, self.input_names))
+            for s in samples
+        ]
+        final, losses, _ = self.sgd_loop().function(
+            rows, self._param_floats(params), float(lr), int(epochs)
+        )
+        return final, losses
+
+    def train_full_batch(
+        self,
+        inputs: Sequence[Sequence[float] | np.ndarray],
+        params: Sequence[float] | None = None,
+        lr: float = 0.03,
+        epochs: int = 1,
+        scale: float | None = None,
+    ) -> tuple[list[float], list[float]]:
+        """Full-batch descent in generated numpy code: θ ← θ − lr·(Σ dθ · scale) per epoch.
+
+        `scale` defaults to 1 / batch size (the gradient of the mean output). Returns the
+        final params and the per-epoch sum of the output over the batch.
+        """
+        batch, columns = self._columns(inputs)
+        scale = 1.0 / batch if scale is None else float(scale)
+        with np.errstate(all="ignore"):
+            final, losses, _ = self.full_batch_loop().function(
+                batch, columns, self._param_floats(params), float(lr), int(epochs), scale
+            )
+        return [float(p) for p in final], [float(v) for v in losses]
+
+
+def compile_graph(
+    output: Value,
+    inputs: Sequence[Value] = (),
+    params: Sequence[Value] = (),
+    *,
+    predictions: Sequence[Value] = (),
+    output_name: str | None = None,
+) -> CompiledGraph:
+    """Write the graph of `output` out as Python code for its value and parameter gradients.
+
+    `inputs` are the leaves that change from sample to sample (x, y), `params` the leaves to
+    differentiate with respect to; every other leaf must be a `Constant` (written as a
+    literal). `predictions` names nodes (the model's outputs) the training loops may count
+    right answers from. The graph is walked once; the code evaluates each node as the
+    engine does, relu and data-dependent branches of derivative rules included, so it stays
+    right when the numbers change. Raises `CodegenError` naming the op if an op has no
+    codegen rule.
+    """
+    program = _build(output, list(inputs), list(params), output_name, list(predictions))
+    return CompiledGraph(program, params)

@@ -1,0 +1,133 @@
+"""Training through generated code: the step `fit(..., compiled=...)` uses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from micrograd_beans.codegen.runtime import compile_graph
+from micrograd_beans.engine import Value
+
+
+def why_not_compiled(loss: Callable, optimizer: object) -> str | None:
+    """Why fit's updates cannot run as generated code, or None when they can.
+
+    The compiled step needs a graph whose shape is the same for every sample and every
+    parameter value (the squared-error loss; binary cross-entropy picks its formula per
+    sample in Python) and the plain SGD update θ ← θ − lr·dθ (no momentum, no Adam state).
+    """
+    from micrograd_beans.losses import squared_error
+    from micrograd_beans.optim import SGD
+
+    if loss is not squared_error:
+        name = getattr(loss, "__name__", type(loss).__name__)
+        return f"only the squared-error loss is compiled (got {name})"
+    if type(optimizer) is not SGD or optimizer.momentum:
+        return f"only plain SGD is compiled (got {type(optimizer).__name__}" + (
+            " with momentum)" if type(optimizer) is SGD else ")"
+        )
+    return None
+
+
+class CompiledStep:
+    """fit()'s step (see train.GraphStep) run by generated code: the same updates, no Values.
+
+    The model's graph for one sample (inputs x.., targets y..) is compiled once. `epoch`
+    runs a whole epoch in one generated loop: per-sample SGD (`size == 1`) or one
+    numpy-batched update per chunk of `size` samples. The model's parameter Values are read
+    at the start of each call and written back at the end, so callbacks see the live model.
+    """
+
+    def __init__(self, model: object, loss: Callable, optimizer: object) -> None:
+        self.model, self.loss, self.optimizer = model, loss, optimizer
+        nin, nout = model.nin, model.nouts[-1]
+        xs = [Value(0.0, label="x" if nin == 1 else f"x{i + 1}") for i in range(nin)]
+        ys = [Value(0.0, label="y" if nout == 1 else f"y{i + 1}") for i in range(nout)]
+        out = model(xs[0] if nin == 1 else xs)
+        outs = [out] if isinstance(out, Value) else list(out)
+        e = loss(out, ys[0] if nout == 1 else ys)
+        self.params = model.parameters()
+        self.compiled = compile_graph(e, [*xs, *ys], self.params, predictions=outs)
+        labels = list(
+            zip(self.compiled.prediction_names, self.compiled.input_names[nin:], strict=True)
+        )
+        self._sgd = self.compiled.sgd_loop(labels).function
+        self._full = self.compiled.full_batch_loop(labels).function
+        self._nin, self._nout = nin, nout
+
+    def _row(self, x: object, y: object) -> tuple[float, ...]:
+        xr = [x] if self._nin == 1 else list(x)
+        yr = [y] if self._nout == 1 else list(y)
+        return (*xr, *yr)
+
+    def _read(self) -> list[float]:
+        return [p.data for p in self.params]
+
+    def _write(self, values: Sequence[float]) -> None:
+        for p, v in zip(self.params, values, strict=True):
+            p.data = v
+
+    def epoch(self, pairs: Sequence[tuple], size: int) -> tuple[float, int]:
+        """One epoch over `pairs` in order: (sum of the losses, count of right answers)."""
+        lr = self.optimizer.lr
+        if size == 1:
+            rows = pairs if self._nin == self._nout == 1 else [self._row(x, y) for x, y in pairs]
+            final, losses, corrects = self._sgd(rows, self._read(), lr, 1)
+            self._write(final)
+            return losses[0], corrects[0]
+        total, correct, values = 0.0, 0, self._read()
+        with np.errstate(all="ignore"):
+            for k in range(0, len(pairs), size):
+                chunk = [self._row(x, y) for x, y in pairs[k : k + size]]
+                columns = list(np.array(chunk, dtype=float).T)
+                values, losses, corrects = self._full(
+                    len(chunk), columns, values, lr, 1, 1.0 / len(chunk)
+                )
+                total += float(losses[0])
+                correct += corrects[0]
+        self._write([float(v) for v in values])
+        return total, correct
+
+    def sample(self, x: object, y: object) -> tuple[float, object]:
+        """One per-sample update; returns (loss, model output before the update)."""
+        out = self.model.predict(x)
+        e, grads = self.compiled.function(*self._row(x, y), *self._read())
+        lr = self.optimizer.lr
+        for p, g in zip(self.params, grads, strict=True):
+            p.data -= lr * g
+        return e, out
+
+    def batch(self, pairs: Sequence[tuple]) -> tuple[float, list]:
+        """One update on the mean loss of `pairs`; returns (sum of losses, outputs)."""
+        outs = [self.model.predict(x) for x, _ in pairs]
+        batch, columns = len(pairs), list(np.array([self._row(x, y) for x, y in pairs]).T)
+        with np.errstate(all="ignore"):
+            es, grads = self.compiled.batched_function(batch, *columns, *self._read())
+        lr, scale = self.optimizer.lr, 1.0 / batch
+        for p, g in zip(self.params, grads, strict=True):
+            p.data -= lr * (float(g) * scale)
+        return float(np.sum(es)), outs
+
+    def sync(self) -> None:
+        """Nothing to copy: every call writes the parameters back into the model."""
+
+
+def compiled_step(
+    model: object, loss: Callable, optimizer: object, compiled: bool | str
+) -> CompiledStep | None:
+    """The compiled step fit should use: None for `compiled=False`, or for "auto" when it
+    does not apply; for True, a ValueError saying why it does not apply."""
+    if compiled is False or compiled is None:
+        return None
+    if compiled not in (True, "auto"):
+        raise ValueError(f"compiled must be True, False or 'auto', got {compiled!r}")
+    reason = why_not_compiled(loss, optimizer)
+    if reason is None:
+        return CompiledStep(model, loss, optimizer)
+    if compiled == "auto":
+        return None
+    raise ValueError(
+        f"compiled=True does not apply here: {reason}; "
+        "use compiled='auto' to fall back to the engine"
+    )

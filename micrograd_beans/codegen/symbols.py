@@ -1,0 +1,287 @@
+"""Symbolic expressions: what the derivative rules are run on, and how they print."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+from micrograd_beans.engine import Value
+
+# Python operator precedence, for printing only the parentheses the evaluation order needs.
+_ADD, _MUL, _UNARY, _POW, _ATOM = 1, 2, 3, 4, 5
+_BINARY_PREC = {"+": _ADD, "-": _ADD, "*": _MUL, "/": _MUL, "**": _POW}
+_FLOAT_OPS = {
+    "+": float.__add__,
+    "-": float.__sub__,
+    "*": float.__mul__,
+    "/": float.__truediv__,
+    "**": float.__pow__,
+}
+
+
+class _Expr:
+    """A symbolic float: building one with operators records the expression tree.
+
+    kind is "lit" (args = (float,)), "var" ((name,)), a binary operator ((a, b)), "neg" ((a,)),
+    "call" ((function name, a)) or "if" ((test, then, else)) for a rule that branched on data.
+    """
+
+    __slots__ = ("kind", "args")
+
+    def __init__(self, kind: str, args: tuple) -> None:
+        self.kind = kind
+        self.args = args
+
+    # arithmetic: the operators the derivative rules are written with
+    def __add__(self, other):
+        return _binop("+", self, other)
+
+    def __radd__(self, other):
+        return _binop("+", other, self)
+
+    def __sub__(self, other):
+        return _binop("-", self, other)
+
+    def __rsub__(self, other):
+        return _binop("-", other, self)
+
+    def __mul__(self, other):
+        return _binop("*", self, other)
+
+    def __rmul__(self, other):
+        return _binop("*", other, self)
+
+    def __truediv__(self, other):
+        return _binop("/", self, other)
+
+    def __rtruediv__(self, other):
+        return _binop("/", other, self)
+
+    def __pow__(self, other):
+        return _binop("**", self, other)
+
+    def __rpow__(self, other):
+        return _binop("**", other, self)
+
+    def __neg__(self):
+        if self.kind == "lit":
+            return _lit(-self.args[0])
+        return _Expr("neg", (self,))
+
+    def exp(self):
+        return _call("exp", self)
+
+    def log(self):
+        return _call("log", self)
+
+    def tanh(self):
+        return _call("tanh", self)
+
+    def sigmoid(self):
+        return _call("sigmoid", self)
+
+    def relu(self):
+        return _call("relu", self)
+
+    def step(self):
+        """relu's derivative 1[x > 0], written out as a conditional."""
+        if self.kind == "lit":
+            return _lit(1.0 if self.args[0] > 0.0 else 0.0)
+        return _Expr("if", (_Test(self, ">", _lit(0.0)), _lit(1.0), _lit(0.0)))
+
+    @property
+    def data(self):
+        """A rule that looks at the number (pow's exponent rule) gets a probe that branches."""
+        return self.args[0] if self.kind == "lit" else _Probe(self)
+
+    # A symbol has no truth value and no order: a forward rule that branches on its input
+    # (sigmoid, relu, the checked ops) is not traced; its `Op.code` template is used instead.
+    def __bool__(self):
+        raise TypeError("a symbolic value has no truth value")
+
+    def __lt__(self, other):
+        raise TypeError("symbolic values cannot be compared")
+
+    __le__ = __gt__ = __ge__ = __lt__
+
+    def __eq__(self, other):  # identity only: a rule's `x == 0.0` must not silently hold
+        raise TypeError("symbolic values cannot be compared")
+
+    __ne__ = __eq__
+    __hash__ = object.__hash__
+
+
+def _lit(value: float) -> _Expr:
+    return _Expr("lit", (float(value),))
+
+
+def _var(name: str) -> _Expr:
+    return _Expr("var", (name,))
+
+
+def _call(name: str, a: _Expr) -> _Expr:
+    return _Expr("call", (name, a))
+
+
+def _wrap(x: object) -> _Expr:
+    if isinstance(x, _Expr):
+        return x
+    if isinstance(x, numbers.Real) and not isinstance(x, Value):
+        return _lit(float(x))
+    raise TypeError(f"cannot use {type(x).__name__} in generated code")
+
+
+def _is_lit(e: _Expr, value: float) -> bool:
+    return e.kind == "lit" and e.args[0] == value and math.copysign(1.0, e.args[0]) > 0
+
+
+def _binop(op: str, a: object, b: object) -> _Expr:
+    """a op b, folding only what is exact in IEEE arithmetic (so values never change)."""
+    a, b = _wrap(a), _wrap(b)
+    if a.kind == "lit" and b.kind == "lit":
+        try:
+            return _lit(_FLOAT_OPS[op](a.args[0], b.args[0]))
+        except (ArithmeticError, ValueError):
+            pass  # leave the error to run time, where the engine would raise it too
+    if op == "*" and _is_lit(a, 1.0):
+        return b  # 1.0 * x is x, for every float x
+    if op in ("*", "/", "**") and _is_lit(b, 1.0):
+        return a  # x * 1.0, x / 1.0 and x ** 1.0 are x
+    return _Expr(op, (a, b))
+
+
+class _Test:
+    """`probe <cmp> number`: a branch in a derivative rule, decided by the explorer."""
+
+    __slots__ = ("lhs", "cmp", "rhs")
+
+    def __init__(self, lhs: _Expr, cmp: str, rhs: _Expr) -> None:
+        self.lhs, self.cmp, self.rhs = lhs, cmp, rhs
+
+    def __bool__(self) -> bool:
+        if _EXPLORER is None:
+            raise TypeError("a symbolic comparison has no truth value outside a rule trace")
+        return _EXPLORER.decide(self)
+
+
+class _Probe:
+    """What `.data` gives a rule: comparing it with a number records a branch."""
+
+    __slots__ = ("expr",)
+
+    def __init__(self, expr: _Expr) -> None:
+        self.expr = expr
+
+    def _test(self, cmp: str, other: object) -> _Test:
+        if not isinstance(other, numbers.Real):
+            raise TypeError("a rule may only compare a value with a number")
+        return _Test(self.expr, cmp, _lit(float(other)))
+
+    def __lt__(self, other):
+        return self._test("<", other)
+
+    def __le__(self, other):
+        return self._test("<=", other)
+
+    def __gt__(self, other):
+        return self._test(">", other)
+
+    def __ge__(self, other):
+        return self._test(">=", other)
+
+    def __eq__(self, other):
+        return self._test("==", other)
+
+    def __ne__(self, other):
+        return self._test("!=", other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+# set by trace._trace while a rule runs (the next commit passes it explicitly)
+_EXPLORER: Any = None
+
+
+# --- questions about an expression ------------------------------------------------------
+
+
+def _varies(e: _Expr, varying: dict[str, bool]) -> bool:
+    """Whether `e` changes from sample to sample (reads a name marked varying)."""
+    kind = e.kind
+    if kind == "var":
+        return varying.get(e.args[0], False)
+    if kind == "lit":
+        return False
+    if kind == "call":
+        return _varies(e.args[1], varying)
+    if kind == "if":
+        test, yes, no = e.args
+        return any(_varies(x, varying) for x in (test.lhs, yes, no))
+    return any(_varies(x, varying) for x in e.args)
+
+
+def _names_in(e: _Expr, found: set[str]) -> set[str]:
+    """Add every variable name `e` reads to `found`; returns `found`."""
+    if e.kind == "var":
+        found.add(e.args[0])
+    elif e.kind == "call":
+        _names_in(e.args[1], found)
+    elif e.kind == "if":
+        test, yes, no = e.args
+        for x in (test.lhs, yes, no):
+            _names_in(x, found)
+    elif e.kind != "lit":
+        for x in e.args:
+            _names_in(x, found)
+    return found
+
+
+# --- printing ------------------------------------------------------------------------------
+
+
+class _Printer:
+    """Expression trees as Python source: scalar (`a if c else b`) or batched (`where(c, a, b)`)."""
+
+    def __init__(self, batched: bool) -> None:
+        self.batched = batched
+
+    def expr(self, e: _Expr) -> str:
+        return self._print(e)[0]
+
+    def _print(self, e: _Expr) -> tuple[str, int]:
+        kind = e.kind
+        if kind == "var":
+            return e.args[0], _ATOM
+        if kind == "lit":
+            return _literal(e.args[0])
+        if kind == "neg":
+            text, prec = self._print(e.args[0])
+            return "-" + (text if prec > _UNARY else f"({text})"), _UNARY
+        if kind == "call":
+            return f"{e.args[0]}({self.expr(e.args[1])})", _ATOM
+        if kind == "if":
+            test, yes, no = e.args
+            cond = f"{self.expr(test.lhs)} {test.cmp} {self.expr(test.rhs)}"
+            if self.batched:
+                return f"where({cond}, {self.expr(yes)}, {self.expr(no)})", _ATOM
+            return f"({self.expr(yes)} if {cond} else {self.expr(no)})", _ATOM
+        prec = _BINARY_PREC[kind]
+        left, lp = self._print(e.args[0])
+        right, rp = self._print(e.args[1])
+        if kind == "**":  # right-associative; a unary left operand needs parentheses too
+            left = left if lp > prec else f"({left})"
+            right = right if rp >= prec else f"({right})"
+        else:  # left-associative: a right operand of equal precedence keeps its parentheses
+            left = left if lp >= prec else f"({left})"
+            right = right if rp > prec else f"({right})"
+        return f"{left} {kind} {right}", prec
+
+
+def _literal(x: float) -> tuple[str, int]:
+    if math.isnan(x):
+        return "nan", _ATOM
+    if math.isinf(x):
+        return ("inf", _ATOM) if x > 0 else ("-inf", _UNARY)
+    text = repr(x)
+    return text, (_UNARY if text.startswith("-") else _ATOM)

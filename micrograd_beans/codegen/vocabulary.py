@@ -1,0 +1,67 @@
+"""The vocabulary of generated code: the helper functions it may call, the names it may not take."""
+
+from __future__ import annotations
+
+import builtins
+import keyword
+
+# The runtime the generated code calls: its whole vocabulary beyond + - * / **.
+
+#: Prepended to the scalar source: the math-style functions the generated code may call.
+SCALAR_HELPERS = '''\
+from math import exp, log, tanh, pow, inf, nan
+
+
+def sigmoid(z):
+    """1 / (1 + e^-z), in two branches so that exp never overflows."""
+    if z >= 0.0:
+        return 1.0 / (1.0 + exp(-z))
+    t = exp(z)
+    return t / (1.0 + t)
+
+
+def relu(z):
+    return z if z > 0.0 else 0.0
+'''
+
+#: Prepended to the batched source: the same functions over numpy arrays.
+BATCH_HELPERS = '''\
+from numpy import exp, log, tanh, inf, nan, where, dot, abs
+
+
+def sigmoid(z):
+    """1 / (1 + e^-z) elementwise: both branches of the scalar sigmoid, no overflow."""
+    t = exp(-abs(z))
+    return where(z >= 0.0, 1.0, t) / (1.0 + t)
+
+
+def relu(z):
+    return where(z > 0.0, z, 0.0)
+'''
+
+# Functions a forward rule's `Op.code` may call: an op whose code calls anything else has
+# no codegen rule and is refused at compile time.
+_FUNCTIONS = frozenset({"exp", "log", "tanh", "sigmoid", "relu"})
+_RESERVED = frozenset(
+    set(keyword.kwlist)
+    | set(dir(builtins))
+    | _FUNCTIONS
+    | {
+        "inf",
+        "nan",
+        "where",
+        "dot",
+        "abs",
+        "np",
+        "lr",
+        "epochs",
+        "samples",
+        "columns",
+        "params",
+        "losses",
+        "total",
+        "scale",
+        "batch",
+        "math",
+    }
+)

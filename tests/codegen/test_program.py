@@ -1,0 +1,107 @@
+"""Tests for codegen/program.py: a graph becomes one line of code per node, forward and backward."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from codegen_cases import PARAMS, close, note_graph
+
+from micrograd_beans import OPS, Value
+from micrograd_beans.codegen import CodegenError, compile_graph
+from micrograd_beans.engine import Op
+
+
+def test_note_network_source_reads_like_the_note():
+    e, inputs, params, _ = note_graph(PARAMS, 0.9, 1.0)
+    source = compile_graph(e, inputs, params).source
+    for line in (
+        "def gradient(x, y, w11_1, b1_1, w12_1, b2_1, w11_2, w21_2, b1_2):",
+        "a1_1 = sigmoid(z1_1)",
+        "e = t1 ** 2.0",
+        "dedz1_2 = deda1_2 * a1_2 * (1.0 - a1_2)",
+        "deda1_1 = dedz1_2 * w11_2",
+        "dedw11_1 = dedz1_1 * x",
+        "dedb1_2 = dedz1_2",
+        "return e, (dedw11_1, dedb1_1, dedw12_1, dedb2_1, dedw11_2, dedw21_2, dedb1_2)",
+    ):
+        assert line in source, line
+    assert "Value" not in source
+    # the forward pass in the note's reading order, whatever order backward() walks
+    body = source.split("def gradient")[1]
+    lines = [s.strip().split(" = ")[0] for s in body.splitlines() if " = " in s]
+    assert lines[:8] == ["z1_1", "a1_1", "z2_1", "a2_1", "z1_2", "a1_2", "t1", "e"]
+    # one assignment per node: 8 op nodes forward, 14 gradients backward
+    assert body.count(" = ") == 8 + 14
+
+
+def test_fan_out_and_reuse():
+    x = Value(1.5, label="x")
+    w = Value(-0.7, label="w")
+    h = (w * x).tanh()
+    h.label = "h"
+    out = h * h + h * w + (w * w).exp() / h  # h used four times, w four times
+    out.label = "out"
+    compiled = compile_graph(out, [x], [w])
+    out.backward()
+    assert compiled([1.5]) == (out.data, [w.grad])
+    assert "doutdh = " in compiled.source
+    line = next(s for s in compiled.source.splitlines() if s.strip().startswith("doutdh = "))
+    assert line.count(" + ") == 3  # h*h (twice), h*w and .../h, summed in the engine's order
+
+
+def test_constants_are_literals_and_negative_ones_keep_their_meaning():
+    x = Value(2.0, label="x")
+    out = (-2.0) ** x + x**-1.0 - (-0.5) * x  # (-2)**2 is 4, -(2**2) would be -4
+    compiled = compile_graph(out, [], [x])
+    out.backward()
+    value, (grad,) = compiled([])
+    assert value == out.data == 5.5
+    assert math.isnan(grad) and math.isnan(x.grad)  # d/dx (-2)**x: undefined, as in the engine
+    assert "(-2.0)" in compiled.source
+
+
+def test_a_parameter_the_output_ignores_gets_zero():
+    x, w, unused = Value(2.0, label="x"), Value(3.0, label="w"), Value(1.0, label="u")
+    compiled = compile_graph(w * x, [x], [w, unused])
+    assert compiled([2.0]) == (6.0, [2.0, 0.0])
+    assert compiled.batched([[1.0, 2.0]])[1] == [3.0, 0.0]
+
+
+def test_an_op_without_a_codegen_rule_fails_at_compile_time_naming_it(monkeypatch):
+    x = Value(0.5, label="x")
+    node = x.exp()
+    node.op = "erfish"  # a node of an op the table does not have
+    with pytest.raises(CodegenError, match="'erfish'"):
+        compile_graph(node, [x])
+    monkeypatch.setitem(
+        OPS, "erfish", Op("erfish", 1, math.erf, lambda g, out, a: (g,), "erf({0})")
+    )
+    with pytest.raises(CodegenError, match="'erfish' has no codegen rule.*'erf'"):
+        compile_graph(node, [x])
+
+
+def test_unlisted_leaves_and_non_leaf_inputs_are_refused():
+    x, w = Value(1.0, label="x"), Value(2.0, label="w")
+    out = w * x
+    with pytest.raises(CodegenError, match="'x'.*neither inputs nor params"):
+        compile_graph(out, [], [w])
+    with pytest.raises(CodegenError, match="leaves"):
+        compile_graph(out, [out], [w])
+    with pytest.raises(ValueError, match="twice"):
+        compile_graph(out, [x], [w, x])
+    with pytest.raises(TypeError):
+        compile_graph(out, [1.0], [w])
+
+
+def test_long_sums_and_deep_chains_compile():
+    x, w = Value(0.3, label="x"), Value(0.9, label="w")
+    h = x
+    for _ in range(3000):  # w reaches the output 3000 ways: deep chain, long gradient sum
+        h = (h * w + 0.1).tanh()
+    compiled = compile_graph(h, [x], [w])
+    h.backward()
+    assert compiled([0.3]) == (h.data, [w.grad])
+    outs, sums = compiled.batched([[0.3, 0.3]])
+    assert close(sums[0], 2 * w.grad, 1e-12) and close(outs[0], h.data, 1e-12)
+    assert "dedw = dedw + " in compiled.source  # the sum continues over several lines

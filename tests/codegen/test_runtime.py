@@ -1,0 +1,239 @@
+"""Tests for codegen/runtime.py: compiled graphs run against the engine.
+
+The scalar code must give the engine's numbers (checked to 1e-12 relative; it is in fact
+the same float operations), on the note's network and on random graphs of every op; the
+numpy-batched code the same up to numpy's last-digit differences in exp/log/tanh and sums.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import random
+
+import numpy as np
+import pytest
+from codegen_cases import PARAMS, close, note_graph
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from micrograd_beans import OPS, Constant, Value, affine
+from micrograd_beans.codegen import compile_graph
+from micrograd_beans.course import by_hand
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_note_network_matches_engine_exactly_and_by_hand(seed):
+    rng = random.Random(seed)
+    scale = rng.choice([1.0, 16.0])
+    params = {n: rng.uniform(-scale, scale) for n in by_hand.PARAM_NAMES}
+    x, y = rng.uniform(0, 2), float(rng.random() < 0.5)
+    e, inputs, ps, _ = note_graph(params, x, y)
+    compiled = compile_graph(e, inputs, ps)
+    e.backward()
+    out, grads = compiled([x, y])
+    assert out == e.data
+    assert grads == [p.grad for p in ps]  # the engine's own float operations, bit for bit
+    hand = by_hand.gradients(params, x, y)
+    for name, g in zip(by_hand.PARAM_NAMES, grads, strict=True):
+        assert close(g, hand[name], 1e-12, 1e-300), name
+    # other numbers through the same code: the graph's values are not baked in
+    params2 = {n: v * 0.5 - 0.1 for n, v in params.items()}
+    e2, _, ps2, _ = note_graph(params2, 1.3, 1.0 - y)
+    e2.backward()
+    out2, grads2 = compiled([1.3, 1.0 - y], [params2[n] for n in by_hand.PARAM_NAMES])
+    assert out2 == e2.data and grads2 == [p.grad for p in ps2]
+
+
+def test_callable_defaults_to_the_compiled_values_and_checks_arity():
+    e, inputs, params, _ = note_graph(PARAMS, 0.9, 1.0)
+    compiled = compile_graph(e, inputs, params)
+    e.backward()
+    assert compiled([0.9, 1.0])[1] == [p.grad for p in params]
+    params[0].data = 3.0
+    assert compiled([0.9, 1.0])[1] != [p.grad for p in params]  # reads the new value
+    with pytest.raises(ValueError, match="expected 2 inputs"):
+        compiled([0.9])
+    with pytest.raises(ValueError, match="expected 7 params"):
+        compiled([0.9, 1.0], [1.0])
+
+
+def test_batched_matches_engine_summed_over_the_batch():
+    rng = np.random.default_rng(3)
+    xs, ys = rng.uniform(0, 2, 50), (rng.random(50) < 0.5).astype(float)
+    e, inputs, params, _ = note_graph(PARAMS, 0.0, 0.0)
+    compiled = compile_graph(e, inputs, params)
+    outs, sums = compiled.batched([xs, ys])
+    expected = np.zeros(7)
+    scale = np.zeros(7)
+    for k, (x, y) in enumerate(zip(xs, ys, strict=True)):
+        ek, _, pk, _ = note_graph(PARAMS, float(x), float(y))
+        ek.backward()
+        assert close(outs[k], ek.data, 1e-12)
+        expected += [p.grad for p in pk]
+        scale += [abs(p.grad) for p in pk]
+    for g, want, s in zip(sums, expected, scale, strict=True):
+        assert close(g, want, 1e-12, s)
+    assert isinstance(sums[0], float) and outs.shape == (50,)
+    source = compiled.batched_source
+    assert "dedw11_1 = dot(dedz1_1, x)" in source and "dedb1_2 = dedz1_2.sum()" in source
+
+
+def test_sigmoid_is_stable_in_both_variants():
+    z = Value(0.0, label="z")
+    a = z.sigmoid()
+    compiled = compile_graph(a, [z])
+    assert compiled([-1000.0])[0] == 0.0
+    assert compiled([1000.0])[0] == 1.0
+    with np.errstate(all="raise"):  # no overflow warning either
+        outs, _ = compiled.batched([[-1000.0, 0.0, 1000.0]])
+    assert outs.tolist() == [0.0, 0.5, 1.0]
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu", "exp", "log"])
+def test_every_activation_in_a_neuron(activation):
+    w = Value(0.8, label="w")
+    b = Value(0.3, label="b")
+    x = Value(0.5, label="x")
+    z = affine([w], [x], b)
+    a = getattr(z, activation)()
+    compiled = compile_graph(a, [x], [w, b])
+    for xv in (0.5, -2.0, 3.0):
+        if activation == "log" and 0.8 * xv + 0.3 <= 0:
+            with pytest.raises(ValueError):
+                compiled([xv])
+            continue
+        w.grad = b.grad = 0.0
+        x.data = xv
+        z2 = affine([w], [x], b)
+        a2 = getattr(z2, activation)()
+        a2.backward()
+        assert compiled([xv]) == (a2.data, [w.grad, b.grad])
+
+
+# --- random graphs of every op -------------------------------------------------------------
+
+UNARY = ("neg", "exp", "log", "tanh", "sigmoid", "relu")
+BINARY = ("+", "-", "*", "/", "**")
+assert set(UNARY) | set(BINARY) | {"affine"} == set(OPS), "a new op needs a row in these tests"
+
+BINARY_OPERATORS = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
+    "**": operator.pow,
+}
+finite = st.floats(-2.5, 2.5, allow_nan=False)
+step = st.tuples(
+    st.sampled_from(UNARY + BINARY + ("affine",)),
+    st.lists(st.integers(0, 10**6), min_size=3, max_size=3),  # operand picks (reuse, fan-out)
+    st.sampled_from([None, 2.0, 3.0, 0.5, -1.0, -0.75, 0.0]),  # a literal operand, or none
+)
+
+
+@st.composite
+def recipes(draw):
+    n_in, n_par = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    return {
+        "values": draw(st.lists(finite, min_size=n_in + n_par, max_size=n_in + n_par)),
+        "others": draw(st.lists(finite, min_size=n_in + n_par, max_size=n_in + n_par)),
+        "n_in": n_in,
+        "steps": draw(st.lists(step, min_size=1, max_size=10)),
+    }
+
+
+def build(recipe: dict, values: list[float]):
+    """The recipe's graph at the given leaf values: (root, inputs, params)."""
+    n_in = recipe["n_in"]
+    leaves = [Value(v, label=(f"x{i}" if i < n_in else f"w{i}")) for i, v in enumerate(values)]
+    pool: list[Value] = list(leaves)
+    for op, picks, literal in recipe["steps"]:
+        a = pool[picks[0] % len(pool)]
+        b = pool[picks[1] % len(pool)] if literal is None else literal
+        if op in UNARY:
+            node = getattr(a, "__neg__" if op == "neg" else op)()
+        elif op == "affine":
+            c = pool[picks[2] % len(pool)]
+            node = affine([a, c], [b, a], c if literal is None else Constant(literal))
+        else:
+            left, right = (b, a) if picks[2] % 2 else (a, b)  # literals on either side
+            node = BINARY_OPERATORS[op](left, right)
+        if picks[2] % 3 == 0:
+            node.label = f"n{len(pool)}"
+        pool.append(node)
+    # the root sums every node, so each one (and every fan-out) reaches it
+    root = pool[n_in]
+    for node in pool[n_in + 1 :]:
+        root = root + node
+    return root, leaves[:n_in], leaves[n_in:]
+
+
+def engine_result(recipe, values):
+    """(output, grads) from the engine; None if it raised, ("forward only", output) if only
+    backward raised (the code may skip that gradient: it computes only the params')."""
+    try:
+        root, inputs, params = build(recipe, values)
+    except (ArithmeticError, ValueError):
+        return None
+    try:
+        root.backward()
+    except (ArithmeticError, ValueError):
+        return ("forward only", root.data)
+    if not math.isfinite(root.data) or abs(root.data) > 1e200:
+        return None
+    return root.data, [p.grad for p in params]
+
+
+@settings(
+    max_examples=400,
+    deadline=None,
+    suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow],
+)
+@given(recipes())
+def test_random_graphs_match_engine(recipe):
+    first = engine_result(recipe, recipe["values"])
+    assume(first is not None and first[0] != "forward only")
+    root, inputs, params = build(recipe, recipe["values"])
+    compiled = compile_graph(root, inputs, params)
+    n_in = recipe["n_in"]
+    for values, want in (
+        (recipe["values"], first),
+        (recipe["others"], engine_result(recipe, recipe["others"])),
+    ):
+        xs, ps = values[:n_in], values[n_in:]
+        if want is None:  # the engine raised (or overflowed): the generated code must not lie
+            try:
+                out, grads = compiled(xs, ps)
+            except (ArithmeticError, ValueError):
+                continue
+            assert not (math.isfinite(out) and abs(out) <= 1e200)
+            continue
+        if want[0] == "forward only":
+            try:
+                out, grads = compiled(xs, ps)
+            except (ArithmeticError, ValueError):
+                continue
+            assert close(out, want[1])
+            continue
+        out, grads = compiled(xs, ps)
+        assert close(out, want[0]), (out, want[0], compiled.source)
+        for g, w in zip(grads, want[1], strict=True):
+            assert close(g, w), (g, w, compiled.source)
+    # the batched code over both samples, when the engine accepts both
+    second = engine_result(recipe, recipe["others"])
+    if second is not None and second[0] != "forward only":
+        columns = [
+            [a, b] for a, b in zip(recipe["values"][:n_in], recipe["others"][:n_in], strict=True)
+        ]
+        outs, sums = compiled.batched(columns, recipe["values"][n_in:])
+        assume(np.all(np.isfinite(outs)))
+        first_at_p = engine_result(recipe, recipe["values"][:n_in] + recipe["values"][n_in:])
+        second_at_p = engine_result(recipe, recipe["others"][:n_in] + recipe["values"][n_in:])
+        if any(r is None or r[0] == "forward only" for r in (first_at_p, second_at_p)):
+            return
+        assert close(outs[0], first_at_p[0], 1e-9, 1e-9)
+        assert close(outs[1], second_at_p[0], 1e-9, 1e-9)
+        for s, g1, g2 in zip(sums, first_at_p[1], second_at_p[1], strict=True):
+            if math.isfinite(g1) and math.isfinite(g2):
+                assert close(s, g1 + g2, 1e-9, abs(g1) + abs(g2) + 1e-9), compiled.batched_source

@@ -1,0 +1,103 @@
+"""Tests for codegen/step.py: fit's training through generated code."""
+
+from __future__ import annotations
+
+import pytest
+from codegen_cases import close, lesson_run
+
+
+@pytest.mark.parametrize("batch_size", [1, 7, None])
+@pytest.mark.parametrize("lesson_name", ["hidden-layer", "disc", "spiral"])
+def test_fit_compiled_trains_like_the_engine(lesson_name, batch_size):
+    from micrograd_beans.train import fit
+
+    lesson, dynamic, xs, ys = lesson_run(lesson_name, epochs=20, batch_size=batch_size)
+    model = lesson.make_model(0)
+    seen = {"dynamic": [], "compiled": []}
+
+    def watch(which):
+        return lambda epoch, m, h: seen[which].append((epoch, m.state_dict()))
+
+    kwargs = dict(lesson.fit_kwargs(), progress=False, every=7, shuffle=batch_size == 7, seed=1)
+    h_dyn = fit(dynamic, xs, ys, callback=watch("dynamic"), **kwargs)
+    h_comp = fit(model, xs, ys, compiled=True, callback=watch("compiled"), **kwargs)
+    want, got = dynamic.state_dict(), model.state_dict()
+    for name in want:
+        if batch_size == 1:  # per sample: the engine's float operations, bit for bit
+            assert got[name] == want[name], name
+        else:  # batched: numpy's sums and exp differ in the last digits
+            assert close(got[name], want[name], 1e-9, 1e-9), name
+    assert [e for e, _ in seen["compiled"]] == [7, 14, 20]  # callbacks see the live model
+    for (_, a), (_, b) in zip(seen["compiled"], seen["dynamic"], strict=True):
+        assert all(close(a[k], b[k], 1e-9, 1e-9) for k in a)
+    for lc, ld in zip(h_comp.loss, h_dyn.loss, strict=True):
+        assert close(lc, ld, 1e-9)
+    assert h_comp.accuracy == h_dyn.accuracy
+
+
+def test_fit_compiled_auto_falls_back_and_true_explains():
+    from micrograd_beans.train import fit
+
+    lesson, model, xs, ys = lesson_run("hidden-layer")
+    twin = lesson.make_model(0)
+    fit(model, xs, ys, epochs=3, loss="bce", compiled="auto", progress=False)
+    fit(twin, xs, ys, epochs=3, loss="bce", progress=False)
+    assert model.state_dict() == twin.state_dict()
+    with pytest.raises(ValueError, match="compiled=True does not apply"):
+        fit(model, xs, ys, epochs=1, optimizer="adam", compiled=True, progress=False)
+
+
+def test_compiled_step_batch_matches_the_graph_step():
+    from micrograd_beans.codegen import CompiledStep
+    from micrograd_beans.losses import squared_error
+    from micrograd_beans.optim import SGD
+    from micrograd_beans.train import GraphStep
+
+    _, model, xs, ys = lesson_run("disc")
+    twin = lesson_run("disc")[1]
+    pairs = [(list(x), float(y)) for x, y in zip(xs[:10].tolist(), ys[:10], strict=True)]
+    e1, outs1 = CompiledStep(model, squared_error, SGD(model.parameters(), 0.05)).batch(pairs)
+    e2, outs2 = GraphStep(twin, squared_error, SGD(twin.parameters(), 0.05)).batch(pairs)
+    assert close(e1, e2, 1e-12) and outs1 == outs2
+    got, want = model.state_dict(), twin.state_dict()
+    assert all(close(got[k], want[k], 1e-12) for k in got)
+
+
+def test_compiled_epoch_counts_like_fit():
+    from micrograd_beans.codegen import CompiledStep
+    from micrograd_beans.losses import squared_error
+    from micrograd_beans.optim import SGD
+
+    _, model, xs, ys = lesson_run("hidden-layer")
+    twin = lesson_run("hidden-layer")[1]
+    pairs = list(zip(xs.tolist(), ys.tolist(), strict=True))
+    step = CompiledStep(model, squared_error, SGD(model.parameters(), 0.03))
+    total, correct = step.epoch(pairs, 1)
+    other = CompiledStep(twin, squared_error, SGD(twin.parameters(), 0.03))
+    t2, c2 = 0.0, 0
+    for x, y in pairs:
+        e, out = other.sample(x, y)
+        t2 += e
+        c2 += (out >= 0.5) == (y == 1.0)
+    assert (total, correct) == (t2, c2)
+    assert model.state_dict() == twin.state_dict()
+
+
+def test_compiled_only_where_it_applies():
+    from micrograd_beans.codegen import compiled_step, why_not_compiled
+    from micrograd_beans.losses import binary_cross_entropy, squared_error
+    from micrograd_beans.optim import SGD, Adam
+
+    _, model, _, _ = lesson_run("hidden-layer")
+    sgd = SGD(model.parameters(), 0.03)
+    assert why_not_compiled(squared_error, sgd) is None
+    assert "squared-error" in why_not_compiled(binary_cross_entropy, sgd)
+    assert "momentum" in why_not_compiled(squared_error, SGD(model.parameters(), 0.03, 0.9))
+    assert "Adam" in why_not_compiled(squared_error, Adam(model.parameters()))
+    assert compiled_step(model, binary_cross_entropy, sgd, "auto") is None
+    assert compiled_step(model, squared_error, sgd, False) is None
+    assert compiled_step(model, squared_error, sgd, "auto") is not None
+    with pytest.raises(ValueError, match="compiled=True does not apply.*squared-error"):
+        compiled_step(model, binary_cross_entropy, sgd, True)
+    with pytest.raises(ValueError, match="compiled must be"):
+        compiled_step(model, squared_error, sgd, "yes")

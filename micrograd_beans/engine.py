@@ -1,12 +1,17 @@
-"""The scalar autograd engine: `Value`, the table of primitive ops, and reverse-mode backprop.
+"""The scalar autograd engine: the table of primitive ops, `Value`, and reverse-mode backprop.
 
-Every primitive is one row of `OPS`: its forward rule on floats (with the domain checks that
-turn bad math into a clear error) beside its local derivative rule, mostly written as one
-chain-rule expression per input (`"g * b", "g * a"` for `*`). The derivative rules use only
-arithmetic operators and the helpers `_log`/`_step`, so the same row works on floats
-(ordinary backward), on Values (differentiable gradients for higher-order derivatives) and
-on symbols (code generation). The backward loop is written out from the table when the
-module loads (`BACKWARD_SOURCE`), so adding an op never means editing it.
+Read it top down. Part 1 is the engine as a learner meets it: the table of ops (each op's
+forward rule beside its derivative, mostly one chain-rule expression per input: `"g * b",
+"g * a"` for `*`), the `Value` class, and `backward`. Part 2 holds the rules the table names:
+the forward rules on floats with the checks that turn bad math into a clear error, and the
+derivative rules that need a function. Part 3, fenced under its own heading, is the machinery
+that makes it fast; nothing in parts 1 and 2 needs it to be understood.
+
+The derivative rules use only arithmetic operators and the helpers `_log`/`_step`, so the
+same row works on floats (ordinary backward), on Values (differentiable gradients for
+higher-order derivatives) and on symbols (code generation). The backward loop is written out
+from the table when the module loads (`BACKWARD_SOURCE`), so adding an op never means
+editing it.
 
 Speed and memory come from `__slots__`, operands in two fields, no per-node closures or
 reference cycles, and an iterative backward that visits every node once, with the derivative
@@ -22,12 +27,258 @@ import numbers
 import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import partial
 
 Number = int | float
 
 
-# --- helpers the derivative rules share: they work on floats, Values and symbols -----------
+# =============================================================================================
+# Part 1. The engine: the table of ops, Value, backward
+# =============================================================================================
+
+
+@dataclass(frozen=True)
+class Op:
+    """One primitive: its name, its forward rule on floats and its derivative rule.
+
+    `backward(g, out, *inputs)` returns the gradient for each input, given the gradient `g`
+    of the output and the output value `out`. It may be given as a function, or as one
+    expression per input over the names g, out, a, b (`("g * b", "g * a")` for `*`): the
+    engine turns expressions into that function, and also pastes them straight into its
+    backward loop (see `_compile_propagate`). `expressions` keeps them (None for a function).
+    `code` is the forward rule as an expression template for code generation (`{0}`, `{1}`
+    are the inputs), or a function of the input names for ops of any arity. `arity` is 0
+    for ops that take any number of inputs.
+    """
+
+    name: str
+    arity: int
+    forward: Callable[..., float]
+    backward: Callable[..., tuple] | tuple[str, ...]
+    code: str | Callable[..., str]
+    expressions: tuple[str, ...] | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        if not callable(self.backward):
+            _use_derivative_expressions(self)  # checks them, compiles them (part 2)
+
+    def expression(self, *names: str) -> str:
+        """The forward rule as Python source over the given input expressions."""
+        return self.code(*names) if callable(self.code) else self.code.format(*names)
+
+
+def _op_table() -> tuple[Op, ...]:
+    """The table: forward rule and local derivative side by side. Add an op by adding a row.
+
+    Derivatives read as the chain rule: g is d(loss)/d(out), and each expression is
+    d(loss)/d(that input). Ops that need branches or any number of inputs give a function.
+    The forward rules with checks (`_div`, `_pow`, ...) are in part 2.
+
+    (A function, so that the table can come first in this file: Python runs a module top to
+    bottom, and the rules a row names are defined further down. `OPS` is built from it once
+    they are, at the end of part 2.)
+    """
+    return (
+        Op("+", 2, operator.add, ("g", "g"), "{0} + {1}"),
+        Op("-", 2, operator.sub, ("g", "-g"), "{0} - {1}"),
+        Op("*", 2, operator.mul, ("g * b", "g * a"), "{0} * {1}"),
+        Op("/", 2, _div, ("g / b", "-g * out / b"), "{0} / {1}"),
+        Op("**", 2, _pow, _pow_backward, "{0} ** {1}"),
+        Op("sigmoid", 1, _sigmoid, ("g * out * (1.0 - out)",), "sigmoid({0})"),
+        Op("tanh", 1, math.tanh, ("g * (1.0 - out * out)",), "tanh({0})"),
+        Op("relu", 1, _relu, ("g * _step(a)",), "relu({0})"),
+        Op("exp", 1, _exp, ("g * out",), "exp({0})"),
+        Op("log", 1, _log_forward, ("g / a",), "log({0})"),
+        Op("neg", 1, operator.neg, ("-g",), "-{0}"),
+        # A neuron's weighted sum w1*x1 + ... + wn*xn + b as one node: 2n fewer nodes to
+        # build and walk, which is most of an MLP's graph (see benchmarks/README.md).
+        Op("affine", 0, _affine, _affine_backward, _affine_code),
+    )
+
+
+class Value:
+    """A scalar that remembers how it was computed, so gradients can flow back through it.
+
+    `data` is the number, `grad` the derivative of the last `backward()` root with respect to
+    it, `op` the name of the op that made it ("" for leaves), `parents` its operands in order.
+    A plain number that enters an op (the 2 in `x * 2`) becomes a `Constant` leaf.
+    """
+
+    # The operands live in two fields instead of a `parents` tuple: one object fewer per node
+    # (92 instead of 112 bytes a node) and no tuple to build, free or unpack, which makes the
+    # bean step ~9% faster (benchmarks/README.md). One operand: _a, with _b None. Two: _a, _b.
+    # Any number (affine): the tuple in _a, with _b None. A leaf: _a None (and _b None, or
+    # _ConstantMark for a constant).
+    __slots__ = ("data", "grad", "label", "op", "_a", "_b")
+    # Make numpy hand `np.float64(2) * v` to our reflected operators instead of broadcasting.
+    __array_ufunc__ = None
+
+    def __init__(self, data: Number, label: str = "") -> None:
+        self.data = data if type(data) is float else _to_float(data)
+        self.grad = 0.0
+        self.label = label
+        self.op = ""
+        self._a: Value | tuple[Value, ...] | None = None
+        self._b: Value | None = None
+
+    # --- building the graph -------------------------------------------------------------------
+    # One method per row of the table, each recording one new node. Python builds this class
+    # before the table's rules exist, so the methods are made from the table in part 3
+    # (`_make_operator_methods`) and set on the class there; these lines only declare them.
+
+    __add__: Callable[[Value, Operand], Value]  # v + w, v + 2
+    __radd__: Callable[[Value, Number], Value]  # 2 + v
+    __sub__: Callable[[Value, Operand], Value]
+    __rsub__: Callable[[Value, Number], Value]
+    __mul__: Callable[[Value, Operand], Value]
+    __rmul__: Callable[[Value, Number], Value]
+    __truediv__: Callable[[Value, Operand], Value]
+    __rtruediv__: Callable[[Value, Number], Value]
+    __pow__: Callable[[Value, Operand], Value]
+    __rpow__: Callable[[Value, Number], Value]
+    __neg__: Callable[[Value], Value]  # -v
+    exp: Callable[[Value], Value]  # v.exp()
+    log: Callable[[Value], Value]
+    tanh: Callable[[Value], Value]
+    sigmoid: Callable[[Value], Value]
+    relu: Callable[[Value], Value]
+
+    # --- reading it ---------------------------------------------------------------------------
+
+    def __float__(self) -> float:
+        return self.data
+
+    def __repr__(self) -> str:
+        kind = "Constant" if self.is_constant else "Value"
+        label = f"{self.label!r}, " if self.label else ""
+        return f"{kind}({label}data={self.data:.6g}, grad={self.grad:.6g})"
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The operands of the op that made this Value, in order (empty for a leaf)."""
+        a, b = self._a, self._b
+        if a is None:
+            return ()
+        if b is not None:
+            return (a, b)
+        return a if type(a) is tuple else (a,)
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._a is None
+
+    @property
+    def is_constant(self) -> bool:
+        """True for a number that entered an op (see `Constant`)."""
+        return self._b is _ConstantMark
+
+    # --- reverse mode -------------------------------------------------------------------------
+
+    def backward(self) -> None:
+        """Fill `.grad` of every Value this one depends on with d(self)/d(that Value).
+
+        As in PyTorch, leaves accumulate across calls (reset them with `zero_grad`) while the
+        grads of intermediate Values are replaced, so a second call adds exactly once more.
+        """
+        _backward(self)  # looked up per call: detect_anomaly swaps in a checking backward
+
+
+Operand = Value | int | float
+
+
+def _backward(root: Value) -> None:
+    """Reverse mode: order the op results so each comes before its operands, reset their
+    grads, give the root 1.0, then send each node's grad to its operands by the chain rule.
+
+    `_propagate(order)` is this loop, written out from the table in part 3 with each row's
+    derivative expressions pasted in (same floats, same order, ~11% faster):
+
+        for node in order:
+            local = OPS[node.op].backward(node.grad, node.data, *[p.data for p in node.parents])
+            for p, g in zip(node.parents, local):
+                p.grad += g
+    """
+    if root._a is None:
+        root.grad += 1.0  # a leaf root accumulates like any leaf
+        return
+    # As in PyTorch, leaves accumulate while an op result holds only the latest call's grad.
+    order = _tree_order(root)  # a tree is ordered (and its grads reset) in one walk
+    if order is None:  # some op result is used twice
+        order = _depth_first_order(root)
+        for node in order:
+            node.grad = 0.0
+    root.grad = 1.0
+    _propagate(order)
+
+
+def _topological_order(root: Value) -> list[Value]:
+    """The op results `root` depends on (root included), each before its operands.
+
+    Iterative, so any depth works. Leaves are left out: they only receive gradients.
+    The same order `backward()` uses, so anything replaying the chain rule in this order
+    (gradcheck, codegen) adds up the same floats in the same order.
+    """
+    if root.is_leaf:
+        return [root]
+    seen = {root}
+    order = [root]
+    for node in order:  # breadth-first: `order` grows as we walk it
+        for p in node.parents:
+            if not p.is_leaf:
+                if p in seen:  # an op result used twice: not a tree
+                    return _depth_first_order(root)
+                seen.add(p)
+                order.append(p)
+    return order  # a tree: each node comes after its one consumer
+
+
+def affine(weights: Iterable[Operand], inputs: Iterable[Operand], bias: Operand) -> Value:
+    """One node computing sum(w * x) + bias, with the derivative of each operand.
+
+    The same number as `w1*x1 + ... + wn*xn + bias` added left to right (the note's order),
+    in one node instead of 2n: the form a neuron uses. Operands are kept as
+    (w1, x1, w2, x2, ..., bias).
+    """
+    ws, xs = list(weights), list(inputs)
+    if len(ws) != len(xs):
+        raise ValueError(
+            f"affine needs one weight per input: got {len(ws)} weights, {len(xs)} inputs"
+        )
+    # Built by slice assignment: this runs once per neuron per sample, and it makes an MLP's
+    # forward pass ~1.3x faster than building the operands with comprehensions.
+    operands = [bias] * (2 * len(ws) + 1)  # the last one stays the bias
+    operands[0:-1:2] = ws
+    operands[1:-1:2] = xs
+    for v in operands:
+        if not isinstance(v, Value):  # numbers among them: make those constants
+            operands = [v if isinstance(v, Value) else _constant(v, "affine") for v in operands]
+            break
+    return _record("affine", tuple(operands))
+
+
+def zero_grad(values: Value | Iterable[Value]) -> None:
+    """Set `.grad` to 0.0 on every node of the graph of a Value, or on each Value of a list."""
+    nodes = _graph_nodes(values) if isinstance(values, Value) else values
+    for v in nodes:
+        v.grad = 0.0
+
+
+def _graph_nodes(root: Value) -> list[Value]:
+    """Every node of root's graph, leaves included, each once (iterative)."""
+    seen = {root}
+    stack = [root]
+    while stack:
+        for p in stack.pop().parents:
+            if p not in seen:
+                seen.add(p)
+                stack.append(p)
+    return list(seen)
+
+
+# =============================================================================================
+# Part 2. The rules the table names, and the checks that name what went wrong
+# =============================================================================================
+
+# --- helpers the derivative expressions share: they work on floats, Values and symbols --------
 
 
 def _log(x):
@@ -44,7 +295,11 @@ def _step(x):
     return x.step()  # a symbol (codegen) writes the step out as code
 
 
-# --- forward rules on floats, with the checks that name what went wrong ---------------------
+# Names a derivative expression may use besides g, out, a and b.
+_RULE_NAMESPACE = {"_log": _log, "_step": _step, "math": math}
+
+
+# --- forward rules on floats, with the checks that name what went wrong -----------------------
 
 
 def _div(a: float, b: float) -> float:
@@ -94,7 +349,24 @@ def _relu(a: float) -> float:
     return a if a > 0.0 else 0.0
 
 
-# --- derivative rules: vector-Jacobian products, one tuple entry per operand ---------------
+def _affine(*a: float) -> float:
+    # operands are (w1, x1, w2, x2, ..., b): one neuron's weighted sum as a single node,
+    # added left to right with the bias last, as the note writes w11_2*a1_1 + w21_2*a2_1 + b1_2
+    n = len(a) - 1
+    if not n:  # no inputs: just the bias
+        return a[0]
+    total = a[0] * a[1]
+    for i in range(2, n, 2):
+        total += a[i] * a[i + 1]
+    return total + a[n]
+
+
+def _affine_code(*names: str) -> str:
+    terms = [f"{names[i]} * {names[i + 1]}" for i in range(0, len(names) - 1, 2)]
+    return " + ".join(terms + [names[-1]])
+
+
+# --- derivative rules that need a function: vector-Jacobian products, one entry per operand ---
 
 
 def _pow_backward(g, out, a, b):
@@ -111,18 +383,6 @@ def _pow_backward(g, out, a, b):
     return da, db
 
 
-def _affine(*a: float) -> float:
-    # operands are (w1, x1, w2, x2, ..., b): one neuron's weighted sum as a single node,
-    # added left to right with the bias last, as the note writes w11_2*a1_1 + w21_2*a2_1 + b1_2
-    n = len(a) - 1
-    if not n:  # no inputs: just the bias
-        return a[0]
-    total = a[0] * a[1]
-    for i in range(2, n, 2):
-        total += a[i] * a[i + 1]
-    return total + a[n]
-
-
 def _affine_backward(g, out, *a):
     grads = []
     for i in range(0, len(a) - 1, 2):
@@ -132,62 +392,7 @@ def _affine_backward(g, out, *a):
     return tuple(grads)
 
 
-def _affine_code(*names: str) -> str:
-    terms = [f"{names[i]} * {names[i + 1]}" for i in range(0, len(names) - 1, 2)]
-    return " + ".join(terms + [names[-1]])
-
-
-# Names a derivative expression may use besides g, out, a and b.
-_RULE_NAMESPACE = {"_log": _log, "_step": _step, "math": math}
-
-
-@dataclass(frozen=True)
-class Op:
-    """One primitive: its name, its forward rule on floats and its derivative rule.
-
-    `backward(g, out, *inputs)` returns the gradient for each input, given the gradient `g`
-    of the output and the output value `out`. It may be given as a function, or as one
-    expression per input over the names g, out, a, b (`("g * b", "g * a")` for `*`): the
-    engine turns expressions into that function, and also pastes them straight into its
-    backward loop (see `_compile_propagate`). `expressions` keeps them (None for a function).
-    `code` is the forward rule as an expression template for code generation (`{0}`, `{1}`
-    are the inputs), or a function of the input names for ops of any arity. `arity` is 0
-    for ops that take any number of inputs.
-    """
-
-    name: str
-    arity: int
-    forward: Callable[..., float]
-    backward: Callable[..., tuple] | tuple[str, ...]
-    code: str | Callable[..., str]
-    expressions: tuple[str, ...] | None = field(init=False, default=None)
-
-    def __post_init__(self) -> None:
-        if callable(self.backward):
-            return
-        exprs = tuple(self.backward)
-        if self.arity not in (1, 2) or len(exprs) != self.arity:
-            raise ValueError(
-                f"op {self.name!r}: derivative expressions need arity 1 or 2 and one "
-                f"expression per input, got arity {self.arity} and {len(exprs)}"
-            )
-        operands = _OPERAND_NAMES[: self.arity]
-        for expr in exprs:
-            unknown = _names_in(expr) - {"g", "out", *operands, *_RULE_NAMESPACE}
-            if unknown:
-                raise ValueError(
-                    f"op {self.name!r}: the derivative {expr!r} uses {', '.join(sorted(unknown))}; "
-                    f"it may use g, out, {', '.join(operands)} and {', '.join(_RULE_NAMESPACE)}"
-                )
-        source = f"lambda g, out, {', '.join(operands)}: ({', '.join(exprs)},)"
-        rule = eval(compile(source, f"<derivative of {self.name}>", "eval"), _RULE_NAMESPACE)
-        object.__setattr__(self, "backward", rule)
-        object.__setattr__(self, "expressions", exprs)
-
-    def expression(self, *names: str) -> str:
-        """The forward rule as Python source over the given input expressions."""
-        return self.code(*names) if callable(self.code) else self.code.format(*names)
-
+# --- derivative expressions: checked and compiled when an Op is made --------------------------
 
 _OPERAND_NAMES = ("a", "b")
 
@@ -197,38 +402,30 @@ def _names_in(expression: str) -> set[str]:
     return {n.id for n in ast.walk(ast.parse(expression, mode="eval")) if isinstance(n, ast.Name)}
 
 
-# The table: forward rule and local derivative side by side. Add an op by adding a row.
-# Derivatives read as the chain rule: g is d(loss)/d(out), and each expression is
-# d(loss)/d(that input). Ops that need branches or any number of inputs give a function.
-OPS: dict[str, Op] = {
-    op.name: op
-    for op in (
-        Op("+", 2, operator.add, ("g", "g"), "{0} + {1}"),
-        Op("-", 2, operator.sub, ("g", "-g"), "{0} - {1}"),
-        Op("*", 2, operator.mul, ("g * b", "g * a"), "{0} * {1}"),
-        Op("/", 2, _div, ("g / b", "-g * out / b"), "{0} / {1}"),
-        Op("**", 2, _pow, _pow_backward, "{0} ** {1}"),
-        Op("sigmoid", 1, _sigmoid, ("g * out * (1.0 - out)",), "sigmoid({0})"),
-        Op("tanh", 1, math.tanh, ("g * (1.0 - out * out)",), "tanh({0})"),
-        Op("relu", 1, _relu, ("g * _step(a)",), "relu({0})"),
-        Op("exp", 1, _exp, ("g * out",), "exp({0})"),
-        Op("log", 1, _log_forward, ("g / a",), "log({0})"),
-        Op("neg", 1, operator.neg, ("-g",), "-{0}"),
-        # A neuron's weighted sum w1*x1 + ... + wn*xn + b as one node: 2n fewer nodes to
-        # build and walk, which is most of an MLP's graph (see benchmarks/README.md).
-        Op("affine", 0, _affine, _affine_backward, _affine_code),
-    )
-}
-
-# The rules by name, as plain dicts: the operator methods take their forward rule from here,
-# the backward loop calls the rules it has no pasted expressions for, gradcheck replays them.
-# The arithmetic rows use `operator.add` etc.: ~60 ns cheaper to call than `float.__add__`.
-_BACKWARD = {name: op.backward for name, op in OPS.items()}
-_FORWARD = {name: op.forward for name, op in OPS.items()}
+def _use_derivative_expressions(op: Op) -> None:
+    """Check op's derivative expressions, keep them in `op.expressions` and compile them into
+    its `backward` function (`lambda g, out, a, b: (g * b, g * a)` for `*`)."""
+    exprs = tuple(op.backward)
+    if op.arity not in (1, 2) or len(exprs) != op.arity:
+        raise ValueError(
+            f"op {op.name!r}: derivative expressions need arity 1 or 2 and one "
+            f"expression per input, got arity {op.arity} and {len(exprs)}"
+        )
+    operands = _OPERAND_NAMES[: op.arity]
+    for expr in exprs:
+        unknown = _names_in(expr) - {"g", "out", *operands, *_RULE_NAMESPACE}
+        if unknown:
+            raise ValueError(
+                f"op {op.name!r}: the derivative {expr!r} uses {', '.join(sorted(unknown))}; "
+                f"it may use g, out, {', '.join(operands)} and {', '.join(_RULE_NAMESPACE)}"
+            )
+    source = f"lambda g, out, {', '.join(operands)}: ({', '.join(exprs)},)"
+    rule = eval(compile(source, f"<derivative of {op.name}>", "eval"), _RULE_NAMESPACE)
+    object.__setattr__(op, "backward", rule)  # Op is frozen: this is its construction
+    object.__setattr__(op, "expressions", exprs)
 
 
-def _describe(v: Value) -> str:
-    return f"{v.label}={v.data!r}" if v.label else repr(v.data)
+# --- checks on what a user hands the engine ---------------------------------------------------
 
 
 def _to_float(data: object) -> float:
@@ -245,11 +442,40 @@ def _to_float(data: object) -> float:
     )
 
 
-# --- the operator methods of Value ----------------------------------------------------------
-# Each method records one node itself instead of calling a shared helper: this code runs once
-# per graph node, and the saved call makes building a graph ~1.3x faster (benchmarks/). Each
+def _describe(v: Value) -> str:
+    return f"{v.label}={v.data!r}" if v.label else repr(v.data)
+
+
+def _op_error(err: Exception, name: str, args: tuple) -> Exception:
+    inputs = ", ".join(_describe(a) for a in args)
+    return type(err)(f"{name!r} failed on ({inputs}): {err}")
+
+
+# --- the table, built now that every rule it names exists -------------------------------------
+
+OPS: dict[str, Op] = {op.name: op for op in _op_table()}
+
+# The rules by name, as plain dicts: the operator methods take their forward rule from here,
+# the backward loop calls the rules it has no pasted expressions for, gradcheck replays them.
+# The arithmetic rows use `operator.add` etc.: ~60 ns cheaper to call than `float.__add__`.
+_BACKWARD = {name: op.backward for name, op in OPS.items()}
+_FORWARD = {name: op.forward for name, op in OPS.items()}
+
+
+# =============================================================================================
+# Part 3. How it is made fast
+# =============================================================================================
+# Everything below computes exactly what parts 1 and 2 describe (the tests check it bit for
+# bit); it is written this way for speed and memory, each trick with its measured gain.
+# The numbers are in benchmarks/README.md ("How it gets its speed").
+
+# --- recording a node -------------------------------------------------------------------------
+# Each operator method records one node itself instead of calling a shared helper: this code
+# runs once per graph node, and the saved call makes building a graph ~1.3x faster. Each
 # holds its forward rule, taken from _FORWARD when the method is made (a dict lookup per node
-# saved, ~2% of the bean step); `remake` makes it again after detect_anomaly swaps the rules.
+# saved, ~3% of the bean step); detect_anomaly makes them again after it swaps the rules.
+
+_new = object.__new__
 
 
 def _binary_method(name: str) -> Callable[[Value, Operand], Value]:
@@ -272,7 +498,6 @@ def _binary_method(name: str) -> Callable[[Value, Operand], Value]:
         return out
 
     method.__doc__ = f"self {name} other, recorded in the graph."
-    method.remake = partial(_binary_method, name)
     return method
 
 
@@ -284,7 +509,6 @@ def _reflected_method(name: str) -> Callable[[Value, Number], Value]:
         return method(_constant(other, name), self)
 
     reflected.__doc__ = f"other {name} self, recorded in the graph."
-    reflected.remake = partial(_reflected_method, name)
     return reflected
 
 
@@ -306,103 +530,55 @@ def _unary_method(name: str) -> Callable[[Value], Value]:
         return out
 
     method.__doc__ = f"{name}(self), recorded in the graph."
-    method.remake = partial(_unary_method, name)
     return method
 
 
-class Value:
-    """A scalar that remembers how it was computed, so gradients can flow back through it.
-
-    `data` is the number, `grad` the derivative of the last `backward()` root with respect to
-    it, `op` the name of the op that made it ("" for leaves), `parents` its operands in order.
-    """
-
-    # The operands live in two fields instead of a `parents` tuple: one object fewer per node
-    # (92 instead of 112 bytes a node) and no tuple to build, free or unpack, which makes the
-    # bean step ~9% faster (benchmarks/README.md). One operand: _a, with _b None. Two: _a, _b.
-    # Any number (affine): the tuple in _a, with _b None. A leaf: _a None (and _b None, or
-    # _ConstantMark for a constant).
-    __slots__ = ("data", "grad", "label", "op", "_a", "_b")
-    # Make numpy hand `np.float64(2) * v` to our reflected operators instead of broadcasting.
-    __array_ufunc__ = None
-
-    def __init__(self, data: Number, label: str = "") -> None:
-        self.data = data if type(data) is float else _to_float(data)
-        self.grad = 0.0
-        self.label = label
-        self.op = ""
-        self._a: Value | tuple[Value, ...] | None = None
-        self._b: Value | None = None
-
-    # --- building the graph -------------------------------------------------------------
-
-    __add__ = _binary_method("+")
-    __radd__ = _reflected_method("+")
-    __sub__ = _binary_method("-")
-    __rsub__ = _reflected_method("-")
-    __mul__ = _binary_method("*")
-    __rmul__ = _reflected_method("*")
-    __truediv__ = _binary_method("/")
-    __rtruediv__ = _reflected_method("/")
-    __pow__ = _binary_method("**")
-    __rpow__ = _reflected_method("**")
-    __neg__ = _unary_method("neg")
-    exp = _unary_method("exp")
-    log = _unary_method("log")
-    tanh = _unary_method("tanh")
-    sigmoid = _unary_method("sigmoid")
-    relu = _unary_method("relu")
-
-    # --- reading it ---------------------------------------------------------------------
-
-    def __float__(self) -> float:
-        return self.data
-
-    def __repr__(self) -> str:
-        kind = "Constant" if self.is_constant else "Value"
-        label = f"{self.label!r}, " if self.label else ""
-        return f"{kind}({label}data={self.data:.6g}, grad={self.grad:.6g})"
-
-    @property
-    def parents(self) -> tuple[Value, ...]:
-        """The operands of the op that made this Value, in order (empty for a leaf)."""
-        a, b = self._a, self._b
-        if a is None:
-            return ()
-        if b is not None:
-            return (a, b)
-        return a if type(a) is tuple else (a,)
-
-    @property
-    def is_leaf(self) -> bool:
-        return self._a is None
-
-    @property
-    def is_constant(self) -> bool:
-        """True for a number that entered an op (see `Constant`)."""
-        return self._b is _ConstantMark
-
-    # --- reverse mode -------------------------------------------------------------------
-
-    def backward(self) -> None:
-        """Fill `.grad` of every Value this one depends on with d(self)/d(that Value).
-
-        As in PyTorch, leaves accumulate across calls (reset them with `zero_grad`) while the
-        grads of intermediate Values are replaced, so a second call adds exactly once more.
-        """
-        _backward(self)
+# Value's operator methods (declared in its class body): attribute, how it is made, which op.
+_OPERATOR_METHODS = (
+    ("__add__", _binary_method, "+"),
+    ("__radd__", _reflected_method, "+"),
+    ("__sub__", _binary_method, "-"),
+    ("__rsub__", _reflected_method, "-"),
+    ("__mul__", _binary_method, "*"),
+    ("__rmul__", _reflected_method, "*"),
+    ("__truediv__", _binary_method, "/"),
+    ("__rtruediv__", _reflected_method, "/"),
+    ("__pow__", _binary_method, "**"),
+    ("__rpow__", _reflected_method, "**"),
+    ("__neg__", _unary_method, "neg"),
+    ("exp", _unary_method, "exp"),
+    ("log", _unary_method, "log"),
+    ("tanh", _unary_method, "tanh"),
+    ("sigmoid", _unary_method, "sigmoid"),
+    ("relu", _unary_method, "relu"),
+)
 
 
-Operand = Value | int | float
+def _make_operator_methods() -> None:
+    """Set Value's operator methods, each holding the current rule from _FORWARD: once when
+    the module loads, and again by detect_anomaly after it swaps the rules (and back)."""
+    for attr, make, name in _OPERATOR_METHODS:
+        setattr(Value, attr, make(name))
 
 
-def _remake_operator_methods() -> None:
-    """Make Value's operator methods again, so each holds the current rule from _FORWARD
-    (detect_anomaly calls this after swapping the rules in, and after putting them back)."""
-    for attr, method in list(vars(Value).items()):
-        remake = getattr(method, "remake", None)
-        if remake is not None:
-            setattr(Value, attr, remake())
+def _record(name: str, args: tuple[Value, ...]) -> Value:
+    """One node of an op that takes any number of operands (affine), recorded in the graph.
+
+    The operator methods above are this, written out for one and two operands."""
+    out = _new(Value)
+    try:
+        out.data = _FORWARD[name](*[a.data for a in args])
+    except (ArithmeticError, ValueError) as err:
+        raise _op_error(err, name, args) from None
+    out.grad = 0.0
+    out.label = ""
+    out.op = name
+    out._a = args
+    out._b = None
+    return out
+
+
+# --- constants: Values marked as numbers ------------------------------------------------------
 
 
 class _ConstantMark:
@@ -432,31 +608,6 @@ class Constant(metaclass=_ConstantType):
         return c
 
 
-_new = object.__new__
-
-
-def _record(name: str, args: tuple[Value, ...]) -> Value:
-    """One node of an op that takes any number of operands (affine), recorded in the graph.
-
-    The operator methods above are this, written out for one and two operands."""
-    out = _new(Value)
-    try:
-        out.data = _FORWARD[name](*[a.data for a in args])
-    except (ArithmeticError, ValueError) as err:
-        raise _op_error(err, name, args) from None
-    out.grad = 0.0
-    out.label = ""
-    out.op = name
-    out._a = args
-    out._b = None
-    return out
-
-
-def _op_error(err: Exception, name: str, args: tuple) -> Exception:
-    inputs = ", ".join(_describe(a) for a in args)
-    return type(err)(f"{name!r} failed on ({inputs}): {err}")
-
-
 def _constant(x: object, op: str) -> Value:
     """The number `x` as a constant leaf, for op `op`."""
     if type(x) is float or type(x) is int:
@@ -479,46 +630,7 @@ def _constant(x: object, op: str) -> Value:
         ) from None
 
 
-def _topological_order(root: Value) -> list[Value]:
-    """The op results `root` depends on (root included), each before its operands.
-
-    Iterative, so any depth works. Leaves are left out: they only receive gradients.
-    The same order `backward()` uses, so anything replaying the chain rule in this order
-    (gradcheck, codegen) adds up the same floats in the same order.
-    """
-    if root.is_leaf:
-        return [root]
-    seen = {root}
-    order = [root]
-    for node in order:  # breadth-first: `order` grows as we walk it
-        for p in node.parents:
-            if not p.is_leaf:
-                if p in seen:  # an op result used twice: not a tree
-                    return _depth_first_order(root)
-                seen.add(p)
-                order.append(p)
-    return order  # a tree: each node comes after its one consumer
-
-
-def _depth_first_order(root: Value) -> list[Value]:
-    """Reverse post-order of a depth-first walk: each op result before its operands."""
-    seen = set()
-    order = []
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if node is None:  # the node under this marker has all its operands in `order`
-            order.append(stack.pop())
-        elif node not in seen:
-            seen.add(node)
-            stack.append(node)
-            stack.append(None)
-            a = node._a  # the operands, read without the `parents` property (~10% faster)
-            for p in a if type(a) is tuple else (a, node._b):
-                if p is not None and p._a is not None and p not in seen:
-                    stack.append(p)
-    order.reverse()
-    return order
+# --- ordering the graph for backward ----------------------------------------------------------
 
 
 def _tree_order(root: Value) -> list[Value] | None:
@@ -567,21 +679,28 @@ def _tree_order(root: Value) -> list[Value] | None:
     return order
 
 
-def _backward(root: Value) -> None:
-    if root._a is None:
-        root.grad += 1.0  # a leaf root accumulates like any leaf
-        return
-    # As in PyTorch, leaves accumulate while an op result holds only the latest call's grad.
-    order = _tree_order(root)
-    if order is None:  # some op result is used twice
-        order = _depth_first_order(root)
-        for node in order:
-            node.grad = 0.0
-    root.grad = 1.0
-    _propagate(order)
+def _depth_first_order(root: Value) -> list[Value]:
+    """Reverse post-order of a depth-first walk: each op result before its operands."""
+    seen = set()
+    order = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node is None:  # the node under this marker has all its operands in `order`
+            order.append(stack.pop())
+        elif node not in seen:
+            seen.add(node)
+            stack.append(node)
+            stack.append(None)
+            a = node._a  # the operands, read without the `parents` property (~10% faster)
+            for p in a if type(a) is tuple else (a, node._b):
+                if p is not None and p._a is not None and p not in seen:
+                    stack.append(p)
+    order.reverse()
+    return order
 
 
-# --- the backward loop, written out from the table -------------------------------------------
+# --- the backward loop, written out from the table --------------------------------------------
 
 
 def _compile_propagate(ops: Iterable[Op]) -> tuple[Callable[[list[Value]], None], str]:
@@ -647,47 +766,7 @@ def _dispatch(ops: list[Op], operands: tuple[str, ...], call_rule: list[str]) ->
     return lines + [pad + "else:"] + [pad + "    " + line for line in call_rule]
 
 
+# --- made when the module loads, from the table -----------------------------------------------
+
+_make_operator_methods()
 _propagate, BACKWARD_SOURCE = _compile_propagate(OPS.values())
-
-
-def _graph_nodes(root: Value) -> list[Value]:
-    """Every node of root's graph, leaves included, each once (iterative)."""
-    seen = {root}
-    stack = [root]
-    while stack:
-        for p in stack.pop().parents:
-            if p not in seen:
-                seen.add(p)
-                stack.append(p)
-    return list(seen)
-
-
-def affine(weights: Iterable[Operand], inputs: Iterable[Operand], bias: Operand) -> Value:
-    """One node computing sum(w * x) + bias, with the derivative of each operand.
-
-    The same number as `w1*x1 + ... + wn*xn + bias` added left to right (the note's order),
-    in one node instead of 2n: the form a neuron uses. Operands are kept as
-    (w1, x1, w2, x2, ..., bias).
-    """
-    ws, xs = list(weights), list(inputs)
-    if len(ws) != len(xs):
-        raise ValueError(
-            f"affine needs one weight per input: got {len(ws)} weights, {len(xs)} inputs"
-        )
-    # Built by slice assignment: this runs once per neuron per sample, and it makes an MLP's
-    # forward pass ~1.3x faster than building the operands with comprehensions.
-    operands = [bias] * (2 * len(ws) + 1)  # the last one stays the bias
-    operands[0:-1:2] = ws
-    operands[1:-1:2] = xs
-    for v in operands:
-        if not isinstance(v, Value):  # numbers among them: make those constants
-            operands = [v if isinstance(v, Value) else _constant(v, "affine") for v in operands]
-            break
-    return _record("affine", tuple(operands))
-
-
-def zero_grad(values: Value | Iterable[Value]) -> None:
-    """Set `.grad` to 0.0 on every node of the graph of a Value, or on each Value of a list."""
-    nodes = _graph_nodes(values) if isinstance(values, Value) else values
-    for v in nodes:
-        v.grad = 0.0

@@ -197,7 +197,7 @@ def detect_anomaly() -> Iterator[None]:
         _saved_forward.update(engine._FORWARD)
         for name, rule in _saved_forward.items():
             engine._FORWARD[name] = _checked_forward(name, rule)
-        engine._remake_operator_methods()
+        engine._make_operator_methods()
         _saved_backward = engine._backward
         engine._backward = _checked_backward
     _anomaly_depth += 1
@@ -207,7 +207,7 @@ def detect_anomaly() -> Iterator[None]:
         _anomaly_depth -= 1
         if _anomaly_depth == 0:
             engine._FORWARD.update(_saved_forward)
-            engine._remake_operator_methods()
+            engine._make_operator_methods()
             engine._backward = _saved_backward
             _saved_forward.clear()
 

@@ -95,8 +95,13 @@ class GraphStep:
         """Nothing to copy: the graph updates the model's own parameter Values."""
 
 
-def make_optimizer(model: MLP, optimizer: str | Optimizer, lr: float | None) -> Optimizer:
-    """An optimizer over the model's parameters from a name ("sgd", "momentum", "adam")."""
+def make_optimizer(
+    model: MLP, optimizer: str | Optimizer, lr: float | None, momentum: float | None = None
+) -> Optimizer:
+    """An optimizer over the model's parameters from a name ("sgd", "momentum", "adam").
+
+    `momentum` overrides "momentum"'s 0.9 (and gives "sgd" a momentum, as torch's SGD does).
+    """
     if isinstance(optimizer, Optimizer):
         if lr is not None:
             raise ValueError("give lr to the optimizer you pass, not to fit()")
@@ -108,8 +113,12 @@ def make_optimizer(model: MLP, optimizer: str | Optimizer, lr: float | None) -> 
         )
     lr = DEFAULT_LR[optimizer] if lr is None else lr
     if optimizer == "adam":
+        if momentum is not None:
+            raise ValueError("momentum applies to SGD ('sgd' or 'momentum'), not Adam")
         return Adam(model.parameters(), lr)
-    return SGD(model.parameters(), lr, momentum=0.9 if optimizer == "momentum" else 0.0)
+    if momentum is None:
+        momentum = 0.9 if optimizer == "momentum" else 0.0
+    return SGD(model.parameters(), lr, momentum=momentum)
 
 
 def _as_data(model: MLP, xs: object, ys: object) -> tuple[list, list, bool]:

@@ -6,6 +6,7 @@ import argparse
 import math
 
 from micrograd_beans.course.lessons import DEFAULT_LESSON, LESSONS
+from micrograd_beans.course.options import add_training_options
 
 
 def _whole_number(minimum: int):
@@ -76,6 +77,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="SIZES",
         help="hidden layer sizes, e.g. --hidden 3 or --hidden 8,8,8 (default: the lesson's)",
     )
+    add_training_options(p)
     p.add_argument("--save", metavar="PATH", help="save the trained model to a JSON file")
     p.add_argument(
         "--load",
@@ -87,18 +89,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--dynamic",
         action="store_true",
         help="train on the engine's graph of Values instead of the generated "
-        "chain-rule code (used by default where it applies: plain SGD, squared "
-        "error; same numbers)",
+        "chain-rule code (used by default where it applies; same numbers)",
     )
-    p.set_defaults(run=run)
+    # run() checks the options that go together with the parser's error (exit 2, usage)
+    p.set_defaults(run=run, usage_error=p.error)
 
 
 def run(args: argparse.Namespace) -> int:
     """Train, print the result, optionally save. Returns the exit status."""
     from micrograd_beans import serialize
     from micrograd_beans.course.lessons import get_lesson
+    from micrograd_beans.course.options import (
+        check_training_options,
+        describe,
+        fit_arguments,
+        training_settings,
+    )
     from micrograd_beans.train import evaluate, fit
 
+    check_training_options(args.usage_error, args)
     lesson = get_lesson(args.lesson)
     hidden = None if args.hidden is None else [n for group in args.hidden for n in group]
     xs, ys = lesson.make_data(args.seed)
@@ -115,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
             )
     else:
         model = lesson.make_model(args.seed, hidden=hidden)
-    settings = lesson.fit_kwargs()
+    settings = training_settings(lesson.fit_kwargs(), args)
     if args.epochs is not None:
         settings["epochs"] = args.epochs
     if args.lr is not None:
@@ -125,13 +134,15 @@ def run(args: argparse.Namespace) -> int:
     print(f"model {model!r}, {len(model.parameters())} parameters, {start}; {len(xs)} beans")
     compiled = False if args.dynamic else "auto"
     history = fit(
-        model, xs, ys, seed=args.seed, progress=not args.no_progress, compiled=compiled, **settings
+        model,
+        xs,
+        ys,
+        seed=args.seed,
+        progress=not args.no_progress,
+        compiled=compiled,
+        **fit_arguments(model, settings),
     )
-    batch = "per-sample" if settings["batch_size"] == 1 else f"batch {settings['batch_size']}"
-    print(
-        f"trained {history.epochs} epochs in {history.seconds:.2f} s "
-        f"({batch} {settings['optimizer']}, lr {settings['lr']:g}, loss {settings['loss']})"
-    )
+    print(f"trained {history.epochs} epochs in {history.seconds:.2f} s ({describe(settings)})")
     loss, accuracy = evaluate(model, xs, ys, settings["loss"])
     line = f"final loss {loss:.6g}"
     if accuracy is not None:

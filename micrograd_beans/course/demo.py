@@ -18,12 +18,18 @@ import io
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from micrograd_beans.course.options import (
+    add_training_options,
+    check_training_options,
+    training_settings,
+)
 
 if TYPE_CHECKING:
     from micrograd_beans.course import plots
@@ -166,6 +172,7 @@ def run_demo(
     progress: bool = True,
     log: Callable[[str], object] | None = print,
     compiled: bool | str = "auto",
+    training: Mapping[str, Any] | None = None,
 ) -> DemoResult:
     """Train a lesson while its figure redraws every `every` epochs; return what happened.
 
@@ -173,16 +180,29 @@ def run_demo(
     `show=False`) it runs on Agg and, when `save` is None, writes `<name>.png`. `log`
     receives the one-line summary and the path written (None: silent). `compiled` is fit's:
     "auto" trains through generated code where it applies, False on the engine's graph.
+    `training` replaces some of the lesson's fit settings (optimizer, momentum, loss,
+    batch_size: see course.options.training_settings).
     """
+    training = dict(training or {})
     if name == GRAPH_TOUR:
+        if training:
+            raise ValueError(
+                f"{GRAPH_TOUR} shows the note's squared error as the note trains it; "
+                f"{', '.join(training)} apply to the lessons' demos"
+            )
         return graph_tour(
             epochs=epochs, seed=seed, every=every, save=save, show=show, log=log, compiled=compiled
         )
     from micrograd_beans.course import plots
     from micrograd_beans.course.lessons import get_lesson
+    from micrograd_beans.course.options import fit_arguments
     from micrograd_beans.train import evaluate, fit
 
     lesson = get_lesson(name)
+    # the lesson as asked for: its figure and summary then show the loss that trains
+    lesson = lesson.with_(
+        **{k: training[k] for k in ("optimizer", "loss", "batch_size") if k in training}
+    )
     epochs = lesson.epochs if epochs is None else epochs
     every = default_every(epochs) if every is None else every
     _check_int(epochs, "epochs", minimum=0)
@@ -215,8 +235,8 @@ def run_demo(
             anim.frame(epoch, history)
             drawing += time.perf_counter() - t
 
-        kwargs = lesson.fit_kwargs()
-        kwargs["epochs"] = epochs
+        settings = {**lesson.fit_kwargs(), **training, "epochs": epochs}
+        kwargs = fit_arguments(model, settings)
         history = fit(
             model,
             xs,
@@ -452,10 +472,15 @@ def add_arguments(parser: argparse.ArgumentParser, lesson: bool = True) -> None:
         help="train on the engine's graph of Values instead of the generated "
         "chain-rule code (same numbers, slower)",
     )
+    add_training_options(parser)
+    # run_args checks the options that go together with the parser's error (exit 2, usage)
+    parser.set_defaults(usage_error=parser.error)
 
 
 def run_args(args: argparse.Namespace, name: str | None = None) -> int:
     """Run the demo the parsed options ask for; 0 on success."""
+    if hasattr(args, "usage_error"):
+        check_training_options(args.usage_error, args)
     run_demo(
         name or args.lesson,
         epochs=args.epochs,
@@ -464,6 +489,7 @@ def run_args(args: argparse.Namespace, name: str | None = None) -> int:
         save=args.save,
         show=args.show,
         compiled=False if getattr(args, "dynamic", False) else "auto",
+        training=training_settings({}, args),
     )
     return 0
 

@@ -13,6 +13,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+from micrograd_beans import __version__
+
 # Subcommands in the order `--help` lists them; each is micrograd_beans/cli/<name>.py.
 COMMANDS = ("train", "graph", "gradcheck", "demo", "codegen")
 
@@ -25,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="micrograd-beans",
         description="Train, draw and check the bean-toxicity networks of the course.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         try:

@@ -266,7 +266,8 @@ def test_plot_boundary_draws_the_half_contour_where_the_model_says_one_half(disc
     ]
     assert len(boundary) == 1
     # disc_predict is 0.5 exactly on the circle of radius sqrt(0.5) around (1, 0.3)
-    points = np.concatenate(boundary[0].allsegs[0])
+    # get_paths(), not allsegs: allsegs' layout differs between matplotlib 3.8.0 and later
+    points = np.concatenate([path.vertices for path in boundary[0].get_paths()])
     radius = np.hypot(points[:, 0] - 1, points[:, 1] - 0.3)
     np.testing.assert_allclose(radius, math.sqrt(0.5), atol=0.02)
 

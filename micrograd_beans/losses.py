@@ -2,17 +2,21 @@
 
 Each takes a model output (a Value, a list of Values for several outputs, or plain floats)
 and the target(s), and returns a Value to call `backward()` on (or a float, given floats).
-Several outputs of one sample are summed.
+Several terms (the outputs of one sample; for `mse`, every output of every sample) are
+combined by `reduction`: "mean" (the default for every loss, as in PyTorch) or "sum".
+With one term, as for every network of the course, the two are the same number.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from typing import Literal
 
 from micrograd_beans.engine import Value
 
 Output = Value | float
+Reduction = Literal["mean", "sum"]
 #: Clamp for probabilities that are not a sigmoid's output: -log(1e-12) ≈ 27.6 stays finite.
 EPS = 1e-12
 
@@ -33,26 +37,54 @@ def _total(terms: list) -> Output:
     return total
 
 
-def squared_error(pred: Output | Sequence[Output], target: float | Sequence[float]) -> Output:
-    """The note's e = (y - a)² for one sample (summed over outputs), labelled "e"."""
+def _check_reduction(reduction: object) -> None:
+    if reduction not in ("mean", "sum"):
+        raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
+
+
+def _reduce(terms: list, reduction: Reduction, count: int | None = None) -> Output:
+    """Sum the terms; for "mean" divide by their count (none when there is one term, so a
+    one-output loss is exactly the one term: no extra node, no rounding)."""
+    total = _total(terms)
+    count = len(terms) if count is None else count
+    return total / count if reduction == "mean" and count > 1 else total
+
+
+def squared_error(
+    pred: Output | Sequence[Output],
+    target: float | Sequence[float],
+    reduction: Reduction = "mean",
+) -> Output:
+    """The note's e = (y - a)² for one sample, labelled "e".
+
+    Several outputs give the mean of their squared errors (`reduction="sum"`: their sum).
+    """
+    _check_reduction(reduction)
     if isinstance(pred, Value):  # one output: the common case, kept short
         e = (target - pred) ** 2
         e.label = "e"
         return e
-    e = _total([(y - a) ** 2 for a, y in _pairs(pred, target)])
+    e = _reduce([(y - a) ** 2 for a, y in _pairs(pred, target)], reduction)
     if isinstance(e, Value):
         e.label = "e"
     return e
 
 
-def mse(preds: Sequence, targets: Sequence) -> Output:
-    """Mean of the squared errors over a batch of samples."""
+def mse(preds: Sequence, targets: Sequence, reduction: Reduction = "mean") -> Output:
+    """Squared errors over a batch of samples: their mean over every output of every sample
+    (as `torch.nn.functional.mse_loss`), or with `reduction="sum"` their sum."""
+    _check_reduction(reduction)
     if len(preds) != len(targets) or not preds:
         raise ValueError(
             f"mse needs equally many predictions and targets (got {len(preds)} "
             f"and {len(targets)}, at least one)"
         )
-    return _total([squared_error(p, t) for p, t in zip(preds, targets, strict=False)]) / len(preds)
+    pairs = list(zip(preds, targets, strict=True))
+    outputs = sum(len(_pairs(p, t)) for p, t in pairs)
+    terms = [squared_error(p, t, reduction="sum") for p, t in pairs]
+    # Divided even for one sample, as before: mse of one prediction is still a mean node.
+    total = _total(terms)
+    return total / outputs if reduction == "mean" else total
 
 
 def _bce_one(p: Output, y: float) -> Output:
@@ -81,14 +113,18 @@ def _bce_one(p: Output, y: float) -> Output:
 
 
 def binary_cross_entropy(
-    pred: Output | Sequence[Output], target: float | Sequence[float]
+    pred: Output | Sequence[Output],
+    target: float | Sequence[float],
+    reduction: Reduction = "mean",
 ) -> Output:
-    """-[y log p + (1 - y) log(1 - p)] for one sample (summed over outputs).
+    """-[y log p + (1 - y) log(1 - p)]; for several outputs (or a list of one-output samples)
+    the mean of the terms, with `reduction="sum"` their sum.
 
     Numerically stable: for a sigmoid output it is computed from the sigmoid's input, so it
     stays finite (with the right gradient σ(z) - y) even where p is exactly 0.0 or 1.0.
     """
-    out = _total([_bce_one(p, float(y)) for p, y in _pairs(pred, target)])
+    _check_reduction(reduction)
+    out = _reduce([_bce_one(p, float(y)) for p, y in _pairs(pred, target)], reduction)
     if isinstance(out, Value):
         out.label = "bce"
     return out

@@ -26,6 +26,7 @@ import math
 import numbers
 import random
 from collections.abc import Iterable, Mapping, Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -96,6 +97,14 @@ class _Init:
         return 0.0 if self.scheme == "micrograd" else self.weight(nin)
 
 
+class IncompatibleKeys(NamedTuple):
+    """What `Module.load_state_dict` found: parameter names absent from the state, and names
+    in the state that the model does not have (PyTorch returns the same pair)."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+
 class Module:
     """Anything with named parameters: listing, zeroing and saving them by name."""
 
@@ -116,8 +125,14 @@ class Module:
         """name → float value of every parameter, in order (a copy: safe to keep)."""
         return {name: p.data for name, p in self.named_parameters()}
 
-    def load_state_dict(self, state: Mapping[str, float]) -> None:
-        """Set every parameter from name → number; all names must match, or nothing changes."""
+    def load_state_dict(self, state: Mapping[str, float], strict: bool = True) -> IncompatibleKeys:
+        """Set parameters from name → number; everything is checked before anything changes.
+
+        With `strict=True` (the default) the names must match exactly. With `strict=False`
+        the names present are loaded, others are left as they are, and unknown names are
+        ignored. Either way the names that were missing and unexpected are returned, as in
+        PyTorch.
+        """
         if not isinstance(state, Mapping):
             raise TypeError(
                 f"load_state_dict needs a mapping of name → number, got {type(state).__name__}"
@@ -126,15 +141,20 @@ class Module:
         names = [n for n, _ in named]
         missing = [n for n in names if n not in state]
         extra = [n for n in state if n not in set(names)]
-        if missing or extra:
+        if strict and (missing or extra):
             parts = []
             if missing:
                 parts.append(f"missing {', '.join(missing)}")
             if extra:
                 parts.append(f"unexpected {', '.join(map(str, extra))}")
-            raise ValueError(f"state does not fit this model: {'; '.join(parts)}")
+            raise ValueError(
+                f"state does not fit this model: {'; '.join(parts)} "
+                "(strict=False loads the names that match)"
+            )
         values = {}
         for n in names:
+            if n not in state:
+                continue
             v = state[n]
             if isinstance(v, bool) or not isinstance(v, numbers.Real):
                 raise TypeError(
@@ -142,7 +162,9 @@ class Module:
                 )
             values[n] = float(v)
         for n, p in named:
-            p.data = values[n]
+            if n in values:
+                p.data = values[n]
+        return IncompatibleKeys(missing, extra)
 
 
 class Neuron(Module):

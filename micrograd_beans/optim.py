@@ -3,13 +3,16 @@
 Each holds a list of parameter Values; `step()` moves every parameter using its `.grad`,
 `zero_grad()` resets the grads (leaf grads accumulate across `backward()` calls).
 The formulas are PyTorch's (torch.optim.SGD and torch.optim.Adam, defaults off).
+`state_dict()` / `load_state_dict()` save and restore an optimizer's settings and running
+state (momentum velocities, Adam's moments and step count) as plain numbers and lists.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from micrograd_beans.engine import Value
 
@@ -44,6 +47,46 @@ class Optimizer:
         """Move every parameter once, from its current grad."""
         raise NotImplementedError
 
+    def state_dict(self) -> dict[str, Any]:
+        """The settings and running state as plain numbers and lists (copies: safe to keep,
+        JSON-ready), to resume training later with `load_state_dict`."""
+        return {"optimizer": type(self).__name__, **self._settings(), **self._state()}
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Restore what `state_dict()` returned, from this kind of optimizer over the same
+        number of parameters. Everything is checked before anything changes."""
+        if not isinstance(state, Mapping):
+            raise TypeError(f"load_state_dict needs a mapping, got {type(state).__name__}")
+        kind = type(self).__name__
+        if state.get("optimizer") != kind:
+            raise ValueError(f"state is from optimizer {state.get('optimizer')!r}, not {kind!r}")
+        expected = {"optimizer", *self._settings(), *self._state()}
+        if set(state) != expected:
+            missing, extra = sorted(expected - set(state)), sorted(set(state) - expected)
+            raise ValueError(f"state does not fit {kind}: missing {missing}, unexpected {extra}")
+        settings = type(self)(self.params, **{k: state[k] for k in self._settings()})
+        self._load_state(state, len(self.params))
+        self.__dict__.update({k: getattr(settings, k) for k in self._settings()})
+
+    def _settings(self) -> dict[str, Any]:
+        return {"lr": self.lr}
+
+    def _state(self) -> dict[str, Any]:
+        return {}
+
+    def _load_state(self, state: Mapping[str, Any], n: int) -> None:
+        pass
+
+
+def _floats(value: object, name: str, n: int) -> list[float]:
+    """A list of n finite numbers (a state's per-parameter list), checked."""
+    if not isinstance(value, (list, tuple)) or len(value) != n:
+        raise ValueError(f"{name} must be a list of one number per parameter ({n})")
+    for v in value:
+        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v):
+            raise ValueError(f"{name} must hold finite numbers, got {v!r:.40}")
+    return [float(v) for v in value]
+
 
 class SGD(Optimizer):
     """θ ← θ − lr·g, the note's update; with momentum (PyTorch's form):
@@ -70,6 +113,17 @@ class SGD(Optimizer):
             self.velocity = [mu * v + p.grad for v, p in pairs]
         for p, v in zip(self.params, self.velocity, strict=False):
             p.data -= lr * v
+
+    def _settings(self) -> dict[str, Any]:
+        return {"lr": self.lr, "momentum": self.momentum}
+
+    def _state(self) -> dict[str, Any]:
+        # None until the first momentum step (PyTorch's "no momentum_buffer yet").
+        return {"velocity": None if self.velocity is None else list(self.velocity)}
+
+    def _load_state(self, state: Mapping[str, Any], n: int) -> None:
+        velocity = state["velocity"]
+        self.velocity = None if velocity is None else _floats(velocity, "velocity", n)
 
 
 class Adam(Optimizer):
@@ -108,6 +162,21 @@ class Adam(Optimizer):
             m[k] = b1 * m[k] + (1.0 - b1) * g
             v[k] = b2 * v[k] + (1.0 - b2) * g * g
             p.data -= step_size * m[k] / (math.sqrt(v[k]) / c2 + eps)
+
+    def _settings(self) -> dict[str, Any]:
+        return {"lr": self.lr, "betas": list(self.betas), "eps": self.eps}
+
+    def _state(self) -> dict[str, Any]:
+        return {"t": self.t, "m": list(self.m), "v": list(self.v)}
+
+    def _load_state(self, state: Mapping[str, Any], n: int) -> None:
+        t = state["t"]
+        if isinstance(t, bool) or not isinstance(t, int) or t < 0:
+            raise ValueError(f"t (Adam's step count) must be a whole number >= 0, got {t!r:.40}")
+        m, v = _floats(state["m"], "m", n), _floats(state["v"], "v", n)
+        if any(x < 0.0 for x in v):
+            raise ValueError("v (Adam's second moments) must not be negative")
+        self.t, self.m, self.v = t, m, v
 
 
 #: Optimizers by name, as `fit` and the lessons accept them.

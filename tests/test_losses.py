@@ -27,12 +27,34 @@ def test_squared_error_is_the_notes_e():
     assert squared_error(0.8, 1.0) == (1.0 - 0.8) ** 2
 
 
-def test_squared_error_sums_over_outputs():
+def test_squared_error_over_outputs_is_their_mean_or_with_sum_their_sum():
     outs = [Value(0.5), Value(2.0)]
     e = squared_error(outs, [1.0, 0.0])
-    assert e.data == pytest.approx(0.25 + 4.0)
+    assert e.label == "e" and e.data == pytest.approx((0.25 + 4.0) / 2)
+    e.backward()
+    assert [a.grad for a in outs] == pytest.approx([-2 * 0.5 / 2, 2 * 2.0 / 2])
+    assert squared_error(outs, [1.0, 0.0], reduction="sum").data == pytest.approx(0.25 + 4.0)
+    assert squared_error([0.5, 2.0], [1.0, 0.0]) == pytest.approx((0.25 + 4.0) / 2)
     with pytest.raises(ValueError, match="2 outputs but 3"):
         squared_error(outs, [1.0, 0.0, 1.0])
+
+
+@pytest.mark.parametrize("loss", [squared_error, binary_cross_entropy])
+def test_one_output_is_the_same_graph_under_either_reduction(loss):
+    # The course's networks have one output: "mean" must not add a node or change a bit.
+    for reduction in ("mean", "sum"):
+        assert loss(Value(0.3).sigmoid(), 1.0, reduction=reduction).op != "/"
+    z1, z2 = Value(0.3), Value(0.3)
+    mean, total = loss(z1.sigmoid(), 1.0), loss(z2.sigmoid(), 1.0, reduction="sum")
+    mean.backward()
+    total.backward()
+    assert (mean.data, z1.grad) == (total.data, z2.grad)
+
+
+@pytest.mark.parametrize("loss", [squared_error, binary_cross_entropy, mse])
+def test_reduction_must_be_mean_or_sum(loss):
+    with pytest.raises(ValueError, match="reduction must be 'mean' or 'sum', got 'none'"):
+        loss([Value(0.5)], [1.0], reduction="none")
 
 
 def test_mse_is_the_mean_over_the_batch():
@@ -41,6 +63,8 @@ def test_mse_is_the_mean_over_the_batch():
     assert loss.data == pytest.approx((1 + 0 + 4) / 3)
     loss.backward()
     assert [p.grad for p in preds] == pytest.approx([-2 / 3, 0.0, 4 / 3])
+    total = mse([Value(0.0), Value(1.0), Value(3.0)], [1.0, 1.0, 1.0], reduction="sum")
+    assert total.data == pytest.approx(1 + 0 + 4)
     with pytest.raises(ValueError, match="equally many"):
         mse(preds, [1.0])
     with pytest.raises(ValueError):
@@ -106,3 +130,23 @@ def test_loss_lookup():
     assert get_loss(abs) is abs
     with pytest.raises(ValueError, match="unknown loss 'hinge'"):
         get_loss("hinge")
+
+
+def test_mse_of_several_outputs_is_the_mean_over_every_element_as_in_torch():
+    preds = [[Value(0.0), Value(2.0)], [Value(1.0), Value(1.5)]]
+    targets = [[1.0, 0.0], [1.0, 1.0]]
+    squares = [1.0, 4.0, 0.0, 0.25]
+    assert mse(preds, targets).data == pytest.approx(sum(squares) / 4)
+    assert mse(preds, targets, reduction="sum").data == pytest.approx(sum(squares))
+
+
+def test_bce_over_a_list_is_the_mean_of_the_samples_or_with_sum_their_sum():
+    ps, ys = [0.9, 0.2, 0.6], [1.0, 0.0, 1.0]
+    terms = [-math.log(0.9), -math.log(0.8), -math.log(0.6)]
+    assert binary_cross_entropy(ps, ys) == pytest.approx(sum(terms) / 3)
+    assert binary_cross_entropy(ps, ys, reduction="sum") == pytest.approx(sum(terms))
+    zs = [Value(1.2), Value(-0.4)]
+    loss = binary_cross_entropy([z.sigmoid() for z in zs], [1.0, 0.0])
+    loss.backward()
+    sig = [1 / (1 + math.exp(-z.data)) for z in zs]
+    assert [z.grad for z in zs] == pytest.approx([(sig[0] - 1) / 2, (sig[1] - 0) / 2])

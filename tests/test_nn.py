@@ -195,6 +195,28 @@ def test_load_state_dict_checks_everything_before_changing_anything():
     assert model.state_dict() == before
 
 
+def test_load_state_dict_strict_false_loads_what_matches_and_reports_the_rest():
+    model = note_model()
+    before = model.state_dict()
+    result = model.load_state_dict({"w11_1": 0.25, "b1_2": -1.5, "b2_2": 9.0}, strict=False)
+    assert result.unexpected_keys == ["b2_2"]
+    assert result.missing_keys == [n for n in before if n not in ("w11_1", "b1_2")]
+    after = model.state_dict()
+    assert (after["w11_1"], after["b1_2"]) == (0.25, -1.5)
+    assert {n: v for n, v in after.items() if n not in ("w11_1", "b1_2")} == {
+        n: v for n, v in before.items() if n not in ("w11_1", "b1_2")
+    }
+    # a bad number still changes nothing, strict or not
+    with pytest.raises(TypeError, match="w11_2"):
+        model.load_state_dict({"w11_1": 0.5, "w11_2": "big"}, strict=False)
+    assert model.state_dict() == after
+
+
+def test_load_state_dict_strict_returns_empty_key_lists_like_torch():
+    missing, unexpected = note_model().load_state_dict(NOTE_PARAMS)
+    assert (missing, unexpected) == ([], [])
+
+
 @pytest.mark.parametrize(
     ("build", "error", "match"),
     [

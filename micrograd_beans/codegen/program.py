@@ -267,9 +267,7 @@ def _build(
         operands = [_operand(names, p)[1] for p in node.parents]
         out = _var(names[id(node)])
         try:
-            paths = _trace(
-                lambda rule=rule, g=g, out=out, operands=operands: tuple(rule(g, out, *operands))
-            )
+            paths = _trace(lambda *args, rule=rule: tuple(rule(*args)), [g, out, *operands])
         except Exception as err:
             raise CodegenError(
                 f"op {node.op!r} has no codegen rule: its derivative rule cannot run on "

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any
+from typing import TYPE_CHECKING
 
 from micrograd_beans.engine import Value
+
+if TYPE_CHECKING:  # only for the annotations: trace imports this module
+    from micrograd_beans.codegen.trace import _Explorer
 
 # Python operator precedence, for printing only the parentheses the evaluation order needs.
 _ADD, _MUL, _UNARY, _POW, _ATOM = 1, 2, 3, 4, 5
@@ -25,13 +28,19 @@ class _Expr:
 
     kind is "lit" (args = (float,)), "var" ((name,)), a binary operator ((a, b)), "neg" ((a,)),
     "call" ((function name, a)) or "if" ((test, then, else)) for a rule that branched on data.
+
+    explorer is the trace (`trace._Explorer`) this expression was built in, or None: a rule's
+    operands are handed to it bound to the trace that runs it, everything computed from them
+    inherits that, and a branch on their number (`if a.data > 0.0`) asks that explorer which
+    way to go. No global state, so rules can be traced in several threads at once.
     """
 
-    __slots__ = ("kind", "args")
+    __slots__ = ("kind", "args", "explorer")
 
-    def __init__(self, kind: str, args: tuple) -> None:
+    def __init__(self, kind: str, args: tuple, explorer: _Explorer | None = None) -> None:
         self.kind = kind
         self.args = args
+        self.explorer = explorer
 
     # arithmetic: the operators the derivative rules are written with
     def __add__(self, other):
@@ -67,7 +76,7 @@ class _Expr:
     def __neg__(self):
         if self.kind == "lit":
             return _lit(-self.args[0])
-        return _Expr("neg", (self,))
+        return _Expr("neg", (self,), self.explorer)
 
     def exp(self):
         return _call("exp", self)
@@ -88,7 +97,8 @@ class _Expr:
         """relu's derivative 1[x > 0], written out as a conditional."""
         if self.kind == "lit":
             return _lit(1.0 if self.args[0] > 0.0 else 0.0)
-        return _Expr("if", (_Test(self, ">", _lit(0.0)), _lit(1.0), _lit(0.0)))
+        test = _Test(self, ">", _lit(0.0))
+        return _Expr("if", (test, _lit(1.0), _lit(0.0)), self.explorer)
 
     @property
     def data(self):
@@ -121,7 +131,7 @@ def _var(name: str) -> _Expr:
 
 
 def _call(name: str, a: _Expr) -> _Expr:
-    return _Expr("call", (name, a))
+    return _Expr("call", (name, a), a.explorer)
 
 
 def _wrap(x: object) -> _Expr:
@@ -148,7 +158,7 @@ def _binop(op: str, a: object, b: object) -> _Expr:
         return b  # 1.0 * x is x, for every float x
     if op in ("*", "/", "**") and _is_lit(b, 1.0):
         return a  # x * 1.0, x / 1.0 and x ** 1.0 are x
-    return _Expr(op, (a, b))
+    return _Expr(op, (a, b), a.explorer or b.explorer)
 
 
 class _Test:
@@ -160,9 +170,10 @@ class _Test:
         self.lhs, self.cmp, self.rhs = lhs, cmp, rhs
 
     def __bool__(self) -> bool:
-        if _EXPLORER is None:
+        explorer = self.lhs.explorer
+        if explorer is None:
             raise TypeError("a symbolic comparison has no truth value outside a rule trace")
-        return _EXPLORER.decide(self)
+        return explorer.decide(self)
 
 
 class _Probe:
@@ -197,10 +208,6 @@ class _Probe:
         return self._test("!=", other)
 
     __hash__ = None  # type: ignore[assignment]
-
-
-# set by trace._trace while a rule runs (the next commit passes it explicitly)
-_EXPLORER: Any = None
 
 
 # --- questions about an expression ------------------------------------------------------

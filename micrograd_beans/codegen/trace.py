@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-from micrograd_beans.codegen import symbols
 from micrograd_beans.codegen.symbols import _Expr, _Printer, _Test, _wrap
 
 
 class _Explorer:
-    """Runs a rule down one path of its branches; `_trace` enumerates every path."""
+    """Runs a rule down one path of its branches; `_trace` enumerates every path.
+
+    `prefix` holds the decisions to replay; past it every test goes the True way. Each
+    expression bound to this explorer (`bind`) asks it, and only it, at each branch.
+    """
 
     def __init__(self, prefix: tuple[bool, ...]) -> None:
         self.prefix = prefix
@@ -21,22 +24,28 @@ class _Explorer:
         self.taken.append((test, choice))
         return choice
 
+    def bind(self, e: _Expr) -> _Expr:
+        """`e` as an operand of the rule this explorer runs: its branches ask this explorer."""
+        return _Expr(e.kind, e.args, self)
+
 
 _MAX_PATHS = 64
 
 
-def _trace(rule: Callable[[], tuple]) -> list[tuple[list[tuple[_Test, bool]], tuple]]:
-    """Every (decisions, result) of `rule()` over all outcomes of its data-dependent tests."""
+def _trace(
+    rule: Callable[..., tuple], args: Sequence[_Expr]
+) -> list[tuple[list[tuple[_Test, bool]], tuple]]:
+    """Every (decisions, result) of `rule(*args)` over all outcomes of its data-dependent tests.
+
+    Each path runs with a fresh explorer bound to the arguments, so nothing is shared
+    between traces (or threads).
+    """
     paths = []
     pending: list[tuple[bool, ...]] = [()]
     while pending:
         prefix = pending.pop()
         explorer = _Explorer(prefix)
-        symbols._EXPLORER = explorer
-        try:
-            result = rule()
-        finally:
-            symbols._EXPLORER = None
+        result = rule(*(explorer.bind(a) for a in args))
         taken = explorer.taken
         for i in range(len(prefix), len(taken)):
             pending.append(tuple(c for _, c in taken[:i]) + (False,))

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from threading import Barrier
 
 import pytest
 from codegen_cases import close
@@ -49,3 +52,65 @@ def test_a_derivative_rule_that_cannot_run_on_symbols_is_reported(monkeypatch):
     node.op = "odd"
     with pytest.raises(CodegenError, match="'odd'"):
         compile_graph(node, [], [x])
+
+
+# --- compiling from several threads at once ------------------------------------------------
+
+
+def branching_graph(kind: int, x: float, weights: list[float], p: float):
+    """Graph number `kind`: a mix of `**` with a Value exponent (its derivative rule branches
+    on the base's sign while it is traced) and relu, different for each kind.
+    Returns (output, inputs, params)."""
+    xv = Value(x, label="x")
+    ws = [Value(w, label=f"w{i}") for i, w in enumerate(weights)]
+    pv = Value(p, label="p")
+    h = xv
+    for i, w in enumerate(ws):
+        z = h * w + 0.25 * (i - 1)
+        h = z.relu() ** pv if (kind + i) % 2 else z**pv + z.relu()
+        if kind % 3 == i % 3:
+            h = h * z ** (pv - 1.0)
+    return h, [xv], [*ws, pv]
+
+
+KINDS = [
+    (kind, [0.4 + 0.3 * i * (-1) ** (i + kind) for i in range(kind % 4 + 2)]) for kind in range(6)
+]
+
+
+def same(a: float, b: float) -> bool:
+    """Equal floats, or both nan (d/dp of a negative base's power is nan, as in the engine)."""
+    return a == b or (math.isnan(a) and math.isnan(b))
+
+
+def test_compiling_from_many_threads_at_once():
+    """Each trace holds its own branch explorer: threads compiling at once do not mix them."""
+    threads = 8
+    start = Barrier(threads)
+
+    def compile_and_check(thread: int) -> int:
+        start.wait()
+        checked = 0
+        for round_ in range(3):
+            for kind, weights in KINDS[thread % 2 :] + KINDS[: thread % 2]:
+                out, inputs, params = branching_graph(kind, 0.5, weights, 2.0)
+                compiled = compile_graph(out, inputs, params)
+                for x in (-1.5, 0.0, 0.7 + 0.1 * round_):
+                    for p in (2.0, 3.0):
+                        want, _, ps = branching_graph(kind, x, weights, p)
+                        want.backward()
+                        got = compiled([x], [*weights, p])
+                        expected = [want.data, *(v.grad for v in ps)]
+                        values = [got[0], *got[1]]
+                        assert all(map(same, values, expected)), (kind, x, p, values, expected)
+                        checked += 1
+        return checked
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible: races show up at once
+    try:
+        with ThreadPoolExecutor(threads) as pool:
+            counts = list(pool.map(compile_and_check, range(threads)))
+    finally:
+        sys.setswitchinterval(interval)
+    assert counts == [3 * len(KINDS) * 6] * threads

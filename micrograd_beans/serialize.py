@@ -13,11 +13,14 @@ import json
 import math
 import os
 
-from micrograd_beans.files import write_atomically
+from micrograd_beans.files import read_limited, write_atomically
 from micrograd_beans.nn import MLP
 
 FORMAT = "micrograd_beans.mlp"
 VERSION = 1
+
+#: A model file larger than this is refused unread (about two million parameters).
+MAX_FILE_BYTES = 64 * 2**20
 
 
 def save(model: MLP, path: str | os.PathLike, metadata: dict | None = None) -> None:
@@ -35,24 +38,31 @@ def save(model: MLP, path: str | os.PathLike, metadata: dict | None = None) -> N
         "parameters": params,
         "metadata": metadata or {},
     }
-    text = json.dumps(doc, indent=2, allow_nan=False) + "\n"
+    try:
+        text = json.dumps(doc, indent=2, allow_nan=False) + "\n"
+    except (TypeError, ValueError) as err:  # metadata that JSON cannot hold exactly
+        raise ValueError(f"cannot save {os.fspath(path)}: metadata: {err}") from None
     write_atomically(path, text.encode("utf-8"))
 
 
 def _read(path: str | os.PathLike) -> dict:
     """The checked contents of a model file; ValueError/OSError naming the file otherwise."""
     name = os.fspath(path)
+    data = read_limited(path, MAX_FILE_BYTES, "model file")
     try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{name}: no such model file") from None
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise ValueError(f"{name}: not a micrograd_beans model file (not UTF-8 text)") from None
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as err:
         raise ValueError(f"{name}: not a micrograd_beans model file (bad JSON: {err})") from None
+    except RecursionError:
+        raise ValueError(f"{name}: not a micrograd_beans model file (nested too deeply)") from None
+    except ValueError:  # an integer of more digits than Python converts (CVE-2020-10735 limit)
+        raise ValueError(
+            f"{name}: not a micrograd_beans model file (a number with thousands of digits)"
+        ) from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise ValueError(f"{name}: not a micrograd_beans model file (no format {FORMAT!r})")
     if doc.get("version") != VERSION:
@@ -64,13 +74,52 @@ def _read(path: str | os.PathLike) -> dict:
     if not isinstance(arch, dict) or not isinstance(params, dict):
         raise ValueError(f"{name}: damaged model file (architecture or parameters missing)")
     for key, v in params.items():
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            raise ValueError(f"{name}: damaged model file (parameter {key} is {v!r:.40})")
+        if not _finite_number(v):
+            raise ValueError(f"{name}: damaged model file (parameter {key:.40} is {v!r:.40})")
+        params[key] = float(v)
     return doc
+
+
+def _finite_number(v: object) -> bool:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return False
+    try:
+        return math.isfinite(float(v))
+    except OverflowError:  # an int beyond float's range
+        return False
+
+
+def _count_parameters(arch: dict) -> int:
+    """How many parameters the architecture has, from plain checked ints (nothing built)."""
+    nin, nouts, bias = arch.get("nin"), arch.get("nouts"), arch.get("bias", True)
+    if isinstance(nin, bool) or not isinstance(nin, int) or nin < 1:
+        raise ValueError(f"nin must be a whole number >= 1, got {nin!r:.40}")
+    if not isinstance(nouts, list) or not nouts:
+        raise ValueError(f"nouts must be a non-empty list of layer sizes, got {nouts!r:.40}")
+    total, fan_in = 0, nin
+    for n in nouts:
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError(f"nouts must hold whole numbers >= 1, got {n!r:.40}")
+        total += (fan_in + (1 if bias else 0)) * n
+        fan_in = n
+    return total
 
 
 def _build(doc: dict, name: str) -> MLP:
     arch = doc["architecture"]
+    try:
+        expected = _count_parameters(arch)
+    except ValueError as err:
+        raise ValueError(f"{name}: damaged model file (architecture: {err})") from None
+    stored = len(doc["parameters"])
+    # Build only about what the file could fill: a file claiming a huge model costs nothing,
+    # and building is bounded by the file's size (itself bounded by MAX_FILE_BYTES). Small
+    # differences are left to load_state_dict, whose message names the missing parameters.
+    if expected > 2 * stored + 100:
+        raise ValueError(
+            f"{name}: damaged model file (its architecture has {expected} parameters, "
+            f"the file holds {stored})"
+        )
     try:
         model = MLP(
             arch["nin"],
@@ -81,8 +130,12 @@ def _build(doc: dict, name: str) -> MLP:
         )
         model.load_state_dict(doc["parameters"])
     except (KeyError, TypeError, ValueError) as err:
-        raise ValueError(f"{name}: damaged model file ({err})") from None
+        raise ValueError(f"{name}: damaged model file ({_shorten(str(err))})") from None
     return model
+
+
+def _shorten(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def load(path: str | os.PathLike) -> MLP:

@@ -175,3 +175,73 @@ def test_relative_path_in_the_working_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     serialize.save(MLP(1, [2, 1], seed=0), "here.json")
     assert serialize.load("here.json").state_dict() == MLP(1, [2, 1], seed=0).state_dict()
+
+
+# --- bounded, checked loading; errors name the user's file -----------------------------------
+
+
+def test_loading_an_endless_file_is_bounded(monkeypatch):
+    monkeypatch.setattr(serialize, "MAX_FILE_BYTES", 1 << 20)
+    with pytest.raises(ValueError, match="/dev/zero: too large for a model file"):
+        serialize.load("/dev/zero")
+
+
+def test_a_huge_claimed_architecture_is_refused_before_building(tmp_path, monkeypatch):
+    doc = good_doc()
+    doc["architecture"]["nouts"] = [100000, 1]
+    path = write(tmp_path, json.dumps(doc))
+
+    def no_building(*args, **kwargs):
+        raise AssertionError("the model was built")
+
+    monkeypatch.setattr(serialize, "MLP", no_building)
+    with pytest.raises(ValueError) as info:
+        serialize.load(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: damaged model file") and "300001 parameters" in message
+    assert len(message) < 400
+
+
+@pytest.mark.parametrize(
+    ("nouts", "match"),
+    [([2, 0], "whole numbers >= 1"), ([], "non-empty list"), ("2,1", "non-empty list")],
+)
+def test_bad_layer_sizes_are_named(tmp_path, nouts, match):
+    doc = good_doc()
+    doc["architecture"]["nouts"] = nouts
+    with pytest.raises(ValueError, match=match):
+        serialize.load(write(tmp_path, json.dumps(doc)))
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        ('{"format": ' + "7" * 5000 + "}", "thousands of digits"),
+        (
+            json.dumps(good_doc()).replace('"w11_1": ', '"w11_1": 1' + "0" * 400 + ', "x": '),
+            "parameter w11_1",
+        ),
+    ],
+)
+def test_hostile_json_is_one_error_naming_the_file(tmp_path, text, match):
+    path = write(tmp_path, text)
+    with pytest.raises(ValueError, match=match) as info:
+        serialize.load(path)
+    assert str(info.value).startswith(f"{path}: ")
+
+
+def test_saving_to_an_empty_path_or_a_directory_is_an_error(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    model = MLP(1, [2, 1], seed=0)
+    with pytest.raises(ValueError, match="empty path"):
+        serialize.save(model, "")
+    with pytest.raises(IsADirectoryError, match=f"cannot save {tmp_path}: it is a directory"):
+        serialize.save(model, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_metadata_json_cannot_hold_is_an_error_naming_the_file(tmp_path):
+    with pytest.raises(ValueError, match=r"cannot save .*m\.json: metadata"):
+        serialize.save(MLP(1, [2, 1], seed=0), tmp_path / "m.json", {"loss": float("nan")})
+    assert list(tmp_path.iterdir()) == []

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import argparse
 
+from micrograd_beans.argtypes import UsageError, count, non_negative_float, positive_float
+from micrograd_beans.course.lessons import LESSONS
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `gradcheck` subcommand."""
@@ -23,15 +26,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--lesson",
         default="hidden-layer",
+        choices=list(LESSONS),
         help="which lesson's network and beans (default: hidden-layer, the note's 1-2-1)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed of beans and weights (0)")
+    parser.add_argument("--seed", type=count, default=0, help="seed of beans and weights (0)")
     parser.add_argument(
-        "--bean", type=int, default=None, help="index of the bean (default: picked by the seed)"
+        "--bean", type=count, default=None, help="index of the bean (default: picked by the seed)"
     )
-    parser.add_argument("--eps", type=float, default=1e-6, help="finite-difference step (1e-6)")
-    parser.add_argument("--atol", type=float, default=1e-5, help="absolute tolerance (1e-5)")
-    parser.add_argument("--rtol", type=float, default=1e-3, help="relative tolerance (1e-3)")
+    parser.add_argument(
+        "--eps", type=positive_float, default=1e-6, help="finite-difference step (1e-6)"
+    )
+    parser.add_argument(
+        "--atol", type=non_negative_float, default=1e-5, help="absolute tolerance (1e-5)"
+    )
+    parser.add_argument(
+        "--rtol", type=non_negative_float, default=1e-3, help="relative tolerance (1e-3)"
+    )
     parser.set_defaults(run=run)
 
 
@@ -44,8 +54,6 @@ def run(args: argparse.Namespace) -> int:
     from micrograd_beans.losses import get_loss
 
     lesson = get_lesson(args.lesson)
-    if not args.eps > 0.0:
-        raise ValueError(f"--eps must be positive, got {args.eps}")
     xs, ys = lesson.make_data(args.seed)
     model = lesson.make_model(args.seed)
     loss_fn = get_loss(lesson.loss)
@@ -53,7 +61,9 @@ def run(args: argparse.Namespace) -> int:
     if bean is None:
         bean = int(np.random.default_rng(args.seed).integers(len(xs)))
     if not 0 <= bean < len(xs):
-        raise ValueError(f"--bean must be between 0 and {len(xs) - 1}, got {bean}")
+        raise UsageError(
+            f"argument --bean: expected a number between 0 and {len(xs) - 1}, got {bean}"
+        )
     x = xs[bean].tolist()  # a float, or a list of floats for two-input beans
     y = float(ys[bean])
 

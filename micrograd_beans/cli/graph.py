@@ -4,6 +4,21 @@ from __future__ import annotations
 
 import argparse
 
+from micrograd_beans.argtypes import UsageError, count, output_path, positive_int
+from micrograd_beans.course.lessons import LESSONS
+
+#: Suffixes `--out` understands (Drawing.render picks the format from them).
+OUT_SUFFIXES = (".svg", ".png", ".pdf", ".dot", ".gv")
+
+
+def _max_nodes(text: str) -> int:
+    """0 (never simplify) or a node budget of at least 10 (what draw_dot accepts)."""
+    value = count(text)
+    if 0 < value < 10:
+        raise argparse.ArgumentTypeError(f"expected 0 (no limit) or a number >= 10, got {value}")
+    return value
+
+
 DESCRIPTION = """\
 Draw the computation graph of a loss, each Value as `label | data | grad`, and write it
 to --out (format from the suffix: .svg, .png, .pdf, or .dot for the DOT text). Default:
@@ -23,10 +38,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--lesson",
         metavar="NAME",
-        help="draw a lesson's network and loss instead (e.g. hidden-layer, spiral)",
+        choices=list(LESSONS),
+        help="draw a lesson's network and loss instead: " + ", ".join(LESSONS),
     )
     p.add_argument(
         "--out",
+        type=output_path(OUT_SUFFIXES),
         default="graph.svg",
         metavar="PATH",
         help="where to write the picture (default: graph.svg)",
@@ -57,12 +74,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--samples",
-        type=int,
+        type=positive_int,
         default=1,
         metavar="N",
         help="with --lesson: beans in the loss (their mean loss; default 1)",
     )
-    p.add_argument("--seed", type=int, default=0, help="with --lesson: model and data seed")
+    p.add_argument("--seed", type=count, default=0, help="with --lesson: model and data seed")
     p.add_argument(
         "--rankdir",
         default="LR",
@@ -71,7 +88,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--max-nodes",
-        type=int,
+        type=_max_nodes,
         default=None,
         metavar="N",
         help="simplify graphs with more drawn nodes than N (default 300; 0: never)",
@@ -87,7 +104,7 @@ def lesson_loss(name: str, samples: int = 1, seed: int = 0):
     from micrograd_beans.losses import get_loss
 
     if samples < 1:
-        raise ValueError(f"--samples must be at least 1, got {samples}")
+        raise ValueError(f"samples must be at least 1, got {samples}")
     lesson = get_lesson(name)
     model = lesson.make_model(seed)
     xs, ys = lesson.make_data(seed)
@@ -118,16 +135,20 @@ def _find_label(root, label: str):
             return v
     names = sorted({v.label for v in nodes if v.label})
     shown = ", ".join(names[:20]) + (", ..." if len(names) > 20 else "")
-    raise ValueError(f"--highlight {label!r}: no Value has that label; labels: {shown}")
+    raise UsageError(f"argument --highlight: no Value has the label {label!r}; labels: {shown}")
 
 
 def run(args: argparse.Namespace) -> int:
     """Build the graph, draw it, write it, print the path."""
+    from micrograd_beans.files import check_writable
     from micrograd_beans.viz import DEFAULT_MAX_NODES, draw_dot, note_network
 
+    if args.lesson is None and args.samples != 1:
+        raise UsageError(
+            "argument --samples: needs --lesson (the note's network is drawn for one bean)"
+        )
+    check_writable(args.out, make_parents=True)  # before drawing: fail fast on a bad path
     if args.lesson is None:
-        if args.samples != 1:
-            raise ValueError("--samples needs --lesson (the note's network is drawn for one bean)")
         root, params = note_network(backward=False), None
     else:
         root, params = lesson_loss(args.lesson, args.samples, args.seed)

@@ -3,47 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import math
 
+from micrograd_beans.argtypes import count, input_path, output_path, positive_float, sizes
 from micrograd_beans.course.lessons import DEFAULT_LESSON, LESSONS
 from micrograd_beans.course.options import add_training_options
-
-
-def _whole_number(minimum: int):
-    """An argparse type: a whole number >= minimum, or a usage error saying what was wrong."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"expected a number >= {minimum}, got {value}")
-        return value
-
-    return parse
-
-
-_positive_int = _whole_number(1)
-_count = _whole_number(0)
-
-
-def _rate(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text}")
-    return value
-
-
-def _sizes(text: str) -> list[int]:
-    """ "8,8,8" (or one size per argument) -> [8, 8, 8]."""
-    parts = [part for part in text.split(",") if part.strip()]
-    if not parts:
-        raise argparse.ArgumentTypeError(f"expected layer sizes like 2 or 8,8,8, got {text!r}")
-    return [_positive_int(part) for part in parts]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -62,25 +25,32 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=DEFAULT_LESSON,
         help=f"which lesson to train (default: {DEFAULT_LESSON}, the note)",
     )
-    p.add_argument("--epochs", type=_count, help="epochs to train (default: the lesson's)")
-    p.add_argument("--lr", type=_rate, help="learning rate α (default: the lesson's)")
+    p.add_argument("--epochs", type=count, help="epochs to train (default: the lesson's)")
+    p.add_argument("--lr", type=positive_float, help="learning rate α (default: the lesson's)")
     p.add_argument(
         "--seed",
-        type=_count,
+        type=count,
         default=0,
         help="seed for the beans and the initial weights (default: 0)",
     )
     p.add_argument(
         "--hidden",
-        type=_sizes,
+        type=sizes,
         nargs="+",
         metavar="SIZES",
         help="hidden layer sizes, e.g. --hidden 3 or --hidden 8,8,8 (default: the lesson's)",
     )
     add_training_options(p)
-    p.add_argument("--save", metavar="PATH", help="save the trained model to a JSON file")
+    p.add_argument(
+        "--save",
+        type=output_path(),
+        metavar="PATH",
+        help="save the trained model to a JSON file (written before anything is printed "
+        "about the result)",
+    )
     p.add_argument(
         "--load",
+        type=input_path,
         metavar="PATH",
         help="start from a model saved with --save instead of fresh weights",
     )
@@ -105,10 +75,13 @@ def run(args: argparse.Namespace) -> int:
         fit_arguments,
         training_settings,
     )
+    from micrograd_beans.files import check_writable
     from micrograd_beans.train import evaluate, fit
 
     check_training_options(args.usage_error, args)
     lesson = get_lesson(args.lesson)
+    if args.save is not None:
+        check_writable(args.save)  # before training: a bad path fails now, not after it
     hidden = None if args.hidden is None else [n for group in args.hidden for n in group]
     xs, ys = lesson.make_data(args.seed)
     if args.load:
@@ -142,16 +115,8 @@ def run(args: argparse.Namespace) -> int:
         compiled=compiled,
         **fit_arguments(model, settings),
     )
-    print(f"trained {history.epochs} epochs in {history.seconds:.2f} s ({describe(settings)})")
     loss, accuracy = evaluate(model, xs, ys, settings["loss"])
-    line = f"final loss {loss:.6g}"
-    if accuracy is not None:
-        line += f"  accuracy {accuracy:.2f} ({round(accuracy * len(xs))}/{len(xs)} beans)"
-    print(line)
-    state = model.state_dict()
-    if len(state) <= 12:  # small enough to read, by the note's names
-        print("parameters: " + "  ".join(f"{n}={v:.4g}" for n, v in state.items()))
-    if args.save:
+    if args.save is not None:  # saved before the result is printed: a closed pipe loses nothing
         serialize.save(
             model,
             args.save,
@@ -164,5 +129,14 @@ def run(args: argparse.Namespace) -> int:
                 "accuracy": accuracy,
             },
         )
+    print(f"trained {history.epochs} epochs in {history.seconds:.2f} s ({describe(settings)})")
+    line = f"final loss {loss:.6g}"
+    if accuracy is not None:
+        line += f"  accuracy {accuracy:.2f} ({round(accuracy * len(xs))}/{len(xs)} beans)"
+    print(line)
+    state = model.state_dict()
+    if len(state) <= 12:  # small enough to read, by the note's names
+        print("parameters: " + "  ".join(f"{n}={v:.4g}" for n, v in state.items()))
+    if args.save is not None:
         print(f"saved to {args.save}")
     return 0

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from micrograd_beans.argtypes import UsageError, count, output_path, positive_int
 from micrograd_beans.course.options import (
     add_training_options,
     check_training_options,
@@ -438,23 +439,27 @@ def add_arguments(parser: argparse.ArgumentParser, lesson: bool = True) -> None:
     """The options every demo takes (the CLI's `demo` and each script in demos/)."""
     if lesson:
         parser.add_argument(
-            "lesson", metavar="LESSON", help="which demo: " + ", ".join(demo_names())
+            "lesson",
+            metavar="LESSON",
+            choices=demo_names(),
+            help="which demo: " + ", ".join(demo_names()),
         )
     parser.add_argument(
         "--epochs",
-        type=int,
+        type=count,
         default=None,
         help="training epochs (default: the lesson's, 5000 for the note)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="seed for beans and weights")
+    parser.add_argument("--seed", type=count, default=0, help="seed for beans and weights")
     parser.add_argument(
         "--every",
-        type=int,
+        type=positive_int,
         default=None,
         help="redraw every N epochs (default: epochs/50, 100 for the note)",
     )
     parser.add_argument(
         "--save",
+        type=output_path(),
         metavar="PATH",
         default=None,
         help="write .gif (animation), .mp4 (needs ffmpeg) or .png (final frame)",
@@ -478,7 +483,18 @@ def add_arguments(parser: argparse.ArgumentParser, lesson: bool = True) -> None:
 
 
 def run_args(args: argparse.Namespace, name: str | None = None) -> int:
-    """Run the demo the parsed options ask for; 0 on success."""
+    """Run the demo the parsed options ask for; 0 on success.
+
+    A --save path of an unknown type is a UsageError (exit 2 with the usage); a folder
+    that is missing or not writable is an OSError naming the path, raised before training.
+    """
+    if args.save is not None:
+        from micrograd_beans.course import plots
+
+        try:
+            plots.check_save_path(args.save)
+        except ValueError as err:
+            raise UsageError(f"argument --save: {err}") from None
     if hasattr(args, "usage_error"):
         check_training_options(args.usage_error, args)
     run_demo(
@@ -503,6 +519,8 @@ def main(name: str, argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return run_args(args, name)
+    except UsageError as err:
+        parser.error(str(err))  # usage, message, exit 2
     except (ValueError, TypeError, OSError, RuntimeError, ArithmeticError) as err:
         print(f"{name} demo: error: {err}", file=sys.stderr)
         return 1

@@ -17,6 +17,7 @@ forms.
 from __future__ import annotations
 
 import contextlib
+import io
 import math
 import os
 import shutil
@@ -31,6 +32,8 @@ import numpy as np
 from matplotlib import animation
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+
+from micrograd_beans import files
 
 Predict = Callable[[np.ndarray], Any]
 """A model on a batch: inputs of shape (n,) or (n, 2) -> n outputs."""
@@ -587,9 +590,13 @@ IMAGE_SUFFIXES = (".png", ".svg", ".pdf", ".jpg", ".jpeg")
 def check_save_path(path: str | os.PathLike[str]) -> Path:
     """Validate an output path before training: a known suffix, an existing folder, ffmpeg.
 
-    Raises ValueError for an unknown suffix, FileNotFoundError for a missing folder and
-    RuntimeError for an .mp4 when ffmpeg is not installed.
+    Raises ValueError for an unknown suffix or an empty path, an OSError naming the path
+    when its folder is missing or not writable or a non-regular file (a directory, a
+    device) is in the way (`files.check_writable`), and RuntimeError for an .mp4 when
+    ffmpeg is not installed.
     """
+    if os.fspath(path) == "":
+        raise ValueError("cannot save to an empty path: give a file name")
     out = Path(path)
     suffix = out.suffix.lower()
     if suffix not in ANIMATION_SUFFIXES + IMAGE_SUFFIXES:
@@ -597,11 +604,7 @@ def check_save_path(path: str | os.PathLike[str]) -> Path:
             f"cannot save {str(out)!r}: use .gif or .mp4 for an animation, or "
             f"{', '.join(IMAGE_SUFFIXES)} for the final frame"
         )
-    folder = out.parent if str(out.parent) else Path(".")
-    if not folder.is_dir():
-        raise FileNotFoundError(
-            f"cannot save {str(out)!r}: the folder {str(folder)!r} does not exist"
-        )
+    files.check_writable(out)
     if suffix == ".mp4" and not ffmpeg_available():
         raise RuntimeError(
             f"cannot save {str(out)!r}: writing .mp4 needs ffmpeg, which was not found on "
@@ -830,13 +833,22 @@ class TrainingAnimation:
             self._show_live(only_animated)
         if self.writer is not None:
             self._grab(1 + max(0, round(self.hold * self.fps)), only_animated=only_animated)
-            self.writer.finish()
-            os.replace(self._partial, self.path)
+            try:
+                self.writer.finish()
+                os.replace(self._partial, files.resolve_target(self.path))
+            except OSError as err:  # name the user's file, not the hidden partial one
+                raise OSError(f"cannot save {self.path}: {err.strerror or err}") from None
             if self.blit:
                 self._set_animated(False)  # a later savefig or window shows them all
         elif self.path is not None:
-            self.fig.savefig(self._partial, dpi=max(self.dpi, 100.0), bbox_inches="tight")
-            os.replace(self._partial, self.path)
+            picture = io.BytesIO()
+            self.fig.savefig(
+                picture,
+                format=self.path.suffix.lstrip(".").lower(),
+                dpi=max(self.dpi, 100.0),
+                bbox_inches="tight",
+            )
+            files.write_atomically(self.path, picture.getvalue())
         if self.live_blit:
             # back to ordinary artists, so the window's own redraws (resize, save button)
             # show everything

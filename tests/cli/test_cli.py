@@ -107,7 +107,7 @@ def test_hidden_sizes_in_both_spellings(capsys):
         ("not json", ["--load", "{d}/m.json"], "m.json: not a micrograd_beans model file"),
         ("wide", ["--load", "{d}/m.json", "--lesson", "disc"], "does not fit lesson 'disc'"),
         ("wide", ["--load", "{d}/m.json", "--hidden", "2"], "differ from --hidden"),
-        (None, ["--save", "{d}/no/such/dir/m.json", "--epochs", "1"], "No such file"),
+        (None, ["--save", "{d}/no/such/dir/m.json", "--epochs", "1"], "does not exist"),
     ],
 )
 def test_user_errors_are_one_line_and_exit_1(tmp_path, capsys, setup, args, message):
@@ -124,3 +124,80 @@ def test_user_errors_are_one_line_and_exit_1(tmp_path, capsys, setup, args, mess
     assert status == 1
     assert err.startswith("micrograd-beans train: error:") and message in err
     assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def _cli_process(*args: str, cwd: Path, **popen) -> subprocess.Popen:
+    """The CLI in a child Python, unbuffered (so a closed pipe shows at the first print)."""
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if k != "MICROGRAD_BEANS_DEBUG"}
+    env.update(PYTHONUNBUFFERED="1", PYTHONPATH=str(root))
+    code = "import sys; from micrograd_beans.cli import main; sys.exit(main(sys.argv[1:]))"
+    return subprocess.Popen([sys.executable, "-c", code, *args], cwd=cwd, env=env, **popen)
+
+
+def test_a_closed_pipe_still_saves_and_ends_quietly(tmp_path):
+    proc = _cli_process(
+        "train",
+        "--epochs",
+        "20",
+        "--no-progress",
+        "--save",
+        "m.json",
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    first = proc.stdout.readline()  # `| head -1`: read one line, then go away
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0, err
+    assert first.startswith(b"lesson hidden-layer")
+    assert err == ""  # no BrokenPipeError, no "Exception ignored"
+    doc = json.loads((tmp_path / "m.json").read_text())
+    assert doc["metadata"]["epochs"] == 20
+
+
+def test_results_are_saved_before_they_are_printed(tmp_path, monkeypatch):
+    order = []
+    from micrograd_beans import serialize
+
+    real_save = serialize.save
+    monkeypatch.setattr(
+        serialize, "save", lambda *a, **k: (order.append("save"), real_save(*a, **k))[1]
+    )
+    monkeypatch.setattr(
+        "builtins.print", lambda *a, **k: order.append(str(a[0]).split()[0] if a else "")
+    )
+    assert (
+        main(["train", "--epochs", "1", "--no-progress", "--save", str(tmp_path / "m.json")]) == 0
+    )
+    assert order.index("save") < order.index("trained")
+    assert order[-1] == "saved"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--save", ""], "argument --save: expected a file name"),
+        (["--load", ""], "argument --load: expected a file name"),
+        (["--epochs", "-1"], "argument --epochs: expected a number >= 0"),
+        (["--seed", "-1"], "argument --seed: expected a number >= 0"),
+        (["--lr", "inf"], "argument --lr: expected a finite number > 0"),
+    ],
+)
+def test_argument_errors_name_the_flag(args, message, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["train", *args])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: micrograd-beans train") and message in err
+
+
+def test_an_unwritable_save_fails_before_training(tmp_path, monkeypatch, capsys):
+    trained = []
+    monkeypatch.setattr("micrograd_beans.train.fit", lambda *a, **k: trained.append(1))
+    (tmp_path / "d.json").mkdir()
+    assert main(["train", "--save", str(tmp_path / "d.json")]) == 1
+    err = capsys.readouterr().err
+    assert f"cannot save {tmp_path / 'd.json'}: it is a directory" in err
+    assert trained == []

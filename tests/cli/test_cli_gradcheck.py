@@ -71,10 +71,21 @@ def test_other_lessons_compare_with_finite_differences(lesson):
     assert all(cells[2] == "-" for cells in table.values())  # no by-hand formula here
 
 
-def test_bad_arguments_are_one_line_errors():
-    run = gradcheck_cli("--lesson", "nope")
-    assert run.returncode == 1
-    assert "unknown lesson 'nope'" in run.stderr and "hidden-layer" in run.stderr
-    run = gradcheck_cli("--bean", "100")
-    assert run.returncode == 1 and "--bean must be between 0 and 99" in run.stderr
-    assert "Traceback" not in run.stderr
+@pytest.mark.parametrize(
+    ("args", "flag"),
+    [
+        (["--lesson", "nope"], "--lesson"),
+        (["--bean", "100"], "--bean"),
+        (["--bean", "-1"], "--bean"),
+        (["--seed", "-3"], "--seed"),
+        (["--eps", "0"], "--eps"),
+        (["--eps", "nan"], "--eps"),
+        (["--atol", "-1"], "--atol"),
+        (["--rtol", "inf"], "--rtol"),
+    ],
+)
+def test_bad_arguments_are_usage_errors(args, flag):
+    run = gradcheck_cli(*args)
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.startswith("usage: micrograd-beans gradcheck")
+    assert f"argument {flag}" in run.stderr and "Traceback" not in run.stderr

@@ -102,24 +102,46 @@ def test_highlight_by_label(tmp_path):
     out = tmp_path / "h.svg"
     assert main(["graph", "--highlight", "w11_1", "--out", str(out)]) == 0
     assert "#d62728" in out.read_text()
-    assert main(["graph", "--highlight", "nope", "--out", str(out)]) == 1
+    with pytest.raises(SystemExit) as info:
+        main(["graph", "--highlight", "nope", "--out", str(out)])
+    assert info.value.code == 2
 
 
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["--lesson", "nope"], "unknown lesson 'nope'"),
-        (["--out", "g.jpg"], ".svg, .png or .pdf"),
-        (["--samples", "3"], "--samples needs --lesson"),
-        (["--highlight", "q"], "no Value has that label"),
+        (["--lesson", "nope"], "argument --lesson: invalid choice: 'nope'"),
+        (["--out", "g.jpg"], "argument --out: cannot tell the file type of 'g.jpg'"),
+        (["--out", ""], "argument --out: expected a file name"),
+        (["--samples", "3"], "argument --samples: needs --lesson"),
+        (["--samples", "0", "--lesson", "disc"], "argument --samples: expected a number >= 1"),
+        (["--seed", "-1"], "argument --seed: expected a number >= 0"),
+        (["--max-nodes", "5"], "argument --max-nodes: expected 0 (no limit) or a number >= 10"),
+        (["--max-nodes", "x"], "argument --max-nodes: expected a whole number"),
+        (["--highlight", "q"], "argument --highlight: no Value has the label 'q'"),
     ],
 )
-def test_user_errors_are_one_line(tmp_path, monkeypatch, capsys, argv, message):
+def test_argument_errors_are_usage_errors(tmp_path, monkeypatch, capsys, argv, message):
     monkeypatch.chdir(tmp_path)
-    assert main(["graph", *argv]) == 1
+    with pytest.raises(SystemExit) as info:
+        main(["graph", *argv])
+    assert info.value.code == 2
     err = capsys.readouterr().err
-    assert message in err and err.count("\n") == 1
+    assert err.startswith("usage: micrograd-beans graph") and message in err
+    assert "max_nodes" not in err and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_unwritable_output_fails_before_drawing(tmp_path, capsys):
+    (tmp_path / "d.svg").mkdir()
+    (tmp_path / "file").write_text("")
+    for out, message in [
+        (tmp_path / "d.svg", "is a directory"),
+        (tmp_path / "file" / "g.svg", "Not a directory"),
+    ]:
+        assert main(["graph", "--out", str(out)]) == 1
+        err = capsys.readouterr().err
+        assert f"cannot save {out}" in err and message in err and err.count("\n") == 1
 
 
 def test_missing_renderer_is_reported_and_nothing_written(tmp_path, monkeypatch, capsys):

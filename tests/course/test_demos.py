@@ -13,6 +13,7 @@ matplotlib.use("Agg")
 import os  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
+import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import matplotlib.pyplot as plt  # noqa: E402
@@ -181,21 +182,56 @@ def test_the_live_path_opens_without_blocking_and_keeps_the_last_frame(tmp_path,
     assert draws == [0, 2, 4, 6, 6]  # every --every epochs, then the final frame
 
 
+def test_cli_file_errors_are_one_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(plots, "ffmpeg_available", lambda: False)
+    assert cli.main(["demo", "hidden-layer", "--save", "out.mp4"]) == 1
+    err = capsys.readouterr().err
+    assert "needs ffmpeg" in err and err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []  # nothing trained, nothing written
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write into any folder")
+def test_unwritable_folder_fails_at_once_naming_the_path(tmp_path, capsys):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    started = time.perf_counter()
+    assert cli.main(["demo", "hidden-layer", "--save", str(locked / "n.gif")]) == 1
+    assert time.perf_counter() - started < 5  # not after training
+    err = capsys.readouterr().err
+    assert f"cannot save {locked / 'n.gif'}" in err and "not writable" in err
+    assert ".partial" not in err
+
+
+def test_unwritable_folder_is_detected_without_training(tmp_path, monkeypatch, capsys):
+    """The same check as above, also when running as root: os.access is what decides."""
+    monkeypatch.setattr(os, "access", lambda path, mode: False)
+    trained = []
+    monkeypatch.setattr("micrograd_beans.train.fit", lambda *a, **k: trained.append(1))
+    assert cli.main(["demo", "hidden-layer", "--save", str(tmp_path / "n.gif")]) == 1
+    err = capsys.readouterr().err
+    assert f"cannot save {tmp_path / 'n.gif'}" in err and "not writable" in err
+    assert trained == [] and list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize(
     "argv, message",
     [
-        (["demo", "hidden-layer", "--save", "out.mp4"], "needs ffmpeg"),
-        (["demo", "hidden-layer", "--save", "out.bmp"], "use .gif or .mp4"),
-        (["demo", "no-such-lesson"], "unknown lesson 'no-such-lesson'"),
-        (["demo", "hidden-layer", "--every", "0"], "every must be at least 1"),
+        (["demo", "hidden-layer", "--save", "out.bmp"], "argument --save: cannot save 'out.bmp'"),
+        (["demo", "hidden-layer", "--save", ""], "argument --save: expected a file name"),
+        (["demo", "no-such-lesson"], "argument LESSON: invalid choice: 'no-such-lesson'"),
+        (["demo", "hidden-layer", "--every", "0"], "argument --every: expected a number >= 1"),
+        (["demo", "hidden-layer", "--epochs", "-1"], "argument --epochs: expected a number >= 0"),
+        (["demo", "hidden-layer", "--seed", "-2"], "argument --seed: expected a number >= 0"),
     ],
 )
-def test_cli_errors_are_one_line(argv, message, tmp_path, monkeypatch, capsys):
+def test_cli_argument_errors_are_usage_errors(argv, message, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(plots, "ffmpeg_available", lambda: False)
-    assert cli.main(argv) == 1
+    with pytest.raises(SystemExit) as info:
+        cli.main(argv)
+    assert info.value.code == 2
     err = capsys.readouterr().err
-    assert message in err and err.count("\n") == 1
+    assert err.startswith("usage: micrograd-beans demo") and message in err
     assert list(tmp_path.iterdir()) == []  # nothing trained, nothing written
 
 

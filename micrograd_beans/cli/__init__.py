@@ -16,9 +16,8 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 
-from micrograd_beans.argtypes import UsageError
-
 from micrograd_beans import __version__
+from micrograd_beans.argtypes import UsageError
 
 # Subcommands in the order `--help` lists them; each is micrograd_beans/cli/<name>.py.
 COMMANDS = ("train", "graph", "gradcheck", "demo", "codegen")

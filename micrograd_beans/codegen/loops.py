@@ -15,6 +15,18 @@ from micrograd_beans.codegen.source import (
     _wrapped,
 )
 from micrograd_beans.codegen.symbols import _Printer, _var
+from micrograd_beans.codegen.vocabulary import BATCH_HELPERS, SCALAR_HELPERS
+
+
+def _loop_source(
+    program: _Program, kind: str, labels: Sequence[tuple[str, str]], record_loss: bool = True
+) -> tuple[str, str]:
+    """The whole source of the training loop of `kind` ("sgd" or "full"), helpers included,
+    and the name of the function it defines."""
+    if kind == "sgd":
+        return f"{SCALAR_HELPERS}\n\n{_sgd_function(program, labels)}", "train_sgd"
+    body = _full_batch_function(program, labels, record_loss)
+    return f"{BATCH_HELPERS}\n\n{body}", "train_full_batch"
 
 
 def _correct(labels: Sequence[tuple[str, str]], batched: bool) -> str:

@@ -158,6 +158,38 @@ def _build(
     output_name: str | None,
     predictions: Sequence[Value] = (),
 ) -> _Program:
+    """The program for the graph of `output`, in five steps: check the arguments, name every
+    value, write one forward line per node in reading order, write the chain rule backward in
+    the engine's order, and name the predictions the training loops count right answers from.
+    """
+    _check_arguments(output, inputs, params)
+    forward = _forward_order(output)  # operands first, in reading order
+    namer = _Namer()
+    names = _name_leaves(namer, inputs, params)
+    _check_leaves(output, forward, names)
+    out_label = output_name or output.label or "e"
+    for node in forward:
+        names[id(node)] = namer.name(out_label if node is output else node.label)
+
+    program = _Program(
+        inputs=[names[id(v)] for v in inputs],
+        params=[names[id(v)] for v in params],
+        output=names[id(output)],
+        grads=[],
+    )
+    program.varying.update({n: True for n in program.inputs})  # inputs change per sample
+    program.varying.update({n: False for n in program.params})
+    _write_forward(program, forward, names)
+    _Backward(program, namer, names, re.sub(r"\W", "_", out_label)).write(output, forward, params)
+    for v in predictions:
+        if id(v) not in names:
+            raise CodegenError(f"prediction {_describe(v)} is not a node of the output's graph")
+        program.predictions.append(names[id(v)])
+    return program
+
+
+def _check_arguments(output: Value, inputs: Sequence[Value], params: Sequence[Value]) -> None:
+    """Inputs and params must be distinct leaf Values, and the output a Value."""
     for kind, values in (("inputs", inputs), ("params", params)):
         for v in values:
             if not isinstance(v, Value):
@@ -173,15 +205,16 @@ def _build(
     if len(set(ids)) != len(ids):
         raise ValueError("a Value is listed twice among inputs and params")
 
-    namer = _Namer()
-    names: dict[int, str] = {}
-    in_names = [namer.name(v.label or f"x{i + 1}") for i, v in enumerate(inputs)]
-    par_names = [namer.name(v.label or f"p{i + 1}") for i, v in enumerate(params)]
-    names.update(zip(ids, in_names + par_names, strict=True))
 
-    order = _topological_order(output) if output.parents else []
-    forward = _forward_order(output)  # operands first, in reading order
-    # every leaf of the graph must be listed or be a Constant literal
+def _name_leaves(namer: _Namer, inputs: Sequence[Value], params: Sequence[Value]) -> dict[int, str]:
+    """id(leaf) -> its name in the code, inputs first (unlabelled: x1, x2, ..., p1, p2, ...)."""
+    names = {id(v): namer.name(v.label or f"x{i + 1}") for i, v in enumerate(inputs)}
+    names.update({id(v): namer.name(v.label or f"p{i + 1}") for i, v in enumerate(params)})
+    return names
+
+
+def _check_leaves(output: Value, forward: list[Value], names: dict[int, str]) -> None:
+    """Every leaf of the graph must be listed (it has a name) or be a Constant literal."""
     for node in forward:
         for p in node.parents:
             if not p.parents and id(p) not in names and not isinstance(p, Constant):
@@ -192,21 +225,9 @@ def _build(
     if not output.parents and id(output) not in names:
         raise CodegenError("the output is a leaf that is neither an input nor a parameter")
 
-    out_label = output_name or output.label or "e"
-    out_base = re.sub(r"\W", "_", out_label)
-    for node in forward:
-        label = out_label if node is output else node.label
-        names[id(node)] = namer.name(label)
 
-    program = _Program(in_names, par_names, names[id(output)], [])
-
-    varying = program.varying
-    for n in in_names:
-        varying[n] = True
-    for n in par_names:
-        varying[n] = False
-
-    # forward: one assignment per node
+def _write_forward(program: _Program, forward: list[Value], names: dict[int, str]) -> None:
+    """One assignment per node, operands first; a node varies if one of its operands does."""
     for node in forward:
         texts, values = zip(*(_operand(names, p) for p in node.parents), strict=True)
         source, scalar, tree = _forward_rule(node, list(texts), list(values))
@@ -215,31 +236,78 @@ def _build(
         program.forward_exprs.append((name, tree))
         program.ops[name] = node.op
         program.operands[name] = list(texts)
-        varying[name] = any(varying.get(t, False) for t in texts)
+        program.varying[name] = any(program.varying.get(t, False) for t in texts)
 
-    # backward: which nodes lead to a parameter, then the chain rule in the engine's order
-    param_ids = set(ids[len(inputs) :])
-    needs = set(param_ids)
-    for node in forward:
-        if any(id(p) in needs for p in node.parents):
-            needs.add(id(node))
-    contributions: dict[int, list[_Expr]] = {}
-    remaining: dict[int, int] = {}
-    for node in forward:
-        for p in node.parents:
-            if id(p) in needs:
-                remaining[id(p)] = remaining.get(id(p), 0) + 1
-    grad_names: dict[int, str] = {}
 
-    def grad_name(node_id: int) -> str:
-        if node_id not in grad_names:
-            grad_names[node_id] = namer.name(f"d{out_base}d{names[node_id]}")
-        return grad_names[node_id]
+class _Backward:
+    """Writes the chain rule into a program, node by node in the engine's backward order.
 
-    def emit(node_id: int, terms: list[_Expr]) -> None:
+    Each node's derivative rule is traced on symbols and sends one contribution to each
+    operand that leads to a parameter; an operand's gradient line is written once its last
+    contribution has arrived, summed in the order the engine accumulates them.
+    """
+
+    def __init__(self, program: _Program, namer: _Namer, names: dict[int, str], out: str):
+        self.program, self.namer, self.names, self.out = program, namer, names, out
+        self.grad_names: dict[int, str] = {}  # id(node) -> name of its gradient
+        self.contributions: dict[int, list[_Expr]] = {}  # id(node) -> terms received so far
+        self.remaining: dict[int, int] = {}  # id(node) -> contributions still to come
+        self.needs: set[int] = set()  # ids of the values that lead to a parameter
+
+    def write(self, output: Value, forward: list[Value], params: Sequence[Value]) -> None:
+        """Every gradient line, then `program.grads` (a parameter's gradient, in order)."""
+        self.needs = {id(v) for v in params}
+        for node in forward:  # operands first, so one pass finds every path to a parameter
+            if any(id(p) in self.needs for p in node.parents):
+                self.needs.add(id(node))
+        for node in forward:
+            for p in node.parents:
+                if id(p) in self.needs:
+                    self.remaining[id(p)] = self.remaining.get(id(p), 0) + 1
+        for node in _topological_order(output) if output.parents else []:
+            if id(node) in self.needs:
+                self._visit(node, node is output)
+        for v in params:  # parameters the output does not reach get 0 (as in the engine)
+            if id(v) not in self.grad_names:
+                self._emit(id(v), [_lit(1.0 if v is output else 0.0)])
+        self.program.grads = [self.grad_names[id(v)] for v in params]
+
+    def _visit(self, node: Value, is_output: bool) -> None:
+        """Write the node's own gradient, then send its rule's contributions to its operands."""
+        if is_output:
+            g = _lit(1.0)
+        else:
+            self._emit(id(node), self.contributions.pop(id(node)))
+            g = _var(self.grad_names[id(node)])
+        paths = self._trace_rule(node, g)
+        for i, p in enumerate(node.parents):
+            if id(p) not in self.needs:
+                continue
+            self.contributions.setdefault(id(p), []).append(_merge(paths, i))
+            self.remaining[id(p)] -= 1
+            if not p.parents and self.remaining[id(p)] == 0:  # a parameter's gradient is complete
+                self._emit(id(p), self.contributions.pop(id(p)))
+
+    def _trace_rule(self, node: Value, g: _Expr) -> list:
+        """The node's derivative rule run on symbols, down every path of its branches."""
+        rule = OPS[node.op].backward
+        operands = [_operand(self.names, p)[1] for p in node.parents]
+        out = _var(self.names[id(node)])
+        try:
+            return _trace(lambda *args: tuple(rule(*args)), [g, out, *operands])
+        except Exception as err:
+            raise CodegenError(
+                f"op {node.op!r} has no codegen rule: its derivative rule cannot run on "
+                f"symbols ({type(err).__name__}: {err})"
+            ) from None
+
+    def _emit(self, node_id: int, terms: list[_Expr]) -> None:
         """name = c1 + c2 + ..., added left to right as the engine accumulates; a long sum
         continues in further lines (name = name + ...), so no expression grows deep."""
-        name = grad_name(node_id)
+        if node_id not in self.grad_names:
+            self.grad_names[node_id] = self.namer.name(f"d{self.out}d{self.names[node_id]}")
+        name = self.grad_names[node_id]
+        varying = self.program.varying
         total: _Expr | None = None
         for k in range(0, len(terms), _TERMS_PER_LINE):
             chunk = terms[k : k + _TERMS_PER_LINE]
@@ -251,52 +319,9 @@ def _build(
                 rest = chunk[0]
                 for t in chunk[1:]:
                     rest = _binop("+", rest, t)
-            program.backward.append((name, expr, rest))
+            self.program.backward.append((name, expr, rest))
             varying[name] = varying.get(name, False) or _varies(expr, varying)
             total = _var(name)
-
-    for node in order:
-        if id(node) not in needs:
-            continue
-        if node is output:
-            g = _lit(1.0)
-        else:
-            emit(id(node), contributions.pop(id(node)))
-            g = _var(grad_names[id(node)])
-        rule = OPS[node.op].backward
-        operands = [_operand(names, p)[1] for p in node.parents]
-        out = _var(names[id(node)])
-        try:
-            paths = _trace(lambda *args, rule=rule: tuple(rule(*args)), [g, out, *operands])
-        except Exception as err:
-            raise CodegenError(
-                f"op {node.op!r} has no codegen rule: its derivative rule cannot run on "
-                f"symbols ({type(err).__name__}: {err})"
-            ) from None
-        for i, p in enumerate(node.parents):
-            if id(p) not in needs:
-                continue
-            contributions.setdefault(id(p), []).append(_merge(paths, i))
-            remaining[id(p)] -= 1
-            if not p.parents and remaining[id(p)] == 0:  # a parameter's gradient is complete
-                emit(id(p), contributions.pop(id(p)))
-
-    # parameters the output does not depend on get a zero gradient (as in the engine)
-    for v, pname in zip(params, par_names, strict=True):
-        if id(v) not in grad_names:
-            if v is output:
-                grad_names[id(v)] = namer.name(f"d{out_base}d{pname}")
-                program.backward.append((grad_names[id(v)], _lit(1.0), None))
-            else:
-                grad_names[id(v)] = namer.name(f"d{out_base}d{pname}")
-                program.backward.append((grad_names[id(v)], _lit(0.0), None))
-            varying[grad_names[id(v)]] = False
-    program.grads = [grad_names[id(v)] for v in params]
-    for v in predictions:
-        if id(v) not in names:
-            raise CodegenError(f"prediction {_describe(v)} is not a node of the output's graph")
-        program.predictions.append(names[id(v)])
-    return program
 
 
 def _describe(v: Value) -> str:

@@ -1,4 +1,4 @@
-"""Loading and running generated code: `compile_graph` and the `CompiledGraph` it returns."""
+"""Running generated code: `compile_graph` and the `CompiledGraph` it returns."""
 
 from __future__ import annotations
 
@@ -8,19 +8,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from micrograd_beans.codegen.loops import _full_batch_function, _sgd_function
+from micrograd_beans.codegen.loops import _loop_source
 from micrograd_beans.codegen.program import _build, _Program
 from micrograd_beans.codegen.source import _batched_function, _scalar_function
 from micrograd_beans.codegen.vocabulary import BATCH_HELPERS, SCALAR_HELPERS
 from micrograd_beans.engine import Value
-
-
-def _load(source: str, filename: str) -> dict:
-    """Run generated source in a fresh namespace; tracebacks show its lines (via linecache)."""
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    namespace: dict = {"__name__": "micrograd_beans.generated"}
-    exec(compile(source, filename, "exec"), namespace)  # our own generated code
-    return namespace
 
 
 @dataclass(frozen=True)
@@ -38,7 +30,12 @@ class CompiledGraph:
     returning the output and a tuple of gradients); `batched_source` the numpy version
     (`gradient_batch(batch, input arrays..., params...)`, gradients summed over the batch).
     `sgd_loop()` and `full_batch_loop()` generate whole training loops from the same lines.
+
+    Read it in three parts: what was compiled, the gradient (one sample or a batch), and the
+    training loops. The checks on what a caller passes are the functions after the class.
     """
+
+    # --- what was compiled -------------------------------------------------------------
 
     def __init__(self, program: _Program, params: Sequence[Value]) -> None:
         self._program = program
@@ -50,7 +47,7 @@ class CompiledGraph:
         self.prediction_names: tuple[str, ...] = tuple(program.predictions)
         self.function_source = _scalar_function(program)
         self.batched_function_source = _batched_function(program)
-        self._key = f"{id(self):x}"
+        self._key = f"{id(self):x}"  # tells this graph's code apart in tracebacks
         #: The generated per-sample function: floats in, `(output, (grad, ...))` out.
         self.function: Callable[..., tuple] = _load(
             self.source, f"<micrograd_beans.codegen {self._key}>"
@@ -59,7 +56,7 @@ class CompiledGraph:
         self.batched_function: Callable[..., tuple] = _load(
             self.batched_source, f"<micrograd_beans.codegen batched {self._key}>"
         )["gradient_batch"]
-        self._loops: dict[tuple, Loop] = {}
+        self._loops: dict[tuple, Loop] = {}  # generated on first use, per kind and labels
 
     @property
     def source(self) -> str:
@@ -75,17 +72,41 @@ class CompiledGraph:
         """The current `data` of the parameter Values the graph was compiled from."""
         return [p.data for p in self._params]
 
-    def _labels(self, labels: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
-        known = {line[0] for line in self._program.forward} | set(self.input_names)
-        out = []
-        for pred, target in labels:
-            if pred not in known or target not in self.input_names:
-                raise ValueError(
-                    f"labels pair ({pred!r}, {target!r}) must name a node of the graph and "
-                    f"an input ({', '.join(self.input_names)})"
-                )
-            out.append((pred, target))
-        return tuple(out)
+    # --- the gradient, for one sample or summed over a batch ---------------------------
+
+    def __call__(
+        self, inputs: Sequence[float], params: Sequence[float] | None = None
+    ) -> tuple[float, list[float]]:
+        """The output and d(output)/d(param) for each parameter, for one sample, as floats.
+
+        `params` defaults to the current values of the compiled graph's parameters.
+        """
+        xs = [float(v) for v in _expect("inputs", inputs, self.input_names)]
+        out, grads = self.function(*xs, *self._param_floats(params))
+        return out, list(grads)
+
+    def batched(
+        self, inputs: Sequence[Sequence[float] | np.ndarray], params: Sequence[float] | None = None
+    ) -> tuple[np.ndarray, list[float]]:
+        """Per-sample outputs (an array) and each parameter's gradient SUMMED over the batch.
+
+        `inputs` holds one 1-D array per input (the batch's column of it). Divide the sums by
+        the batch size for the gradient of the mean. Where the engine would raise (log of a
+        negative, division by zero, exp overflow) the batched code gives nan or inf instead.
+        """
+        batch, columns = _columns(inputs, self.input_names)
+        ps = self._param_floats(params)
+        with np.errstate(all="ignore"):
+            out, grads = self.batched_function(batch, *columns, *ps)
+        out = np.broadcast_to(np.asarray(out, dtype=float), (batch,)).copy()
+        return out, [float(g) for g in grads]
+
+    def _param_floats(self, params: Sequence[float] | None) -> list[float]:
+        if params is None:
+            return self.param_values()
+        return [float(v) for v in _expect("params", params, self.param_names)]
+
+    # --- whole training loops ----------------------------------------------------------
 
     def sgd_loop(self, labels: Sequence[tuple[str, str]] = ()) -> Loop:
         """The generated per-sample SGD loop `train_sgd(samples, params, lr, epochs)`.
@@ -105,73 +126,6 @@ class CompiledGraph:
         unless a gradient needs it)."""
         return self._loop("full", self._labels(labels), record_loss)
 
-    def _loop(
-        self, kind: str, labels: tuple[tuple[str, str], ...], record_loss: bool = True
-    ) -> Loop:
-        key = (kind, labels, record_loss)
-        if key not in self._loops:
-            if kind == "sgd":
-                body = _sgd_function(self._program, labels)
-                source = f"{SCALAR_HELPERS}\n\n{body}"
-            else:
-                body = _full_batch_function(self._program, labels, record_loss)
-                source = f"{BATCH_HELPERS}\n\n{body}"
-            name = "train_sgd" if kind == "sgd" else "train_full_batch"
-            namespace = _load(
-                source, f"<micrograd_beans.codegen {kind} {len(self._loops)} {self._key}>"
-            )
-            self._loops[key] = Loop(source, namespace[name])
-        return self._loops[key]
-
-    def _check(self, what: str, values: Sequence, names: tuple[str, ...]) -> list:
-        values = list(values)
-        if len(values) != len(names):
-            raise ValueError(
-                f"expected {len(names)} {what} ({', '.join(names) or 'none'}), got {len(values)}"
-            )
-        return values
-
-    def _param_floats(self, params: Sequence[float] | None) -> list[float]:
-        if params is None:
-            return self.param_values()
-        return [float(v) for v in self._check("params", params, self.param_names)]
-
-    def _columns(self, inputs: Sequence) -> tuple[int, list[np.ndarray]]:
-        columns = [
-            np.asarray(c, dtype=float) for c in self._check("inputs", inputs, self.input_names)
-        ]
-        shapes = {c.shape for c in columns}
-        if len(shapes) > 1 or any(len(s) != 1 for s in shapes):
-            raise ValueError(f"inputs must be 1-D arrays of one length, got shapes {shapes}")
-        return (columns[0].shape[0] if columns else 1), columns
-
-    def __call__(
-        self, inputs: Sequence[float], params: Sequence[float] | None = None
-    ) -> tuple[float, list[float]]:
-        """The output and d(output)/d(param) for each parameter, for one sample, as floats.
-
-        `params` defaults to the current values of the compiled graph's parameters.
-        """
-        xs = [float(v) for v in self._check("inputs", inputs, self.input_names)]
-        out, grads = self.function(*xs, *self._param_floats(params))
-        return out, list(grads)
-
-    def batched(
-        self, inputs: Sequence[Sequence[float] | np.ndarray], params: Sequence[float] | None = None
-    ) -> tuple[np.ndarray, list[float]]:
-        """Per-sample outputs (an array) and each parameter's gradient SUMMED over the batch.
-
-        `inputs` holds one 1-D array per input (the batch's column of it). Divide the sums by
-        the batch size for the gradient of the mean. Where the engine would raise (log of a
-        negative, division by zero, exp overflow) the batched code gives nan or inf instead.
-        """
-        batch, columns = self._columns(inputs)
-        ps = self._param_floats(params)
-        with np.errstate(all="ignore"):
-            out, grads = self.batched_function(batch, *columns, *ps)
-        out = np.broadcast_to(np.asarray(out, dtype=float), (batch,)).copy()
-        return out, [float(g) for g in grads]
-
     def train_sgd(
         self,
         samples: Sequence[Sequence[float]],
@@ -185,7 +139,7 @@ class CompiledGraph:
         sample θ ← θ − lr·dθ, the same float operations as the engine with optim.SGD.
         """
         rows = [
-            tuple(float(v) for v in self._check("inputs of a sample", s, self.input_names))
+            tuple(float(v) for v in _expect("inputs of a sample", s, self.input_names))
             for s in samples
         ]
         final, losses, _ = self.sgd_loop().function(
@@ -206,13 +160,28 @@ class CompiledGraph:
         `scale` defaults to 1 / batch size (the gradient of the mean output). Returns the
         final params and the per-epoch sum of the output over the batch.
         """
-        batch, columns = self._columns(inputs)
+        batch, columns = _columns(inputs, self.input_names)
         scale = 1.0 / batch if scale is None else float(scale)
         with np.errstate(all="ignore"):
             final, losses, _ = self.full_batch_loop().function(
                 batch, columns, self._param_floats(params), float(lr), int(epochs), scale
             )
         return [float(p) for p in final], [float(v) for v in losses]
+
+    def _loop(
+        self, kind: str, labels: tuple[tuple[str, str], ...], record_loss: bool = True
+    ) -> Loop:
+        """The loop of `kind`, generated and loaded on first use, then reused."""
+        key = (kind, labels, record_loss)
+        if key not in self._loops:
+            source, name = _loop_source(self._program, kind, labels, record_loss)
+            filename = f"<micrograd_beans.codegen {kind} {len(self._loops)} {self._key}>"
+            self._loops[key] = Loop(source, _load(source, filename)[name])
+        return self._loops[key]
+
+    def _labels(self, labels: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+        nodes = {line[0] for line in self._program.forward} | set(self.input_names)
+        return _checked_labels(labels, nodes, self.input_names)
 
 
 def compile_graph(
@@ -235,3 +204,48 @@ def compile_graph(
     """
     program = _build(output, list(inputs), list(params), output_name, list(predictions))
     return CompiledGraph(program, params)
+
+
+# --- what callers pass: checked, with messages naming the argument -----------------------
+
+
+def _expect(what: str, values: Sequence, names: tuple[str, ...]) -> list:
+    """`values` as a list, if there is one per name."""
+    values = list(values)
+    if len(values) != len(names):
+        raise ValueError(
+            f"expected {len(names)} {what} ({', '.join(names) or 'none'}), got {len(values)}"
+        )
+    return values
+
+
+def _columns(inputs: Sequence, names: tuple[str, ...]) -> tuple[int, list[np.ndarray]]:
+    """(batch size, one float array per input), if the inputs are 1-D arrays of one length."""
+    columns = [np.asarray(c, dtype=float) for c in _expect("inputs", inputs, names)]
+    shapes = {c.shape for c in columns}
+    if len(shapes) > 1 or any(len(s) != 1 for s in shapes):
+        raise ValueError(f"inputs must be 1-D arrays of one length, got shapes {shapes}")
+    return (columns[0].shape[0] if columns else 1), columns
+
+
+def _checked_labels(
+    labels: Sequence[tuple[str, str]], nodes: set[str], inputs: tuple[str, ...]
+) -> tuple[tuple[str, str], ...]:
+    """The (prediction, target) pairs, if each names a node of the graph and an input."""
+    out = []
+    for pred, target in labels:
+        if pred not in nodes or target not in inputs:
+            raise ValueError(
+                f"labels pair ({pred!r}, {target!r}) must name a node of the graph and "
+                f"an input ({', '.join(inputs)})"
+            )
+        out.append((pred, target))
+    return tuple(out)
+
+
+def _load(source: str, filename: str) -> dict:
+    """Run generated source in a fresh namespace; tracebacks show its lines (via linecache)."""
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    namespace: dict = {"__name__": "micrograd_beans.generated"}
+    exec(compile(source, filename, "exec"), namespace)  # our own generated code
+    return namespace

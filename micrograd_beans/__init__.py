@@ -5,8 +5,14 @@ gradient descent, with every derivative derived by the engine and checked by han
 """
 
 from micrograd_beans.engine import OPS, Constant, Value, affine, zero_grad
-from micrograd_beans.gradcheck import detect_anomaly, grad, gradcheck, gradgradcheck
+from micrograd_beans.gradcheck import (
+    detect_anomaly,
+    grad,
+    gradcheck,
+    gradcheck_model,
+    gradgradcheck,
+)
 
 __all__ = ["OPS", "Constant", "Value", "affine", "zero_grad"]
-__all__ += ["detect_anomaly", "grad", "gradcheck", "gradgradcheck"]
+__all__ += ["detect_anomaly", "grad", "gradcheck", "gradcheck_model", "gradgradcheck"]
 __version__ = "0.1.0"

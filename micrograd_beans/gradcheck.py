@@ -3,6 +3,11 @@
 - `gradcheck(f, inputs)` compares the engine's derivatives with central finite differences
   (the method and defaults of `torch.autograd.gradcheck`) and prints the comparison as a
   table; `order=2` (or `gradgradcheck`) checks second derivatives the same way.
+  A check that cannot tell anything fails loudly: `f` that ignores the Values it is given
+  raises `ValueError`, and a check where every derivative is 0 warns (`GradcheckWarning`).
+- `gradcheck_model(model, x, y, loss)` checks a model's parameters on one or more beans:
+  per parameter the engine's gradient, a hand-derived one where you pass it, and a central
+  finite difference (the table `micrograd-beans gradcheck` prints).
 - `grad(output, inputs, create_graph=False)` returns gradients without touching `.grad`.
   With `create_graph=True` it runs the same `OPS` derivative rules on Values, so the
   gradients are Values with graphs of their own that can be differentiated again.
@@ -14,8 +19,10 @@
 
 from __future__ import annotations
 
+import html
 import math
 import numbers
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,14 +30,19 @@ from itertools import combinations_with_replacement
 
 from micrograd_beans import engine
 from micrograd_beans.engine import Constant, Value
+from micrograd_beans.losses import get_loss
 
 __all__ = [
     "GradcheckError",
     "GradcheckResult",
     "GradcheckRow",
+    "GradcheckWarning",
+    "ModelGradcheckResult",
+    "ModelGradcheckRow",
     "detect_anomaly",
     "grad",
     "gradcheck",
+    "gradcheck_model",
     "gradgradcheck",
 ]
 
@@ -219,6 +231,35 @@ class GradcheckError(RuntimeError):
     """Raised by gradcheck(..., raise_on_failure=True); the message is the result table."""
 
 
+class GradcheckWarning(UserWarning):
+    """A gradient check that passed without telling anything: every derivative was 0."""
+
+
+_EMPTY_ADVICE = (
+    "the check compares zeros and shows nothing; pick another point (e.g. away from a "
+    "relu's flat side or a saturated sigmoid), or make sure the function uses its inputs"
+)
+
+
+def _html_table(caption: str, head: list[str], body: list[list[str]], bad: list[bool]) -> str:
+    """A small HTML table; rows where `bad` is true are marked red."""
+    esc = html.escape
+    cells = "".join(f"<th>{esc(h)}</th>" for h in head)
+    rows = []
+    for row, fail in zip(body, bad, strict=True):
+        style = ' style="color:#b00020;font-weight:bold"' if fail else ""
+        tds = "".join(
+            f'<td style="text-align:{"left" if i == 0 else "right"}">{esc(c)}</td>'
+            for i, c in enumerate(row)
+        )
+        rows.append(f"<tr{style}>{tds}</tr>")
+    return (
+        f'<table style="font-family:monospace"><caption style="text-align:left">'
+        f"{esc(caption)}</caption><thead><tr>{cells}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
 @dataclass(frozen=True)
 class GradcheckRow:
     """One derivative: the engine's value, the finite-difference estimate and their errors."""
@@ -252,6 +293,41 @@ class GradcheckResult:
     def max_abs_err(self) -> float:
         return max((row.abs_err for row in self.rows), default=0.0)
 
+    @property
+    def empty(self) -> bool:
+        """True when every first derivative is 0 both ways: a check that shows nothing.
+        (Higher derivatives are often all 0, rightly: never called empty.)"""
+        return self.order == 1 and all(
+            r.engine == 0.0 and r.finite_difference == 0.0 for r in self.rows
+        )
+
+    def _verdict(self) -> str:
+        what = "gradient" if self.order == 1 else f"order-{self.order} derivative"
+        if not self:
+            return f"{len(self.failures)} of {len(self.rows)} {what}s disagree"
+        if self.empty:
+            return f"all {len(self.rows)} {what}s are 0: {_EMPTY_ADVICE}"
+        return f"all {len(self.rows)} {what}s agree"
+
+    def _repr_html_(self) -> str:
+        head = "d/d" if self.order == 1 else f"d{self.order}/d"
+        body = [
+            [
+                head + r.name.replace(",", " d"),
+                f"{r.engine:.10g}",
+                f"{r.finite_difference:.10g}",
+                f"{r.abs_err:.2e}",
+                "ok" if r.ok else "FAIL",
+            ]
+            for r in self.rows
+        ]
+        caption = f"{self._verdict()} (|engine - fd| <= {self.atol:g} + {self.rtol:g}·|fd|)"
+        head_row = ["derivative", "engine", "finite diff", "abs err", "ok?"]
+        return _html_table(caption, head_row, body, [not r.ok for r in self.rows])
+
+    def __repr__(self) -> str:
+        return f"<GradcheckResult: {self._verdict()}>"
+
     def __str__(self) -> str:
         what = "gradient" if self.order == 1 else f"order-{self.order} derivative"
         head = "d/d" if self.order == 1 else f"d{self.order}/d"
@@ -268,10 +344,7 @@ class GradcheckResult:
                 f"{label:<{width}}  {r.engine:>14.8g}  {r.finite_difference:>14.8g}  "
                 f"{r.abs_err:>9.2e}  {r.rel_err:>9.2e}  {'ok' if r.ok else 'FAIL'}"
             )
-        if self:
-            lines.append(f"all {len(self.rows)} {what}s agree")
-        else:
-            lines.append(f"{len(self.failures)} of {len(self.rows)} {what}s disagree")
+        lines.append(self._verdict())
         return "\n".join(lines)
 
 
@@ -299,7 +372,7 @@ def gradcheck(
         raise ValueError(f"gradcheck eps must be positive, got {eps}")
     names, point, call = _prepare(f, inputs)
     n = len(point)
-    exact = _derivatives(call, names, point, order)
+    exact = _derivatives(call, names, point, order, require_use=True)
     shifted = {}
     for j in range(n):
         for sign in (1.0, -1.0):
@@ -319,6 +392,8 @@ def gradcheck(
     result = GradcheckResult(rows, order, eps, atol, rtol)
     if raise_on_failure and not result:
         raise GradcheckError(str(result))
+    if result and result.empty:
+        warnings.warn(f"gradcheck: {result._verdict()}", GradcheckWarning, stacklevel=2)
     return result
 
 
@@ -363,15 +438,36 @@ def _prepare(f, inputs) -> tuple[list[str], list[float], Callable[[list[Value]],
     return names, point, call
 
 
-def _derivatives(call, names, point, order) -> dict[tuple[int, ...], float]:
-    """Every derivative of exactly `order` of f at `point`, keyed by sorted input indices."""
+def _uses_any(out: Value, xs: list[Value]) -> bool:
+    """Whether any of `xs` is in the graph behind `out`."""
+    wanted, seen, stack = set(xs), set(), [out]
+    while stack:
+        v = stack.pop()
+        if v in wanted:
+            return True
+        if v not in seen:
+            seen.add(v)
+            stack.extend(v.parents)
+    return False
+
+
+def _derivatives(call, names, point, order, require_use=False) -> dict[tuple[int, ...], float]:
+    """Every derivative of exactly `order` of f at `point`, keyed by sorted input indices.
+    With `require_use`, an f whose result does not come from its arguments is an error."""
     xs = [Value(x, label=name) for name, x in zip(names, point, strict=True)]
     out = call(xs)
     if not isinstance(out, Value):
-        if isinstance(out, numbers.Real):
-            out = Constant(out)  # f does not depend on its inputs: all derivatives are 0
-        else:
+        if not isinstance(out, numbers.Real):
             raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
+        out = Constant(out)
+    if require_use and not _uses_any(out, xs):
+        raise ValueError(
+            "gradcheck: f does not use the Values it is given (gradcheck calls f with fresh "
+            f"Values for {', '.join(names)}; f's result does not depend on any of them), so "
+            "every derivative would be 0 and the check would pass without checking anything. "
+            "Compute the result from f's arguments; to check a model's parameters use "
+            "gradcheck_model(model, x, y)."
+        )
     level: dict[tuple[int, ...], Gradient] = {(): out}
     for k in range(order):
         create = k < order - 1
@@ -383,3 +479,195 @@ def _derivatives(call, names, point, order) -> dict[tuple[int, ...], float]:
                 deeper[index + (j,)] = gj
         level = deeper
     return {index: float(v) for index, v in level.items()}
+
+
+# --- gradcheck of a model ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModelGradcheckRow:
+    """One parameter: its value and de/dθ three ways (`by_hand` None when not given)."""
+
+    name: str
+    value: float
+    engine: float
+    by_hand: float | None
+    finite_difference: float
+    max_error: float  # the largest difference between any two of the gradients
+    ok: bool
+
+
+@dataclass
+class ModelGradcheckResult:
+    """What gradcheck_model found: truthy when all agree; `str()` is the table."""
+
+    rows: list[ModelGradcheckRow]
+    loss: float  # the loss at the model's parameters, mean over the beans
+    beans: int
+    eps: float = 1e-6
+    atol: float = 1e-5
+    rtol: float = 1e-3
+
+    @property
+    def failures(self) -> list[ModelGradcheckRow]:
+        return [row for row in self.rows if not row.ok]
+
+    def __bool__(self) -> bool:
+        return not self.failures
+
+    @property
+    def max_error(self) -> float:
+        return max((row.max_error for row in self.rows), default=0.0)
+
+    @property
+    def empty(self) -> bool:
+        """True when every gradient is 0 both ways: a check that shows nothing."""
+        return all(r.engine == 0.0 and r.finite_difference == 0.0 for r in self.rows)
+
+    @property
+    def rule(self) -> str:
+        return f"|a - b| <= {self.atol:g} + {self.rtol:g}·|b|"
+
+    def _verdict(self) -> str:
+        n = len(self.rows)
+        if self.failures:
+            names = ", ".join(r.name for r in self.failures)
+            return f"{len(self.failures)} of {n} gradients disagree ({self.rule}): {names}"
+        if self.empty:
+            return f"all {n} gradients are 0: {_EMPTY_ADVICE}"
+        return f"all {n} gradients agree (max error {self.max_error:.1e}; {self.rule})"
+
+    def _cells(self, row: ModelGradcheckRow) -> list[str]:
+        hand = f"{row.by_hand:.10g}" if row.by_hand is not None else "-"
+        return [
+            row.name,
+            f"{row.value:.6g}",
+            f"{row.engine:.10g}",
+            hand,
+            f"{row.finite_difference:.10g}",
+            f"{row.max_error:.1e}",
+        ]
+
+    def __str__(self) -> str:
+        width = max([len(r.name) + 2 for r in self.rows] + [10])
+        lines = [
+            f"{'parameter':<{width}}{'value':>12}  {'engine':>16}  {'by hand':>16}  "
+            f"{'finite diff':>16}  {'max error':>9}"
+        ]
+        for row in self.rows:
+            name, value, engine_text, hand, fd, err = self._cells(row)
+            lines.append(
+                f"{name:<{width}}{value:>12}  {engine_text:>16}  {hand:>16}  {fd:>16}  "
+                f"{err:>9}{'' if row.ok else '  FAIL'}"
+            )
+        lines.append(self._verdict())
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<ModelGradcheckResult: {self._verdict()}>"
+
+    def _repr_html_(self) -> str:
+        head = ["parameter", "value", "engine", "by hand", "finite diff", "max error"]
+        caption = f"de/dθ on {self.beans} bean(s), loss {self.loss:.6g}: {self._verdict()}"
+        body = [self._cells(row) for row in self.rows]
+        return _html_table(caption, head, body, [not r.ok for r in self.rows])
+
+
+def _beans(x: object, y: object) -> list[tuple[object, object]]:
+    """(x, y) pairs: one bean when y is a number, else one per entry of y."""
+    import numpy as np
+
+    ys = np.asarray(y, dtype=float)
+    if ys.ndim == 0:
+        xs_one = np.asarray(x, dtype=float)
+        return [(xs_one.tolist(), float(ys))]
+    xs = np.asarray(x, dtype=float)
+    if len(xs) != len(ys):
+        raise ValueError(f"gradcheck_model: x has {len(xs)} beans but y has {len(ys)}")
+    if len(ys) == 0:
+        raise ValueError("gradcheck_model: no beans given (x and y are empty)")
+    return list(zip(xs.tolist(), ys.tolist(), strict=True))
+
+
+def gradcheck_model(
+    model: object,
+    x: object,
+    y: object,
+    loss: str | Callable = "squared_error",
+    *,
+    by_hand: Callable[[dict[str, float], object, object], Mapping[str, float]] | None = None,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_on_failure: bool = False,
+) -> ModelGradcheckResult:
+    """Check de/dθ for every parameter of `model` three ways, on one bean or several.
+
+    `x, y` is one bean (y a number; x a number or, for two inputs, a pair) or many
+    (sequences of beans); the loss is the mean of `loss(model(x), y)` over them. For each
+    parameter (in `model.named_parameters()` order) the row holds the engine's gradient,
+    `by_hand(state_dict, x, y)[name]` averaged over the beans when `by_hand` is given
+    (e.g. `course.by_hand.gradients` for the note's network), and a central finite
+    difference with step `eps`. Two gradients agree when |a - b| <= atol + rtol·|b|.
+    The parameters' `.data` and `.grad` are left as they were. A check where every gradient
+    is 0 warns (GradcheckWarning): it compares zeros and shows nothing.
+    """
+    if not eps > 0.0:
+        raise ValueError(f"gradcheck_model: eps must be positive, got {eps}")
+    named = getattr(model, "named_parameters", None)
+    if named is None:
+        raise TypeError(
+            f"gradcheck_model needs a model with named_parameters() (an nn.MLP), got "
+            f"{type(model).__name__}; for a function of Values use gradcheck(f, inputs)"
+        )
+    named = list(named())
+    if not named:
+        raise ValueError("gradcheck_model: the model has no parameters to check")
+    loss_fn = get_loss(loss)
+    beans = _beans(x, y)
+
+    def mean_loss() -> Value:
+        total = None
+        for bx, by in beans:
+            e = loss_fn(model(bx), by)  # type: ignore[operator]
+            total = e if total is None else total + e
+        return total / len(beans) if len(beans) > 1 else total
+
+    params = [p for _, p in named]
+    out = mean_loss()
+    engine_grads = [g + 0.0 for g in grad(out, params)]  # + 0.0: show -0.0 as 0
+    hand = None
+    if by_hand is not None:
+        state = {name: p.data for name, p in named}
+        hand = dict.fromkeys(state, 0.0)
+        for bx, by in beans:
+            for name, g in by_hand(state, bx, by).items():
+                hand[name] += g / len(beans)
+    finite = []
+    for p in params:
+        start = p.data
+        try:
+            p.data = start + eps
+            up = mean_loss().data
+            p.data = start - eps
+            down = mean_loss().data
+        finally:
+            p.data = start
+        finite.append((up - down) / (2.0 * eps) + 0.0)
+
+    def agree(a: float, b: float) -> bool:
+        return abs(a - b) <= atol + rtol * abs(b)  # False for nan
+
+    rows = []
+    for (name, p), g, fd in zip(named, engine_grads, finite, strict=True):
+        h = hand.get(name) if hand is not None else None
+        found = [g, fd] if h is None else [g, h, fd]
+        err = max(abs(a - b) for a in found for b in found)
+        ok = agree(g, fd) and (h is None or (agree(h, fd) and agree(g, h)))
+        rows.append(ModelGradcheckRow(name, p.data, g, h, fd, err, ok))
+    result = ModelGradcheckResult(rows, out.data, len(beans), eps, atol, rtol)
+    if raise_on_failure and not result:
+        raise GradcheckError(str(result))
+    if result and result.empty:
+        warnings.warn(f"gradcheck_model: {result._verdict()}", GradcheckWarning, stacklevel=2)
+    return result

@@ -17,7 +17,13 @@ from micrograd_beans import (
     gradcheck,
     gradgradcheck,
 )
-from micrograd_beans.gradcheck import GradcheckError, GradcheckResult
+from micrograd_beans.gradcheck import (
+    GradcheckError,
+    GradcheckResult,
+    GradcheckWarning,
+    ModelGradcheckResult,
+    gradcheck_model,
+)
 
 
 def sigmoid(z: float) -> float:
@@ -77,7 +83,11 @@ def test_every_op_passes_gradcheck(case, order):
     f, point = {**OP_CASES, **MORE_CASES}[case]
     if case == "note's network" and order == 3:
         pytest.skip("84 third derivatives: slow and nothing new")
-    result = gradcheck(f, point, order=order)
+    if case == "relu flat" and order == 1:  # every gradient 0 there: an empty check warns
+        with pytest.warns(GradcheckWarning, match="all 1 gradients are 0"):
+            result = gradcheck(f, point, order=order)
+    else:
+        result = gradcheck(f, point, order=order)
     assert result, str(result)
     assert len(result.rows) == math.comb(len(point) + order - 1, order)
 
@@ -174,8 +184,9 @@ def test_nan_derivative_fails(monkeypatch):
 
 
 def test_constant_function_and_bad_arguments():
-    result = gradcheck(lambda a: 3.0, [1.0])
-    assert result and result.rows[0].engine == 0.0
+    # a function that ignores its inputs would "pass" with every derivative 0: an error
+    with pytest.raises(ValueError, match="does not use the Values it is given"):
+        gradcheck(lambda a: 3.0, [1.0])
     with pytest.raises(ValueError, match="order"):
         gradcheck(lambda a: a, [1.0], order=0)
     with pytest.raises(ValueError, match="eps"):
@@ -409,3 +420,104 @@ def test_anomaly_mode_gives_the_same_gradients():
         leaf.backward()
         leaf.backward()
     assert leaf.grad == 2.0
+
+
+# --- empty checks and gradcheck_model ---------------------------------------------------------
+
+
+def test_a_lambda_that_ignores_its_inputs_is_an_error_not_a_pass():
+    # the learner's mistake from issue 15: the lambda reads the model, not its arguments
+    from micrograd_beans.losses import squared_error
+    from micrograd_beans.nn import MLP
+
+    model = MLP(1, [2, 1], seed=0)
+    with pytest.raises(ValueError, match="gradcheck_model"):
+        gradcheck(lambda *ps: squared_error(model(0.9), 1.0), model.parameters())
+
+
+def test_gradcheck_result_reprs_are_short_and_the_html_is_a_table():
+    result = gradcheck(lambda w, x: (w * x).tanh(), {"w": 0.3, "x": -2.0})
+    assert repr(result) == "<GradcheckResult: all 2 gradients agree>"
+    page = result._repr_html_()
+    assert page.count("<tr") == 3 and "d/dw" in page and "d/dx" in page
+    assert f"{result.rows[0].engine:.10g}" in page
+
+
+def _note_model(seed=3):
+    from micrograd_beans.course.lessons import get_lesson
+
+    lesson = get_lesson("hidden-layer")
+    xs, ys = lesson.make_data(seed)
+    return lesson.make_model(seed), xs, ys
+
+
+def test_gradcheck_model_three_ways_on_one_bean():
+    from micrograd_beans.course import by_hand
+
+    model, xs, ys = _note_model()
+    before = model.state_dict()
+    result = gradcheck_model(model, xs[40], ys[40], by_hand=by_hand.gradients)
+    assert isinstance(result, ModelGradcheckResult) and result
+    assert [r.name for r in result.rows] == list(by_hand.PARAM_NAMES)
+    hand = by_hand.gradients(before, float(xs[40]), float(ys[40]))
+    for row in result.rows:
+        assert row.by_hand == hand[row.name]
+        assert row.engine == pytest.approx(hand[row.name], rel=1e-12, abs=1e-15)
+        assert row.finite_difference == pytest.approx(hand[row.name], rel=1e-6, abs=1e-9)
+        assert row.value == before[row.name]
+    assert model.state_dict() == before  # parameters restored exactly
+    assert all(p.grad == 0.0 for p in model.parameters())  # .grad left alone
+    assert str(result).splitlines()[-1].startswith("all 7 gradients agree")
+    assert result._repr_html_().count("<tr") == 8
+
+
+def test_gradcheck_model_on_many_beans_is_the_mean():
+    from micrograd_beans.course import by_hand
+
+    model, xs, ys = _note_model()
+    many = gradcheck_model(model, xs[:5], ys[:5], by_hand=by_hand.gradients)
+    assert many.beans == 5 and many
+    ones = [gradcheck_model(model, xs[i], ys[i]).rows for i in range(5)]
+    for k, row in enumerate(many.rows):
+        assert row.engine == pytest.approx(sum(r[k].engine for r in ones) / 5, rel=1e-12)
+
+
+def test_gradcheck_model_two_inputs_and_no_by_hand():
+    from micrograd_beans.course.lessons import get_lesson
+
+    lesson = get_lesson("disc")
+    model, X, ys = lesson.setup(seed=2)
+    result = gradcheck_model(model, X[7], ys[7])
+    assert result and all(r.by_hand is None for r in result.rows)
+    assert len(result.rows) == len(model.parameters())
+
+
+def test_gradcheck_model_catches_a_wrong_rule(monkeypatch):
+    from micrograd_beans import engine
+
+    model, xs, ys = _note_model()
+    monkeypatch.setitem(engine._BACKWARD, "sigmoid", lambda g, out, a: (g * out,))
+    result = gradcheck_model(model, xs[40], ys[40])
+    assert not result and "7 of 7 gradients disagree" in str(result)
+    with pytest.raises(GradcheckError):
+        gradcheck_model(model, xs[40], ys[40], raise_on_failure=True)
+
+
+def test_gradcheck_model_warns_when_every_gradient_is_zero():
+    from micrograd_beans.nn import MLP
+
+    model = MLP(1, [1], activation="relu", seed=0)  # relu at a negative input: flat
+    model.load_state_dict({"w11_1": 0.5, "b1_1": -3.0})
+    with pytest.warns(GradcheckWarning, match="all 2 gradients are 0"):
+        result = gradcheck_model(model, 1.0, 1.0)
+    assert result.empty
+
+
+def test_gradcheck_model_bad_arguments():
+    model, xs, ys = _note_model()
+    with pytest.raises(ValueError, match="3 beans but y has 2"):
+        gradcheck_model(model, xs[:3], ys[:2])
+    with pytest.raises(TypeError, match="named_parameters"):
+        gradcheck_model(lambda x: x, 1.0, 1.0)
+    with pytest.raises(ValueError, match="eps"):
+        gradcheck_model(model, 1.0, 1.0, eps=-1.0)

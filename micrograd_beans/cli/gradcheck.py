@@ -46,17 +46,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Print the lesson's gradient table (gradcheck.gradcheck_model); 1 if any disagree."""
     import numpy as np
 
     from micrograd_beans.course import by_hand
     from micrograd_beans.course.lessons import get_lesson
-    from micrograd_beans.gradcheck import grad
-    from micrograd_beans.losses import get_loss
+    from micrograd_beans.gradcheck import gradcheck_model
 
     lesson = get_lesson(args.lesson)
     xs, ys = lesson.make_data(args.seed)
     model = lesson.make_model(args.seed)
-    loss_fn = get_loss(lesson.loss)
     bean = args.bean
     if bean is None:
         bean = int(np.random.default_rng(args.seed).integers(len(xs)))
@@ -66,54 +65,23 @@ def run(args: argparse.Namespace) -> int:
         )
     x = xs[bean].tolist()  # a float, or a list of floats for two-input beans
     y = float(ys[bean])
-
-    def loss():
-        return loss_fn(model(x), y)
-
-    named = model.named_parameters()
-    e = loss()
-    engine = [g + 0.0 for g in grad(e, [p for _, p in named])]  # + 0.0: print -0.0 as 0
-    hand = None
-    if args.lesson == "hidden-layer" and [n for n, _ in named] == list(by_hand.PARAM_NAMES):
-        hand = by_hand.gradients(model.state_dict(), x, y)
-    finite = []
-    for _, p in named:
-        start = p.data
-        p.data = start + args.eps
-        up = loss().data
-        p.data = start - args.eps
-        down = loss().data
-        p.data = start
-        finite.append((up - down) / (2.0 * args.eps) + 0.0)
-
-    def agree(a: float, b: float) -> bool:
-        return abs(a - b) <= args.atol + args.rtol * abs(b)
-
+    names = [n for n, _ in model.named_parameters()]
+    note = args.lesson == "hidden-layer" and names == list(by_hand.PARAM_NAMES)
+    result = gradcheck_model(
+        model,
+        x,
+        y,
+        lesson.loss,
+        by_hand=by_hand.gradients if note else None,
+        eps=args.eps,
+        atol=args.atol,
+        rtol=args.rtol,
+    )
     x_text = f"{x:.6g}" if isinstance(x, float) else "(" + ", ".join(f"{v:.6g}" for v in x) + ")"
     print(f"lesson {lesson.name} ({lesson.title}), seed {args.seed}")
-    print(f"bean {bean} of {len(xs)}: x = {x_text}, y = {y:g}; loss {lesson.loss} = {e.data:.10g}")
-    width = max(len(n) for n, _ in named) + 2
     print(
-        f"{'parameter':<{max(width, 10)}}{'value':>12}  {'engine':>16}  {'by hand':>16}  "
-        f"{'finite diff':>16}  {'max error':>9}"
+        f"bean {bean} of {len(xs)}: x = {x_text}, y = {y:g}; loss {lesson.loss} = "
+        f"{result.loss:.10g}"
     )
-    bad, worst = [], 0.0
-    for (name, p), g, fd in zip(named, engine, finite, strict=True):
-        h = hand[name] if hand is not None else None
-        found = [g, fd] if h is None else [g, h, fd]
-        err = max(abs(a - b) for a in found for b in found)
-        ok = agree(g, fd) and (h is None or (agree(h, fd) and agree(g, h)))
-        worst = max(worst, err)
-        if not ok:
-            bad.append(name)
-        h_text = f"{h:>16.10g}" if h is not None else f"{'-':>16}"
-        print(
-            f"{name:<{max(width, 10)}}{p.data:>12.6g}  {g:>16.10g}  {h_text}  {fd:>16.10g}  "
-            f"{err:>9.1e}{'' if ok else '  FAIL'}"
-        )
-    rule = f"|a - b| <= {args.atol:g} + {args.rtol:g}·|b|"
-    if bad:
-        print(f"{len(bad)} of {len(named)} gradients disagree ({rule}): {', '.join(bad)}")
-        return 1
-    print(f"all {len(named)} gradients agree (max error {worst:.1e}; {rule})")
-    return 0
+    print(result)
+    return 0 if result else 1

@@ -76,3 +76,13 @@ def test_run_all(bench, capsys):
     out = _lines(capsys.readouterr().out)
     assert out["targets"] == "not judged at tiny sizes"
     assert "ratio micrograd / ours, forward+backward" in out
+
+
+def test_micrograd_face(bench, capsys):
+    res = bench("bench_micrograd_face").main(["--tiny"])
+    out = _lines(capsys.readouterr().out)
+    assert set(res) == {"as written (numpy scalars)", "Python floats"}
+    for kind, r in res.items():
+        assert r["ours"] > 0 and r["micrograd"] > 0
+        # the same demo, the same data and weights: the first loss to the last bit
+        assert out[f"{kind}: first loss bit-identical"] == "True"

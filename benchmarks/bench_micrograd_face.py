@@ -72,14 +72,14 @@ def run(steps: int, n_samples: int, sizes: list[int]) -> dict[str, dict[str, flo
     results = {}
     for kind, theirs_X in (("as written (numpy scalars)", X), ("Python floats", floats)):
         res = paired_steps(X, theirs_X, y, steps, sizes)
-        line(f"{kind}: ours per step", fmt_ms(res["ours"]))
-        line(f"{kind}: micrograd per step", fmt_ms(res["micrograd"]))
+        line(f"{kind}, ours per step", fmt_ms(res["ours"]))
+        line(f"{kind}, micrograd per step", fmt_ms(res["micrograd"]))
         line(
-            f"{kind}: ratio micrograd / ours",
+            f"{kind}, ratio micrograd / ours",
             f"{res['ratio']:.1f}x (median of {steps} paired steps)",
         )
-        line(f"{kind}: first loss bit-identical", res["same_first_loss"])
-        line(f"{kind}: max relative loss difference", f"{res['max_rel_loss_diff']:.1e}")
+        line(f"{kind}, first loss bit-identical", res["same_first_loss"])
+        line(f"{kind}, max relative loss difference", f"{res['max_rel_loss_diff']:.1e}")
         results[kind] = res
     return results
 

@@ -85,4 +85,4 @@ def test_micrograd_face(bench, capsys):
     for kind, r in res.items():
         assert r["ours"] > 0 and r["micrograd"] > 0
         # the same demo, the same data and weights: the first loss to the last bit
-        assert out[f"{kind}: first loss bit-identical"] == "True"
+        assert out[f"{kind}, first loss bit-identical"] == "True"

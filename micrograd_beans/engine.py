@@ -147,6 +147,14 @@ class Value:
     def __float__(self) -> float:
         return self.data
 
+    def item(self) -> float:
+        """The number as a Python float, the same as `.data` (PyTorch's `tensor.item()`)."""
+        return self.data
+
+    def __format__(self, spec: str) -> str:
+        """`f"{v:.2f}"` formats the number as a float would; `f"{v}"` is `str(v)`."""
+        return format(self.data, spec) if spec else str(self)
+
     def __repr__(self) -> str:
         kind = "Constant" if self.is_constant else "Value"
         label = f"{self.label!r}, " if self.label else ""

@@ -169,6 +169,16 @@ def test_repr_shows_label_data_and_grad():
     assert repr((v * 2).parents[1]) == "Constant(data=2, grad=0)"
 
 
+def test_item_and_format_read_the_number_as_in_pytorch():
+    v = Value(2.0, label="x") * 1.5
+    assert v.item() == 3.0 and type(v.item()) is float
+    assert f"{v:.2f}" == "3.00" and f"{v:>8.1e}" == " 3.0e+00" and f"{v:g}" == "3"
+    assert f"{v}" == str(v) == repr(v)
+    assert format(Value(-0.12345), "+.3f") == "-0.123"
+    with pytest.raises(ValueError):
+        f"{v:d}"  # as for a float: an integer format does not apply
+
+
 # --- operators with numbers on either side ----------------------------------------------
 
 

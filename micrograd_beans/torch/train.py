@@ -1,0 +1,203 @@
+"""Training a lesson's model with PyTorch: the note's loop, batched, or in a process group.
+
+`fit_torch(model, xs, ys, ...)` takes the same settings as `train.fit` and makes the same
+updates: every epoch visits the beans in the data's order (or a permutation drawn from
+`seed` exactly as `fit` draws it), one optimizer step per `batch_size` beans on their mean
+loss. With `batch_size=1`, plain SGD and float64 it reproduces the engine's run of the
+note. The trained parameters are written back into `model`, so it can be saved,
+drawn and checked as any other.
+
+Inside a `torch.distributed` process group (see `distributed.py`), the same loop runs in
+every process on its shard of each batch (positions rank, rank + N, ... of the batch),
+and `DistributedDataParallel` averages the gradients: the update is the one a single
+process makes on the whole batch.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import numbers
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+
+from micrograd_beans.nn import MLP
+from micrograd_beans.rng import Seed, make_rng
+from micrograd_beans.torch.convert import BeanMLP, as_arrays, from_torch, to_torch
+from micrograd_beans.torch.losses import check_loss, outputs_and_losses
+
+#: The learning rate of each optimizer when none is given (as `train.DEFAULT_LR`).
+DEFAULT_LR = {"sgd": 0.03, "momentum": 0.03, "adam": 0.001}
+
+
+@dataclass
+class TorchHistory:
+    """What training in torch recorded, one entry per epoch (as `train.History`).
+
+    `loss[k]` is the mean loss of the beans as epoch k+1 visited them, `accuracy[k]` the
+    fraction classified right at that moment (None when the targets are not all 0 or 1).
+    `seconds` is the time in the training loop (not process start-up); `beans` how many
+    bean visits it made, summed over all workers.
+    """
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] | None = field(default_factory=list)
+    seconds: float = 0.0
+    beans: int = 0
+    batch_size: int = 1
+    workers: int = 1
+
+    @property
+    def epochs(self) -> int:
+        """How many epochs ran."""
+        return len(self.loss)
+
+    @property
+    def beans_per_second(self) -> float:
+        """Throughput: bean visits per second of training."""
+        return self.beans / self.seconds if self.seconds > 0 else math.inf
+
+
+def make_torch_optimizer(
+    params, optimizer: str, lr: float | None
+) -> tuple[torch.optim.Optimizer, float]:
+    """torch's optimizer for one of our names ("sgd", "momentum" (0.9), "adam"), and its lr."""
+    if optimizer not in DEFAULT_LR:
+        raise ValueError(
+            f"unknown optimizer {optimizer!r}; choose one of: {', '.join(DEFAULT_LR)}"
+        )
+    lr = DEFAULT_LR[optimizer] if lr is None else float(lr)
+    if not math.isfinite(lr) or lr <= 0:
+        raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
+    if optimizer == "adam":
+        return torch.optim.Adam(params, lr=lr), lr
+    momentum = 0.9 if optimizer == "momentum" else 0.0
+    return torch.optim.SGD(params, lr=lr, momentum=momentum), lr
+
+
+def _check_int(value: object, name: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}: {value!r:.40}")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    return int(value)
+
+
+def run_epochs(
+    module: nn.Module,
+    net: BeanMLP,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    optimizer: torch.optim.Optimizer,
+    *,
+    loss: str,
+    epochs: int,
+    batch_size: int,
+    shuffle: bool,
+    seed: Seed,
+    rank: int = 0,
+    workers: int = 1,
+) -> TorchHistory:
+    """The training loop proper. `module` is `net` itself or its DistributedDataParallel
+    wrapper; with `workers` > 1 this process (number `rank`) takes its shard of each batch
+    and scales its loss so that DDP's average of the gradients is the batch mean's."""
+    n = len(x)
+    size = min(batch_size, n)
+    binary = bool(torch.all((y == 0.0) | (y == 1.0)))
+    rng = make_rng(seed) if shuffle else None
+    history = TorchHistory(
+        accuracy=[] if binary else None, batch_size=size, workers=workers
+    )
+    act = net.output_activation
+    # torch.optim imports torch._dynamo on its first step (seconds, once per process):
+    # importing it before the clock starts keeps that out of the measured throughput
+    importlib.import_module("torch._dynamo")
+
+    order = np.arange(n)
+    xe, ye = x, y
+    start = time.perf_counter()
+    for epoch in range(1, epochs + 1):
+        if rng is not None:  # fit's shuffle: each epoch permutes the previous epoch's order
+            order = order[rng.permutation(n)]
+            index = torch.from_numpy(order)
+            xe, ye = x[index], y[index]
+        total = torch.zeros((), dtype=torch.float64)
+        correct = torch.zeros((), dtype=torch.float64)
+        for k in range(0, n, size):
+            m = min(size, n - k)
+            xb, yb = xe[k + rank : k + m : workers], ye[k + rank : k + m : workers]
+            out, losses = outputs_and_losses(module, act, xb, yb, loss)
+            # this shard's share of the batch mean: DDP averages over workers, hence × workers
+            batch_loss = losses.sum() * (workers / m)
+            optimizer.zero_grad()
+            batch_loss.backward()
+            optimizer.step()
+            with torch.no_grad():
+                total += losses.sum()
+                if binary:
+                    correct += ((out >= 0.5) == (yb == 1.0)).all(dim=1).sum()
+        if workers > 1:  # the epoch's statistics over all shards
+            stats = torch.stack([total, correct])
+            torch.distributed.all_reduce(stats)
+            total, correct = stats[0], stats[1]
+        mean = float(total) / n
+        if not math.isfinite(mean):
+            raise FloatingPointError(
+                f"training diverged in epoch {epoch}: the loss is {mean}; "
+                "try a smaller learning rate"
+            )
+        history.loss.append(mean)
+        if history.accuracy is not None:
+            history.accuracy.append(float(correct) / n)
+    history.seconds = time.perf_counter() - start
+    history.beans = n * history.epochs
+    return history
+
+
+def fit_torch(
+    model: MLP,
+    xs: object,
+    ys: object,
+    epochs: int = 100,
+    lr: float | None = None,
+    optimizer: str = "sgd",
+    loss: str = "squared_error",
+    batch_size: int | None = 1,
+    shuffle: bool = False,
+    seed: Seed = None,
+    dtype: torch.dtype = torch.float64,
+) -> TorchHistory:
+    """Train `model` with PyTorch (settings as `train.fit`) and write the result into it.
+
+    `batch_size=None` is full-batch descent. `dtype=torch.float32` trains in single
+    precision (faster on big batches; no longer the engine's numbers to the last bits).
+    """
+    epochs = _check_int(epochs, "epochs", 0)
+    check_loss(loss)
+    x, y = as_arrays(model, xs, ys)
+    batch_size = len(x) if batch_size is None else _check_int(batch_size, "batch_size", 1)
+    net = to_torch(model, dtype=dtype)
+    opt, _ = make_torch_optimizer(net.parameters(), optimizer, lr)
+    xt, yt = torch.from_numpy(x).to(dtype), torch.from_numpy(y).to(dtype)
+    try:
+        history = run_epochs(
+            net,
+            net,
+            xt,
+            yt,
+            opt,
+            loss=loss,
+            epochs=epochs,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            seed=seed,
+        )
+    finally:
+        model.load_state_dict(from_torch(net).state_dict())
+    return history
+
+

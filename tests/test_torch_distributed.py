@@ -1,0 +1,52 @@
+"""micrograd_beans.torch.distributed: two DDP workers on 127.0.0.1 end where one process
+with the same global batch ends (skipped without torch)."""
+
+from __future__ import annotations
+
+import pytest
+
+torch = pytest.importorskip("torch")
+import torch.distributed  # noqa: E402
+
+from micrograd_beans.course.lessons import LESSONS  # noqa: E402
+from micrograd_beans.torch import fit_torch, train_distributed  # noqa: E402
+from micrograd_beans.torch.distributed import launched_by_torchrun  # noqa: E402
+
+pytestmark = pytest.mark.skipif(
+    not torch.distributed.is_available() or not torch.distributed.is_gloo_available(),
+    reason="this torch has no gloo backend",
+)
+
+
+def test_two_workers_end_on_one_process_parameters():
+    lesson = LESSONS["disc"]
+    xs, ys = lesson.make_data(1, counts=203)  # the last batch is 3 beans: uneven shards
+    settings = dict(epochs=3, batch_size=10, shuffle=True, seed=1, lr=0.5, loss="bce")
+    alone, together = lesson.make_model(1), lesson.make_model(1)
+    one = fit_torch(alone, xs, ys, **settings)
+    two = train_distributed(together, xs, ys, workers=2, **settings)
+    a, b = alone.state_dict(), together.state_dict()
+    assert max(abs(a[k] - b[k]) for k in a) < 1e-9
+    assert max(abs(a[k] - v) for k, v in lesson.make_model(1).state_dict().items()) > 1e-3
+    assert two.workers == 2 and two.batch_size == 10 and two.beans == 3 * 203
+    assert two.loss == pytest.approx(one.loss, rel=1e-9)  # the epoch losses of all shards
+    assert two.accuracy == one.accuracy
+
+
+def test_workers_need_a_batch_to_share():
+    model, xs, ys = LESSONS["hidden-layer"].setup(0)
+    with pytest.raises(ValueError, match="2 workers need a batch of at least 2 beans"):
+        train_distributed(model, xs, ys, workers=2, batch_size=1)
+    with pytest.raises(ValueError, match="workers must be a whole number"):
+        train_distributed(model, xs, ys, workers=0)
+
+
+def test_torchrun_is_recognised_by_its_environment(monkeypatch):
+    for name in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    assert not launched_by_torchrun()
+    env = {"RANK": "0", "WORLD_SIZE": "2", "LOCAL_RANK": "0"}
+    env |= {"MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "29500"}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert launched_by_torchrun()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 torch = pytest.importorskip("torch")
-import torch.distributed  # noqa: E402
 
 from micrograd_beans.course.lessons import LESSONS  # noqa: E402
 from micrograd_beans.torch import fit_torch, train_distributed  # noqa: E402

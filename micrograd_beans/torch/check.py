@@ -114,7 +114,8 @@ def compare(model: MLP, xs: object, ys: object, loss: str = "squared_error") -> 
 
     net = to_torch(model)
     t_out, t_losses = outputs_and_losses(
-        net, net.output_activation, torch.from_numpy(x), torch.from_numpy(y), loss)
+        net, net.output_activation, torch.from_numpy(x), torch.from_numpy(y), loss
+    )
     t_mean = t_losses.mean()
     t_mean.backward()
     params = dict(net.named_parameters())

@@ -121,7 +121,7 @@ class NameMap:
             raise KeyError(f"this model has no parameter {note!r}") from None
 
     def note_name(self, torch_name: str) -> str:
-        """The note's name of the torch entry `torch_name` (written like "layers.0.weight[0, 0]")."""
+        """The note's name of a torch entry written like "layers.0.weight[0, 0]"."""
         try:
             return self._by_torch[torch_name].note
         except KeyError:
@@ -248,9 +248,10 @@ def _read_layout(module: nn.Module) -> dict:
                 )
             activations.append(_ACTIVATION_NAMES[type(sub)])
         else:
+            known = ", ".join(m.__name__ for m in _ACTIVATION_NAMES)
             raise ValueError(
                 f"unsupported module {_describe(name, sub)}: micrograd_beans models hold only "
-                f"Linear layers and the activations {', '.join(m.__name__ for m in _ACTIVATION_NAMES)}"
+                f"Linear layers and the activations {known}"
             )
     if not linears:
         raise ValueError(f"{type(module).__name__} holds no Linear layer")

@@ -67,9 +67,7 @@ def make_torch_optimizer(
 ) -> tuple[torch.optim.Optimizer, float]:
     """torch's optimizer for one of our names ("sgd", "momentum" (0.9), "adam"), and its lr."""
     if optimizer not in DEFAULT_LR:
-        raise ValueError(
-            f"unknown optimizer {optimizer!r}; choose one of: {', '.join(DEFAULT_LR)}"
-        )
+        raise ValueError(f"unknown optimizer {optimizer!r}; choose one of: {', '.join(DEFAULT_LR)}")
     lr = DEFAULT_LR[optimizer] if lr is None else float(lr)
     if not math.isfinite(lr) or lr <= 0:
         raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
@@ -109,9 +107,7 @@ def run_epochs(
     size = min(batch_size, n)
     binary = bool(torch.all((y == 0.0) | (y == 1.0)))
     rng = make_rng(seed) if shuffle else None
-    history = TorchHistory(
-        accuracy=[] if binary else None, batch_size=size, workers=workers
-    )
+    history = TorchHistory(accuracy=[] if binary else None, batch_size=size, workers=workers)
     act = net.output_activation
     # torch.optim imports torch._dynamo on its first step (seconds, once per process):
     # importing it before the clock starts keeps that out of the measured throughput
@@ -199,5 +195,3 @@ def fit_torch(
     finally:
         model.load_state_dict(from_torch(net).state_dict())
     return history
-
-

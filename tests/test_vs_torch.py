@@ -10,7 +10,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
-from hypothesis import given  # noqa: E402
+from hypothesis import assume, given  # noqa: E402
 from test_properties import judgeable, programs, sum_affine  # noqa: E402
 
 from micrograd_beans import grad  # noqa: E402
@@ -39,8 +39,17 @@ def test_values_gradients_and_second_derivatives_match_pytorch(example):
     program, point = example
     out, xs = judgeable(program, point)
     ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in point]
-    t_out, _ = program.run(ts, TORCH)
+    t_out, t_pool = program.run(ts, TORCH)
     assert close(number(t_out), out.data)
+    # torch's pow backward masks b * x**(b-1) to 0 where the exponent b is exactly 0, so its
+    # second derivative through b is 0 there (d/db of it is x**-1, which the engine gives):
+    # torch is no oracle at that point, so such examples are not judged.
+    assume(
+        not any(
+            kind == "**" and number(t_pool[operands[1]]) == 0.0
+            for kind, operands, _ in program.steps
+        )
+    )
 
     t_grads = torch.autograd.grad(t_out, ts, create_graph=True, allow_unused=True)
     grads = grad(out, xs, create_graph=True)

@@ -59,3 +59,17 @@ def test_compare_names_what_does_not_fit():
         compare(model, xs[:, 0], ys)
     with pytest.raises(ValueError, match="torch backend computes the losses"):
         compare(model, xs, ys, loss="hinge")
+
+
+@pytest.mark.parametrize("loss", ["squared_error", "bce"])
+def test_several_outputs_take_the_engines_mean_over_outputs(loss):
+    import numpy as np
+
+    from micrograd_beans.nn import MLP
+
+    model = MLP(2, [3, 2], "tanh", "sigmoid", seed=4, init="symmetric")
+    rng = np.random.default_rng(4)
+    xs, ys = rng.random((20, 2)), (rng.random((20, 2)) > 0.5).astype(float)
+    result = compare(model, xs, ys, loss)
+    assert result.engine_outputs.shape == (20, 2)
+    assert result.agrees(1e-12), str(result)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import math
 
 from micrograd_beans.argtypes import count, input_path, output_path, positive_float, sizes
+from micrograd_beans.cli.torch_backend import add_backend_options
 from micrograd_beans.course.lessons import DEFAULT_LESSON, LESSONS
 from micrograd_beans.course.options import add_training_options
 
@@ -41,6 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="hidden layer sizes, e.g. --hidden 3 or --hidden 8,8,8 (default: the lesson's)",
     )
     add_training_options(p)
+    add_backend_options(p)
     p.add_argument(
         "--save",
         type=output_path(),
@@ -67,7 +70,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Train, print the result, optionally save. Returns the exit status."""
+    from micrograd_beans.cli.torch_backend import only_rank_zero_prints
+
+    with only_rank_zero_prints():  # under torchrun, rank 0 speaks for all
+        return _train(args)
+
+
+def _train(args: argparse.Namespace) -> int:
     from micrograd_beans import serialize
+    from micrograd_beans.cli.torch_backend import (
+        check_backend_options,
+        is_rank_zero,
+        train_with_torch,
+    )
     from micrograd_beans.course.lessons import get_lesson
     from micrograd_beans.course.options import (
         check_training_options,
@@ -80,10 +95,12 @@ def run(args: argparse.Namespace) -> int:
 
     check_training_options(args.usage_error, args)
     lesson = get_lesson(args.lesson)
+    settings = training_settings(lesson.fit_kwargs(), args)
+    check_backend_options(args.usage_error, args, settings["batch_size"])
     if args.save is not None:
         check_writable(args.save)  # before training: a bad path fails now, not after it
     hidden = None if args.hidden is None else [n for group in args.hidden for n in group]
-    xs, ys = lesson.make_data(args.seed)
+    xs, ys = lesson.make_data(args.seed, counts=args.beans)
     if args.load:
         model = serialize.load(args.load)
         if model.nin != lesson.nin or model.nouts[-1] != lesson.nout:
@@ -97,7 +114,6 @@ def run(args: argparse.Namespace) -> int:
             )
     else:
         model = lesson.make_model(args.seed, hidden=hidden)
-    settings = training_settings(lesson.fit_kwargs(), args)
     if args.epochs is not None:
         settings["epochs"] = args.epochs
     if args.lr is not None:
@@ -105,18 +121,25 @@ def run(args: argparse.Namespace) -> int:
     start = "from " + args.load if args.load else f"seed {args.seed}"
     print(f"lesson {lesson.name} (course lesson {lesson.course}): {lesson.title}")
     print(f"model {model!r}, {len(model.parameters())} parameters, {start}; {len(xs)} beans")
-    compiled = False if args.dynamic else "auto"
-    history = fit(
-        model,
-        xs,
-        ys,
-        seed=args.seed,
-        progress=not args.no_progress,
-        compiled=compiled,
-        **fit_arguments(model, settings),
-    )
+    how = ""
+    if args.backend == "torch":
+        history, how = train_with_torch(model, xs, ys, settings, args)
+        how = "; " + how
+    else:
+        compiled = False if args.dynamic else "auto"
+        history = fit(
+            model,
+            xs,
+            ys,
+            seed=args.seed,
+            progress=not args.no_progress,
+            compiled=compiled,
+            **fit_arguments(model, settings),
+        )
     loss, accuracy = evaluate(model, xs, ys, settings["loss"])
-    if args.save is not None:  # saved before the result is printed: a closed pipe loses nothing
+    # saved before the result is printed: a closed pipe loses nothing (under torchrun, rank 0
+    # saves: every process holds the same model)
+    if args.save is not None and is_rank_zero():
         serialize.save(
             model,
             args.save,
@@ -129,7 +152,12 @@ def run(args: argparse.Namespace) -> int:
                 "accuracy": accuracy,
             },
         )
-    print(f"trained {history.epochs} epochs in {history.seconds:.2f} s ({describe(settings)})")
+    # bean visits per second of training: what batches, torch and workers change
+    rate = history.epochs * len(xs) / history.seconds if history.seconds > 0 else math.inf
+    print(
+        f"trained {history.epochs} epochs in {history.seconds:.2f} s, {rate:,.0f} beans/s "
+        f"({describe(settings)}{how})"
+    )
     line = f"final loss {loss:.6g}"
     if accuracy is not None:
         line += f"  accuracy {accuracy:.2f} ({round(accuracy * len(xs))}/{len(xs)} beans)"

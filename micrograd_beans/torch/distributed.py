@@ -67,7 +67,7 @@ def _train_in_group(job: dict, rank: int, workers: int) -> tuple[TorchHistory, d
     net = to_torch(model, dtype=dtype)
     ddp = DistributedDataParallel(net)
     s = job["settings"]
-    opt, _ = make_torch_optimizer(ddp.parameters(), s["optimizer"], s["lr"])
+    opt, _ = make_torch_optimizer(ddp.parameters(), s["optimizer"], s["lr"], s["momentum"])
     x = torch.from_numpy(job["xs"]).to(dtype)
     y = torch.from_numpy(job["ys"]).to(dtype)
     history = run_epochs(
@@ -135,6 +135,7 @@ def train_distributed(
     shuffle: bool = False,
     seed: Seed = None,
     dtype: torch.dtype = torch.float64,
+    momentum: float | None = None,
 ) -> TorchHistory:
     """Train `model` in `workers` processes on this machine with DistributedDataParallel
     (gloo on 127.0.0.1), and write the result into it. `batch_size` is the global batch
@@ -149,6 +150,7 @@ def train_distributed(
         "batch_size": batch_size,
         "shuffle": shuffle,
         "seed": seed,
+        "momentum": momentum,
     }
     job, n = _job(model, xs, ys, dtype, settings)
     _check_workers(workers, job["settings"]["batch_size"], n)
@@ -180,6 +182,7 @@ def train_in_torchrun(
     shuffle: bool = False,
     seed: Seed = None,
     dtype: torch.dtype = torch.float64,
+    momentum: float | None = None,
 ) -> tuple[TorchHistory, int]:
     """This process's part of a run started by torchrun: (history, rank). Every process
     ends with the same parameters, written into `model`."""
@@ -191,6 +194,7 @@ def train_in_torchrun(
         "batch_size": batch_size,
         "shuffle": shuffle,
         "seed": seed,
+        "momentum": momentum,
     }
     job, n = _job(model, xs, ys, dtype, settings)
     dist.init_process_group("gloo")  # rank, world size and rendezvous from torchrun's env

@@ -1,9 +1,10 @@
 """The package's per-sample losses (`micrograd_beans.losses`) on torch batches.
 
-Each gives one loss per bean (shape (beans,)), summed over a bean's outputs, so a batch's
-mean is `losses.mean()` as in `train.fit`. The formulas are the engine's: squared error
-(y - a)², and binary cross-entropy computed from the output layer's weighted sum when the
-output is a sigmoid (finite where a rounds to 0 or 1), else clamped to [EPS, 1 - EPS].
+Each gives one loss per bean (shape (beans,)): the mean over the bean's outputs, as the
+engine's losses reduce them by default, so a batch's mean is `losses.mean()` as in
+`train.fit`. The formulas are the engine's: squared error (y - a)², and binary
+cross-entropy computed from the output layer's weighted sum when the output is a sigmoid
+(finite where a rounds to 0 or 1), else clamped to [EPS, 1 - EPS].
 """
 
 from __future__ import annotations
@@ -42,15 +43,15 @@ def outputs_and_losses(
     """
     if loss == "squared_error":
         out = net(x)
-        return out, ((y - out) ** 2).sum(dim=1)
+        return out, ((y - out) ** 2).mean(dim=1)
     check_loss(loss)
     if output_activation == "sigmoid":
         z = net(x, logits=True)
         per_output = F.binary_cross_entropy_with_logits(z, y, reduction="none")
-        return torch.sigmoid(z), per_output.sum(dim=1)
+        return torch.sigmoid(z), per_output.mean(dim=1)
     out = net(x)
     if bool(((out < 0) | (out > 1)).any()):
         raise ValueError("binary cross-entropy needs outputs in [0, 1]; this model's are not")
     p = out.clamp(EPS, 1.0 - EPS)
     per_output = -(y * torch.log(p) + (1.0 - y) * torch.log(1.0 - p))
-    return out, per_output.sum(dim=1)
+    return out, per_output.mean(dim=1)

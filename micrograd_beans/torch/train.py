@@ -63,9 +63,10 @@ class TorchHistory:
 
 
 def make_torch_optimizer(
-    params, optimizer: str, lr: float | None
+    params, optimizer: str, lr: float | None, momentum: float | None = None
 ) -> tuple[torch.optim.Optimizer, float]:
-    """torch's optimizer for one of our names ("sgd", "momentum" (0.9), "adam"), and its lr."""
+    """torch's optimizer for one of our names ("sgd", "momentum" (0.9 unless `momentum`
+    says otherwise), "adam"), and its lr."""
     if optimizer not in DEFAULT_LR:
         raise ValueError(f"unknown optimizer {optimizer!r}; choose one of: {', '.join(DEFAULT_LR)}")
     lr = DEFAULT_LR[optimizer] if lr is None else float(lr)
@@ -73,7 +74,10 @@ def make_torch_optimizer(
         raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
     if optimizer == "adam":
         return torch.optim.Adam(params, lr=lr), lr
-    momentum = 0.9 if optimizer == "momentum" else 0.0
+    if momentum is None:
+        momentum = 0.9 if optimizer == "momentum" else 0.0
+    elif not 0.0 <= momentum < 1.0:
+        raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
     return torch.optim.SGD(params, lr=lr, momentum=momentum), lr
 
 
@@ -166,10 +170,12 @@ def fit_torch(
     shuffle: bool = False,
     seed: Seed = None,
     dtype: torch.dtype = torch.float64,
+    momentum: float | None = None,
 ) -> TorchHistory:
     """Train `model` with PyTorch (settings as `train.fit`) and write the result into it.
 
-    `batch_size=None` is full-batch descent. `dtype=torch.float32` trains in single
+    `batch_size=None` is full-batch descent; `momentum` sets SGD's momentum (the
+    "momentum" optimizer's default is 0.9). `dtype=torch.float32` trains in single
     precision (faster on big batches; no longer the engine's numbers to the last bits).
     """
     epochs = _check_int(epochs, "epochs", 0)
@@ -177,7 +183,7 @@ def fit_torch(
     x, y = as_arrays(model, xs, ys)
     batch_size = len(x) if batch_size is None else _check_int(batch_size, "batch_size", 1)
     net = to_torch(model, dtype=dtype)
-    opt, _ = make_torch_optimizer(net.parameters(), optimizer, lr)
+    opt, _ = make_torch_optimizer(net.parameters(), optimizer, lr, momentum)
     xt, yt = torch.from_numpy(x).to(dtype), torch.from_numpy(y).to(dtype)
     try:
         history = run_epochs(

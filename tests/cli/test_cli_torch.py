@@ -1,0 +1,90 @@
+"""`micrograd-beans train --backend torch [--workers N] [--beans N]`, in-process through
+cli.main (skipped without torch)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from micrograd_beans import serialize  # noqa: E402
+from micrograd_beans.cli import main  # noqa: E402
+
+
+def saved_parameters(path) -> dict:
+    return json.loads(path.read_text())["parameters"]
+
+
+def test_torch_backend_trains_the_note_as_the_engine_does(tmp_path, capsys):
+    engine, in_torch = tmp_path / "engine.json", tmp_path / "torch.json"
+    assert main(["train", "--epochs", "4", "--save", str(engine), "--no-progress"]) == 0
+    capsys.readouterr()
+    assert main(["train", "--epochs", "4", "--backend", "torch", "--save", str(in_torch)]) == 0
+    out = capsys.readouterr().out
+    assert "trained 4 epochs in" in out and "beans/s (per-sample sgd" in out
+    assert "; torch float64, one process)" in out
+    a, b = saved_parameters(engine), saved_parameters(in_torch)
+    assert list(a) == list(b) == ["w11_1", "b1_1", "w12_1", "b2_1", "w11_2", "w21_2", "b1_2"]
+    assert max(abs(a[k] - b[k]) for k in a) < 1e-12
+    # the file is an ordinary model file: load it and train on from it
+    assert serialize.load(in_torch).state_dict() == b
+    assert main(["train", "--epochs", "0", "--load", str(in_torch)]) == 0
+    assert "from " + str(in_torch) in capsys.readouterr().out
+
+
+def test_more_beans_and_batches_in_torch(tmp_path, capsys):
+    out_file = tmp_path / "spiral.json"
+    args = ["train", "--lesson", "spiral", "--backend", "torch", "--beans", "3000"]
+    args += ["--batch-size", "256", "--epochs", "2", "--save", str(out_file)]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "; 3000 beans" in out and "batch 256 sgd" in out
+    rate = out.split(" beans/s")[0].rsplit(" ", 1)[1]
+    assert float(rate.replace(",", "")) > 0
+    assert json.loads(out_file.read_text())["architecture"]["nouts"] == [8, 8, 8, 1]
+
+
+def test_two_workers_from_the_command_line_match_one_process(tmp_path, capsys):
+    one, two = tmp_path / "one.json", tmp_path / "two.json"
+    common = ["train", "--lesson", "disc", "--backend", "torch", "--beans", "60"]
+    common += ["--batch-size", "8", "--epochs", "2", "--lr", "0.5"]
+    assert main([*common, "--save", str(one)]) == 0
+    assert main([*common, "--workers", "2", "--save", str(two)]) == 0
+    out = capsys.readouterr().out
+    assert "2 worker processes (DDP, gloo" in out
+    a, b = saved_parameters(one), saved_parameters(two)
+    assert max(abs(a[k] - b[k]) for k in a) < 1e-9
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--workers", "2"], "argument --workers: needs --backend torch"),
+        (["--backend", "torch", "--dynamic"], "argument --dynamic: applies to --backend engine"),
+        (["--backend", "torch", "--workers", "2"], "give --batch-size of at least 2"),
+        (
+            ["--backend", "torch", "--workers", "4", "--batch-size", "3"],
+            "give --batch-size of at least 4",
+        ),
+        (["--beans", "1"], "argument --beans: expected a number >= 2"),
+        (["--backend", "jax"], "argument --backend: invalid choice: 'jax'"),
+        (["--backend", "torch", "--workers", "0"], "argument --workers"),
+    ],
+)
+def test_bad_combinations_exit_2_with_the_usage(args, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", *args])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: micrograd-beans train") and message in err
+
+
+def test_workers_under_torchrun_are_torchruns(monkeypatch, capsys):
+    for name, value in {"RANK": "0", "WORLD_SIZE": "2", "LOCAL_RANK": "0"}.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "--backend", "torch", "--workers", "2", "--batch-size", "4"])
+    assert exit_info.value.code == 2
+    assert "under torchrun the processes are torchrun's" in capsys.readouterr().err

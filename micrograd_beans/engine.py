@@ -21,6 +21,7 @@ expressions pasted into it (see benchmarks/README.md for the numbers).
 from __future__ import annotations
 
 import ast
+import html
 import linecache
 import math
 import numbers
@@ -159,6 +160,25 @@ class Value:
         kind = "Constant" if self.is_constant else "Value"
         label = f"{self.label!r}, " if self.label else ""
         return f"{kind}({label}data={self.data:.6g}, grad={self.grad:.6g})"
+
+    def _repr_html_(self) -> str:
+        """In Jupyter a Value shows as one row: label, data, grad and the op that made it."""
+        made_by = "constant" if self.is_constant else (self.op or "leaf")
+        cells = (html.escape(self.label or "–"), f"{self.data:.6g}", f"{self.grad:.6g}", made_by)
+        row = "".join(f"<td>{html.escape(c) if i == 3 else c}</td>" for i, c in enumerate(cells))
+        return (
+            '<table style="font-family:monospace"><tr><th>label</th><th>data</th>'
+            f"<th>grad</th><th>op</th></tr><tr>{row}</tr></table>"
+        )
+
+    def draw_dot(self, *args: object, **kwargs: object) -> object:
+        """This Value's computation graph as a picture: `viz.draw_dot(self, ...)`, the same
+        options (rankdir, hide_constants, collapse, highlight, params, ...)."""
+        # Imported here, not at the top: viz imports this module, and the engine must load
+        # without the drawing code (graphviz) for everything that only computes.
+        from micrograd_beans.viz import draw_dot
+
+        return draw_dot(self, *args, **kwargs)
 
     @property
     def parents(self) -> tuple[Value, ...]:

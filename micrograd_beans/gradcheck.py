@@ -19,7 +19,6 @@
 
 from __future__ import annotations
 
-import html
 import math
 import numbers
 import warnings
@@ -29,6 +28,7 @@ from dataclasses import dataclass, field
 from itertools import combinations_with_replacement
 
 from micrograd_beans import engine
+from micrograd_beans.display import html_table
 from micrograd_beans.engine import Constant, Value
 from micrograd_beans.losses import get_loss
 
@@ -241,25 +241,6 @@ _EMPTY_ADVICE = (
 )
 
 
-def _html_table(caption: str, head: list[str], body: list[list[str]], bad: list[bool]) -> str:
-    """A small HTML table; rows where `bad` is true are marked red."""
-    esc = html.escape
-    cells = "".join(f"<th>{esc(h)}</th>" for h in head)
-    rows = []
-    for row, fail in zip(body, bad, strict=True):
-        style = ' style="color:#b00020;font-weight:bold"' if fail else ""
-        tds = "".join(
-            f'<td style="text-align:{"left" if i == 0 else "right"}">{esc(c)}</td>'
-            for i, c in enumerate(row)
-        )
-        rows.append(f"<tr{style}>{tds}</tr>")
-    return (
-        f'<table style="font-family:monospace"><caption style="text-align:left">'
-        f"{esc(caption)}</caption><thead><tr>{cells}</tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
-    )
-
-
 @dataclass(frozen=True)
 class GradcheckRow:
     """One derivative: the engine's value, the finite-difference estimate and their errors."""
@@ -323,7 +304,7 @@ class GradcheckResult:
         ]
         caption = f"{self._verdict()} (|engine - fd| <= {self.atol:g} + {self.rtol:g}·|fd|)"
         head_row = ["derivative", "engine", "finite diff", "abs err", "ok?"]
-        return _html_table(caption, head_row, body, [not r.ok for r in self.rows])
+        return html_table(head_row, body, caption, [not r.ok for r in self.rows])
 
     def __repr__(self) -> str:
         return f"<GradcheckResult: {self._verdict()}>"
@@ -570,7 +551,7 @@ class ModelGradcheckResult:
         head = ["parameter", "value", "engine", "by hand", "finite diff", "max error"]
         caption = f"de/dθ on {self.beans} bean(s), loss {self.loss:.6g}: {self._verdict()}"
         body = [self._cells(row) for row in self.rows]
-        return _html_table(caption, head, body, [not r.ok for r in self.rows])
+        return html_table(head, body, caption, [not r.ok for r in self.rows])
 
 
 def _beans(x: object, y: object) -> list[tuple[object, object]]:

@@ -413,3 +413,13 @@ class MLP(Module):
         )
         bias = "" if self.bias else ", bias=False"
         return f"MLP({self.nin}, {self.nouts}, activation={self.activation!r}{out}{bias})"
+
+    def _repr_html_(self) -> str:
+        """In Jupyter: the architecture, then each parameter's name, data and grad."""
+        from micrograd_beans import display
+
+        named = self.named_parameters()
+        sizes = "-".join(str(n) for n in [self.nin, *self.nouts])
+        caption = f"{sizes} network, {len(named)} parameters: {self!r}"
+        rows = [(name, f"{p.data:.6g}", f"{p.grad:.6g}") for name, p in named]
+        return display.html_table(("parameter", "data", "grad"), rows, caption)

@@ -12,6 +12,7 @@ through `fit(..., step=...)`.
 
 from __future__ import annotations
 
+import html
 import math
 import numbers
 import sys
@@ -32,7 +33,7 @@ from micrograd_beans.rng import make_rng
 DEFAULT_LR = {"sgd": 0.03, "momentum": 0.03, "adam": 0.001}
 
 
-@dataclass
+@dataclass(repr=False)  # the default repr would print every epoch's numbers
 class History:
     """What training recorded, one entry per finished epoch.
 
@@ -52,6 +53,30 @@ class History:
     def epochs(self) -> int:
         """How many epochs ran."""
         return len(self.loss)
+
+    def summary(self) -> str:
+        """One line: epochs, time, and the loss (and accuracy) at the start and the end."""
+        if not self.loss:
+            return "no epochs yet"
+        text = f"{self.epochs} epoch{'s' if self.epochs != 1 else ''} in {self.seconds:.2f} s"
+        text += f": loss {self.loss[0]:.4g} → {self.loss[-1]:.4g}"
+        if self.accuracy:
+            text += f", accuracy {self.accuracy[0]:.0%} → {self.accuracy[-1]:.0%}"
+        return text + (" (stopped early)" if self.stopped_early else "")
+
+    def __repr__(self) -> str:
+        return f"<History: {self.summary()}>"
+
+    def _repr_html_(self) -> str:
+        """In Jupyter: the one-line summary and a small plot of loss and accuracy."""
+        from micrograd_beans import display
+
+        line = f"<p><b>History</b>: {html.escape(self.summary())}</p>"
+        if not self.loss:
+            return line
+        return line + display.img_tag(
+            display.loss_plot_png(self.loss, self.accuracy), "loss and accuracy per epoch"
+        )
 
 
 class GraphStep:

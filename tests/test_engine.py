@@ -469,3 +469,29 @@ def test_bad_math_names_the_op_and_the_input(make, error, op):
 def test_bad_math_message_names_the_labelled_input():
     with pytest.raises(ValueError, match=r"x=-1\.0"):
         Value(-1.0, label="x").log()
+
+
+# --- how a Value shows itself in Jupyter ----------------------------------------------------
+
+
+def test_a_value_shows_label_data_grad_and_op_as_a_table():
+    from micrograd_beans import Value
+
+    x = Value(2.0, label="x<1>")
+    y = (x * x).sigmoid()
+    y.backward()
+    page = x._repr_html_()
+    assert "<table" in page and "x&lt;1&gt;" in page
+    assert f"<td>{x.grad:.6g}</td>" in page and "<td>leaf</td>" in page
+    assert "<td>sigmoid</td>" in y._repr_html_()
+    assert "<td>constant</td>" in (x * 3).parents[1]._repr_html_()
+
+
+def test_a_value_draws_its_own_graph_with_draw_dots_options():
+    from micrograd_beans import Value
+    from micrograd_beans.viz import draw_dot
+
+    x = Value(2.0, label="x")
+    y = x**2 + x
+    assert y.draw_dot(hide_constants=True).source == draw_dot(y, hide_constants=True).source
+    assert "rankdir=TB" in y.draw_dot("TB").source

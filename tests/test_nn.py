@@ -278,3 +278,11 @@ def test_no_bias_neuron_with_several_inputs():
     assert out.data == w1.data * 3.0 + w2.data * -1.0 == model.predict([3.0, -1.0])
     out.backward()
     assert (w1.grad, w2.grad) == (3.0, -1.0)
+
+
+def test_a_model_shows_its_parameters_as_a_table_in_jupyter():
+    model = MLP(1, [2, 1], seed=0)
+    page = model._repr_html_()
+    assert "1-2-1 network, 7 parameters" in page
+    assert page.count("<tr") == 8
+    assert f"{model.parameters()[0].data:.6g}" in page

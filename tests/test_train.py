@@ -258,3 +258,20 @@ def test_zero_epochs_changes_nothing():
     history = fit(model, [0.1, 0.2], [0.0, 1.0], epochs=0, progress=False)
     assert isinstance(history, History) and history.epochs == 0
     assert model.state_dict() == START
+
+
+# --- how a History shows itself -------------------------------------------------------------
+
+
+def test_a_history_is_one_line_and_a_plot_not_every_epoch():
+    xs, ys = bump_beans(20, seed=0)
+    model = MLP(1, [2, 1], seed=0)
+    history = fit(model, xs, ys, epochs=300, lr=0.03, progress=False)
+    text = repr(history)
+    assert len(text) < 120 and text.startswith("<History: 300 epochs in ")
+    assert f"loss {history.loss[0]:.4g} → {history.loss[-1]:.4g}" in text
+    assert f"accuracy {history.accuracy[0]:.0%} → {history.accuracy[-1]:.0%}" in text
+    page = history._repr_html_()
+    assert page.count("<img") == 1 and "data:image/png;base64," in page
+    assert repr(History()) == "<History: no epochs yet>"
+    assert "<img" not in History()._repr_html_()

@@ -36,7 +36,7 @@ def _stream(seed: int | np.random.Generator | None, child: int) -> np.random.Gen
     return np.random.default_rng(np.random.SeedSequence(int(seed)).spawn(child + 1)[child])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)  # repr below: the one line a learner needs
 class Lesson:
     """One lesson of the course: which beans, which network, how it is trained."""
 
@@ -104,6 +104,27 @@ class Lesson:
             "batch_size": self.batch_size,
             "shuffle": self.shuffle,
         }
+
+    def __repr__(self) -> str:
+        return (
+            f"<Lesson {self.name!r}: {self.title}; {self.model_text}, "
+            f"{self.counts} {self.dataset} beans, α = {self.lr:g}, {self.epochs} epochs>"
+        )
+
+    def _repr_html_(self) -> str:
+        """In Jupyter: the lesson as a small table of what it trains and how."""
+        from micrograd_beans import display
+
+        batch = "per sample" if self.batch_size == 1 else f"batches of {self.batch_size}"
+        rows = [
+            ("course lesson", self.course),
+            ("beans", f"{self.counts} from datasets '{self.dataset}' ({self.nin} input(s))"),
+            ("network", self.model_text),
+            ("loss", self.loss),
+            ("optimizer", f"{self.optimizer}, α = {self.lr:g}, {batch}"),
+            ("epochs", str(self.epochs) + (", shuffled" if self.shuffle else ", in order")),
+        ]
+        return display.html_table(("", ""), rows, f"lesson {self.name!r}: {self.title}")
 
     def with_(self, **changes: object) -> Lesson:
         """A copy with some fields changed (e.g. `lesson.with_(epochs=100)`)."""

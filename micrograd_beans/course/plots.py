@@ -187,6 +187,22 @@ def _figure(ax: Axes) -> Figure:
     return fig
 
 
+def _shown_once(fig: Figure, made_here: bool) -> Figure:
+    """The Figure a plot function returns, shown once when it ends a notebook cell.
+
+    Under Jupyter's inline backend a pyplot figure is shown at the end of the cell *and*
+    again as the cell's value when the function call is its last line. So a figure this
+    module made itself leaves pyplot there (plt.close: the Figure stays whole) and shows
+    once, as the returned value (or with `display(fig)`). Elsewhere nothing changes: in a
+    script, `plt.show()` shows it as before.
+    """
+    if made_here and is_inline_backend():
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+    return fig
+
+
 def _scatter_beans(ax: Axes, coords: Sequence[np.ndarray], ys: np.ndarray) -> None:
     """Beans at `coords`: toxic red and safe green when the labels are 0/1, else one colour."""
     style = dict(s=22, edgecolors="white", linewidths=0.5, zorder=3)
@@ -269,10 +285,11 @@ def plot_fit(
     points: int = 200,
 ) -> Figure:
     """Scatter the beans of a 1-input lesson and, given `predict`, draw the model's curve."""
+    made_here = ax is None
     view = FitView(_new_axes(ax), xs, ys, title=title, xlabel=xlabel, ylabel=ylabel, points=points)
     if predict is not None:
         view.update(predict)
-    return _figure(view.ax)
+    return _shown_once(_figure(view.ax), made_here)
 
 
 # --- training history ------------------------------------------------------------------
@@ -364,6 +381,7 @@ class HistoryView:
 
 def plot_history(history: Any, *, ax: Axes | None = None, title: str = "Training") -> Figure:
     """Loss and accuracy per epoch from a training History (accuracy only if it has one)."""
+    made_here = ax is None
     epochs, _, acc = history_series(history)
     view = HistoryView(
         _new_axes(ax),
@@ -372,7 +390,7 @@ def plot_history(history: Any, *, ax: Axes | None = None, title: str = "Training
         accuracy=acc is not None,
     )
     view.update(history)
-    return _figure(view.ax)
+    return _shown_once(_figure(view.ax), made_here)
 
 
 # --- 2-input lessons: a surface over the beans, and the decision boundary ----------------
@@ -459,11 +477,12 @@ def plot_surface(
     resolution: int = 30,
 ) -> Figure:
     """A 2-input model as a 3-D surface over the beans, on a `projection="3d"` Axes."""
+    made_here = ax is None
     view = SurfaceView(
         _new_axes(ax, projection="3d"), xs, ys, title=title, labels=labels, resolution=resolution
     )
     view.update(predict)
-    return _figure(view.ax)
+    return _shown_once(_figure(view.ax), made_here)
 
 
 class BoundaryView:
@@ -553,9 +572,10 @@ def plot_boundary(
     resolution: int = 80,
 ) -> Figure:
     """A 2-input model as shaded toxicity with its 0.5 contour over the beans."""
+    made_here = ax is None
     view = BoundaryView(_new_axes(ax), xs, ys, title=title, labels=labels, resolution=resolution)
     view.update(predict)
-    return _figure(view.ax)
+    return _shown_once(_figure(view.ax), made_here)
 
 
 # --- live windows and saved animations ---------------------------------------------------
@@ -574,10 +594,29 @@ def is_interactive_backend(backend: str | None = None) -> bool:
     return name not in _NON_INTERACTIVE and not name.startswith("module://matplotlib_inline")
 
 
+def is_inline_backend(backend: str | None = None) -> bool:
+    """True under Jupyter's inline backend (pictures as cell outputs)."""
+    return (backend or matplotlib.get_backend()).lower().startswith("module://matplotlib_inline")
+
+
+def is_notebook_backend(backend: str | None = None) -> bool:
+    """True for a backend that draws into a notebook: inline, or ipympl's live widget."""
+    name = (backend or matplotlib.get_backend()).lower()
+    return is_inline_backend(name) or name in _NOTEBOOK_BACKENDS or "ipympl" in name
+
+
+_NOTEBOOK_BACKENDS = ("nbagg", "widget", "ipympl", "module://ipympl.backend_nbagg")
+
+
 def use_headless_backend_if_needed() -> bool:
-    """Switch matplotlib to Agg when there is no display; return True if a window can open."""
+    """Return True if a window can open. With no display, a window backend (TkAgg...) is
+    switched to Agg; a notebook's backend (inline, ipympl) or Agg is never changed, so
+    plots later in the notebook still show."""
+    if is_notebook_backend():
+        return False
     if not has_display():
-        matplotlib.use("Agg", force=True)
+        if is_interactive_backend():
+            matplotlib.use("Agg", force=True)
         return False
     return is_interactive_backend()
 

@@ -87,3 +87,15 @@ def test_with_and_errors():
         get_lesson("deep")
     with pytest.raises(TypeError, match="seed"):
         get_lesson("disc").make_data("1")
+
+
+def test_a_lesson_shows_one_line_and_a_small_table():
+    from micrograd_beans.course.lessons import get_lesson
+
+    note = get_lesson("hidden-layer")
+    assert repr(note) == (
+        "<Lesson 'hidden-layer': A hidden layer: toxic in a middle band (the note); "
+        "1-2-1, all sigmoid, 100 bump beans, α = 0.03, 5000 epochs>"
+    )
+    page = note._repr_html_()
+    assert "sgd, α = 0.03, per sample" in page and "5000, in order" in page

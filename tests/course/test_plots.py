@@ -565,3 +565,34 @@ def test_mp4_frames_go_to_ffmpeg(tmp_path, monkeypatch):
     assert anim.frames_written == 3 + 1 + 2  # three redraws, the final frame, 0.5 s held
     piped = int((tmp_path / "fit.mp4").read_text().split()[0])
     assert piped == anim.frames_written * 200 * 150 * 4  # RGBA frames of 4 x 3 in at 50 dpi
+
+
+# --- in a notebook ----------------------------------------------------------------------
+
+
+def test_under_the_inline_backend_a_plot_shows_once(monkeypatch, bump):
+    # pyplot's inline backend would show an open figure and then the returned one again
+    monkeypatch.setattr(plots, "is_inline_backend", lambda backend=None: True)
+    xs, ys = bump
+    fig = plots.plot_fit(xs, ys)
+    assert fig not in [plt.figure(n) for n in plt.get_fignums()]
+    assert fig.axes and len(fig.axes[0].collections) >= 1  # still a whole figure
+    _, ax = plt.subplots()
+    assert plots.plot_fit(xs, ys, ax=ax) is ax.figure and ax.figure.number in plt.get_fignums()
+    plt.close("all")
+
+
+def test_outside_a_notebook_plots_stay_with_pyplot(bump):
+    fig = plots.plot_fit(*bump)
+    assert fig.number in plt.get_fignums()
+    plt.close("all")
+
+
+def test_a_notebooks_backend_is_never_switched(monkeypatch):
+    monkeypatch.setattr(plots, "has_display", lambda: False)
+    used = []
+    monkeypatch.setattr(matplotlib, "use", lambda *a, **k: used.append(a))
+    for name in ("module://matplotlib_inline.backend_inline", "module://ipympl.backend_nbagg"):
+        monkeypatch.setattr(matplotlib, "get_backend", lambda name=name: name)
+        assert plots.use_headless_backend_if_needed() is False
+    assert used == []

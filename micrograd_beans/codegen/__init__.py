@@ -31,7 +31,15 @@ only from the ones above it):
 - `runtime`: loading the printed source; `compile_graph` and `CompiledGraph`.
 - `step`: the step `fit(..., compiled=...)` runs through generated code.
 
-Names with a leading underscore are shared between these modules but not outside the package.
+Where a change goes: a new op needs nothing here, only its row in `engine.OPS` with a
+`code` template (its derivative rule is traced as it is); if that template calls a function
+the generated code does not know yet, add it to `vocabulary` (both helper sources and
+`_FUNCTIONS`). A new kind of training loop is printed in `loops` (`_loop_source`), offered
+by `CompiledGraph` in `runtime`, and used by `fit` through `step`.
+
+Compiling keeps no state outside the call (each trace has its own explorer, each graph its
+own namer), so graphs can be compiled from several threads at once. Names with a leading
+underscore are shared between these modules but not meant for use outside the package.
 """
 
 from micrograd_beans.codegen.program import CodegenError

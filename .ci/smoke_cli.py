@@ -55,7 +55,8 @@ def main() -> int:
             start = time.perf_counter()
             result = subprocess.run(command, cwd=folder, env=env, capture_output=True, text=True)
             seconds = time.perf_counter() - start
-            shown = " ".join(["micrograd-beans", *command[1:]]).replace(sys.executable, "python")
+            shown = " ".join(command).replace(SCRIPT, "micrograd-beans")
+            shown = shown.replace(sys.executable, "python")
             target = Path(folder, out or ".")
             wrote = out is None or (target.is_file() and target.stat().st_size > 0)
             if result.returncode != 0 or not wrote:

@@ -113,7 +113,12 @@ class Value:
     # Make numpy hand `np.float64(2) * v` to our reflected operators instead of broadcasting.
     __array_ufunc__ = None
 
-    def __init__(self, data: Number, label: str = "") -> None:
+    def __init__(
+        self, data: Number, label: str = "", _op: None = None, *, _children: None = None
+    ) -> None:
+        # _op and _children are here only to name micrograd's signature in the error
+        if type(label) is not str or _op is not None or _children is not None:
+            raise _signature_error(label, _op, _children)
         self.data = data if type(data) is float else _to_float(data)
         self.grad = 0.0
         self.label = label
@@ -198,6 +203,38 @@ class Value:
     def is_constant(self) -> bool:
         """True for a number that entered an op (see `Constant`)."""
         return self._b is _ConstantMark
+
+    # --- the names of micrograd and its lecture: _prev, _op, _backward() ----------------------
+    # So the lecture's code runs on this Value: its graph drawing (reads _prev and _op), its
+    # build_topo walk, and backprop by hand, node by node (o.grad = 1.0; o._backward(); ...).
+
+    @property
+    def _prev(self) -> set[Value]:
+        """The operands as a set, as micrograd keeps them (`x + x` has one). Read-only: a new
+        set each time. As in micrograd, `x ** 2`'s constant exponent is not among them."""
+        if self.op == "**" and self._b.is_constant:
+            return {self._a}
+        return set(self.parents)
+
+    @property
+    def _op(self) -> str:
+        """The op that made this Value, by micrograd's name: '+', '*', 'ReLU', '**2', 'exp',
+        'tanh'; ops micrograd lacks keep this engine's name ('-', '/', 'neg', 'log',
+        'sigmoid', 'affine', ...); '' for a leaf."""
+        if self.op == "**" and self._b.is_constant:
+            return f"**{_number_text(self._b.data)}"
+        return _MICROGRAD_OP_NAMES.get(self.op, self.op)
+
+    def _backward(self) -> None:
+        """This node's chain rule, and only this node's: add (local derivative) · self.grad
+        into each operand's grad. Nothing for a leaf. Calling it on every node in reverse
+        topological order, after `root.grad = 1.0` on a fresh graph, is `root.backward()`."""
+        if self._a is None:
+            return
+        parents = self.parents
+        local = _BACKWARD[self.op](self.grad, self.data, *[p.data for p in parents])
+        for p, gp in zip(parents, local, strict=True):
+            p.grad += gp
 
     # --- reverse mode -------------------------------------------------------------------------
 
@@ -468,6 +505,28 @@ def _to_float(data: object) -> float:
         f"Value needs a real number (int, float or numpy scalar), got {type(data).__name__}: "
         f"{data!r:.60}"
     )
+
+
+def _signature_error(label: object, op: object, children: object) -> TypeError:
+    if op is None and children is None:
+        given = f"got {type(label).__name__}: {label!r:.60}"
+    else:
+        given = "got micrograd's _children/_op arguments"
+    return TypeError(
+        f"Value(data, label='') takes a label string, {given}. Value(data, _children, _op) "
+        "is micrograd's signature: for micrograd's code use micrograd_beans.micrograd.engine."
+        "Value (micrograd's interface on this engine). Here a node is made by an op "
+        "(a + b, a.tanh()), and a new op by micrograd_beans.define_op."
+    )
+
+
+def _number_text(x: float) -> str:
+    """A number as micrograd's op names write it: 2.0 as '2', 0.5 as '0.5'."""
+    return str(int(x)) if x.is_integer() and abs(x) < 1e16 else repr(x)
+
+
+# micrograd's names for the ops it has under another name (for Value._op).
+_MICROGRAD_OP_NAMES = {"relu": "ReLU"}
 
 
 def _describe(v: Value) -> str:

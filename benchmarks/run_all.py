@@ -1,4 +1,4 @@
-"""All four measures of issue 7 in one run, then a summary of the targets.
+"""The measures of issues 7 and 14 in one run, then a summary of the targets.
 
 python benchmarks/run_all.py            # full sizes (a few minutes on 2 cores)
 python benchmarks/run_all.py --tiny     # every benchmark once at a tiny size
@@ -14,6 +14,7 @@ import bench_beans
 import bench_chain
 import bench_memory
 import bench_mlp
+import bench_nn_step
 from _common import line
 
 
@@ -27,6 +28,8 @@ def main(argv: list[str] | None = None) -> dict[str, bool]:
     line("machine", f"{platform.machine()}, {platform.system()} {platform.release()}")
     # smallest heaps first: the chain and memory runs leave a fragmented heap behind
     beans = bench_beans.main(extra)
+    print()
+    nn_step = bench_nn_step.main(extra)
     print()
     mlp = bench_mlp.main(extra)
     print()
@@ -45,6 +48,11 @@ def main(argv: list[str] | None = None) -> dict[str, bool]:
         "2 <= 1/4 of micrograd's bytes/node": memory["ours"] <= memory["micrograd"] / 4,
         "3 per node at 10^6 within 2x of 10^3 (gc on)": chain[large] <= 2 * chain[small],
         "4 beans step >= 8x micrograd (own-ops sigmoid)": beans["ratio"] >= 8,
+        "nn.MLP step <= 1.2x the hand-built Values step": nn_step["ratio"] <= 1.2,
+        "MLP forward+backward no slower than before (>= 23.4x micrograd)": (
+            mlp["micrograd"] / mlp["ours"] >= 23.4
+        ),
+        "bytes/node no more than before (<= 92)": memory["ours"] <= 92,
     }
     for name, ok in results.items():
         line(f"target {name}", "met" if ok else "MISSED")

@@ -6,10 +6,13 @@ reaches 10 (10 or more inputs or neurons), every weight of that layer is written
 `w{i}.{j}_{l}` instead (`w1.12_2`), so `w112_2` can never mean two things. Biases need no
 dot: only j stands before the `_`.
 
-Calling a model labels what it builds: the weighted sum of neuron j in layer l is one
-`affine` node labelled `z{j}_{l}`, its activation `a{j}_{l}` (a linear neuron's output is
-its `z`), and number inputs become Values `x` (one input) or `x1, x2, ...`. So the graph of
-`MLP(1, [2, 1])` reads like the note: z1_1, a1_1, z2_1, a2_1, z1_2, a1_2.
+Calling a model labels what it builds: the weighted sum of neuron j in layer l is labelled
+`z{j}_{l}`, its activation `a{j}_{l}` (a linear neuron's output is its `z`), and number
+inputs become Values `x` (one input) or `x1, x2, ...`. So the graph of `MLP(1, [2, 1])`
+reads like the note: z1_1, a1_1, z2_1, a2_1, z1_2, a1_2. A neuron with one or two inputs
+builds its sum from `*` and `+` nodes, as the note writes `w11_2*a1_1 + w21_2*a2_1 + b1_2`
+(the cheapest graph there); a wider one uses one fused `affine` node (2n fewer nodes).
+Both add in the same order, so the numbers are the same.
 
 Parameters are listed neuron by neuron, layer by layer, each neuron's weights (i = 1..nin)
 before its bias: for the note, w11_1, b1_1, w12_1, b2_1, w11_2, w21_2, b1_2.
@@ -34,6 +37,9 @@ from micrograd_beans.engine import OPS, Value, affine
 from micrograd_beans.rng import make_rng
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
+#: Neurons with at most this many inputs (and a bias) sum with + and * nodes, wider ones
+#: with one `affine` node: benchmarks/bench_nn_step.py measured where each is cheaper.
+SMALL_NEURON = 2
 INITS = ("uniform", "symmetric", "micrograd")
 
 # The engine's own float forward rules, so predict() matches a graph bit for bit.
@@ -208,6 +214,10 @@ class Neuron(Module):
         self._bias_operand = self.b if self.b is not None else 0.0
         self._product_only = self.b is None and nin == 1
         self._linear = self.activation == "linear"
+        # one or two inputs: the note's w11_2*a1_1 + w21_2*a2_1 + b1_2 as plain + and * nodes,
+        # cheaper than one affine node there (its rule is a function call, not pasted inline)
+        self._binary = nin <= SMALL_NEURON and self.b is not None
+        self._act = None if self._linear else getattr(Value, self.activation)
 
     @property
     def nonlin(self) -> bool:
@@ -225,12 +235,17 @@ class Neuron(Module):
 
     def __call__(self, x: Sequence[Value | float]) -> Value:
         """The neuron's output Value for inputs x (Values or numbers), labelled a{j}_{l}."""
-        # without a bias and with one input, the course's y = w x: one multiplication as written
-        z = self.w[0] * x[0] if self._product_only else affine(self.w, x, self._bias_operand)
+        if self._binary:
+            w = self.w
+            z = w[0] * x[0] + self.b if len(w) == 1 else w[0] * x[0] + w[1] * x[1] + self.b
+        elif self._product_only:  # no bias, one input: the course's y = w x, as written
+            z = self.w[0] * x[0]
+        else:
+            z = affine(self.w, x, self._bias_operand)
         z.label = self._zname
         if self._linear:
             return z
-        a = getattr(z, self.activation)()
+        a = self._act(z)
         a.label = self._aname
         return a
 

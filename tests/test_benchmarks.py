@@ -86,3 +86,12 @@ def test_micrograd_face(bench, capsys):
         assert r["ours"] > 0 and r["micrograd"] > 0
         # the same demo, the same data and weights: the first loss to the last bit
         assert out[f"{kind}, first loss bit-identical"] == "True"
+
+
+def test_nn_step(bench, capsys):
+    res = bench("bench_nn_step").main(["--tiny"])
+    out = _lines(capsys.readouterr().out)
+    assert res["mlp"] > 0 and res["hand"] > 0
+    assert "RATIO nn.MLP step / hand-built step" in out
+    # the same step on the same starting parameters: the same numbers after an epoch
+    assert res["gap"] == 0.0

@@ -10,6 +10,7 @@ import pytest
 
 from micrograd_beans import Value
 from micrograd_beans.course import by_hand
+from micrograd_beans.engine import _graph_nodes
 from micrograd_beans.losses import squared_error
 from micrograd_beans.nn import MLP, Layer, Neuron
 
@@ -44,12 +45,39 @@ def test_intermediates_are_labelled_like_the_note():
     out = note_model()(0.9)
     assert out.label == "a1_2" and out.op == "sigmoid"
     z1_2 = out.parents[0]
+    # one- and two-input neurons are built as the note writes them, from * and + nodes:
+    # z1_2 = w11_2*a1_1 + w21_2*a2_1 + b1_2, z1_1 = w11_1*x + b1_1
+    assert z1_2.label == "z1_2" and z1_2.op == "+"
+    products, b1_2 = z1_2.parents
+    assert products.op == "+" and b1_2.label == "b1_2"
+    assert [(t.op, [p.label for p in t.parents]) for t in products.parents] == [
+        ("*", ["w11_2", "a1_1"]),
+        ("*", ["w21_2", "a2_1"]),
+    ]
+    a1_1 = products.parents[0].parents[1]
+    z1_1 = a1_1.parents[0]
+    assert z1_1.label == "z1_1" and z1_1.op == "+"
+    assert [p.label for p in z1_1.parents[0].parents] == ["w11_1", "x"]
+    assert z1_1.parents[1].label == "b1_1"
+
+
+def test_wide_neurons_sum_in_one_affine_node():
+    model = MLP(3, [4, 1], seed=0)
+    z1_2 = model([1.0, 2.0, 3.0]).parents[0]
     assert z1_2.label == "z1_2" and z1_2.op == "affine"
-    # affine operands: (w11_2, a1_1, w21_2, a2_1, b1_2)
-    assert [p.label for p in z1_2.parents] == ["w11_2", "a1_1", "w21_2", "a2_1", "b1_2"]
-    a1_1 = z1_2.parents[1]
-    assert a1_1.parents[0].label == "z1_1"
-    assert [p.label for p in a1_1.parents[0].parents] == ["w11_1", "x", "b1_1"]
+    assert [p.label for p in z1_2.parents] == [
+        *[name for j in range(1, 5) for name in (f"w{j}1_2", f"a{j}_1")],
+        "b1_2",
+    ]
+    z1_1 = z1_2.parents[1].parents[0]
+    assert [p.label for p in z1_1.parents] == ["w11_1", "x1", "w21_1", "x2", "w31_1", "x3", "b1_1"]
+
+
+@pytest.mark.parametrize("nin", [1, 2, 3, 5])
+def test_small_and_wide_neurons_give_the_same_floats_as_predict(nin):
+    model = MLP(nin, [3, 2, 1], seed=4, init="symmetric")
+    x = [0.3 * k - 0.7 for k in range(nin)]
+    assert model(x).data == model.predict(x)  # bit for bit, whichever form the sum takes
 
 
 def test_forward_is_the_notes_value_exactly():
@@ -58,7 +86,8 @@ def test_forward_is_the_notes_value_exactly():
     assert out.data == pytest.approx(hand["a1_2"], abs=1e-15)
     z1_2 = out.parents[0]
     assert z1_2.data == pytest.approx(hand["z1_2"], abs=1e-15)
-    assert z1_2.parents[1].data == pytest.approx(hand["a1_1"], abs=1e-15)
+    a1_1 = z1_2.parents[0].parents[0].parents[1]
+    assert a1_1.label == "a1_1" and a1_1.data == pytest.approx(hand["a1_1"], abs=1e-15)
 
 
 @pytest.mark.parametrize(("x", "y"), [(0.9, 1.0), (0.1, 0.0), (1.7, 0.0), (0.55, 1.0)])
@@ -105,13 +134,11 @@ def test_call_shapes_and_inputs():
 def test_number_inputs_wrapped_once_per_call():
     model = MLP(2, [3, 1], seed=0)
     out = model([1.0, 2.0])
-    z1_2 = out.parents[0]
-    xs_seen = {
-        id(p) for a in z1_2.parents[1::2] for p in a.parents[0].parents if p.label.startswith("x")
-    }
+    xs_seen = {id(v) for v in _graph_nodes(out) if v.label.startswith("x")}
     assert len(xs_seen) == 2  # x1 and x2 shared by the three hidden neurons
-    labels = [p.label for p in z1_2.parents[1].parents[0].parents]
-    assert labels == ["w11_1", "x1", "w21_1", "x2", "b1_1"]
+    z1_1 = out.parents[0].parents[1].parents[0]  # affine (w11_2, a1_1, ...) -> a1_1 -> z1_1
+    products = z1_1.parents[0].parents
+    assert [[p.label for p in t.parents] for t in products] == [["w11_1", "x1"], ["w21_1", "x2"]]
 
 
 def test_indexes_of_ten_and_more_stay_unambiguous():
@@ -168,7 +195,8 @@ def test_micrograd_call_style_and_function():
     assert isinstance(Layer(2, 1)([1.0, 2.0]), Value)
     outs = Layer(2, 3)([1.0, 2.0])
     assert len(outs) == 3
-    assert outs[0].parents[0].parents[1] is outs[2].parents[0].parents[1]  # x1 wrapped once
+    x1_of = [a.parents[0].parents[0].parents[0].parents[1] for a in outs]  # a <- z <- + <- w*x1
+    assert x1_of[0] is x1_of[2] and x1_of[0].data == 1.0  # x1 wrapped once
     ours.zero_grad()
     assert all(p.grad == 0.0 for p in ours.parameters())
 

@@ -14,7 +14,9 @@ from micrograd_beans.codegen.symbols import (
     _Expr,
     _lit,
     _literal,
+    _names_in,
     _Printer,
+    _Test,
     _var,
     _varies,
 )
@@ -158,18 +160,42 @@ def _build(
     output_name: str | None,
     predictions: Sequence[Value] = (),
 ) -> _Program:
-    """The program for the graph of `output`, in five steps: check the arguments, name every
+    """The program for the graph of `output`, in six steps: check the arguments, name every
     value, write one forward line per node in reading order, write the chain rule backward in
-    the engine's order, and name the predictions the training loops count right answers from.
+    the engine's order, name the predictions the training loops count right answers from,
+    and write unlabelled sums and products into the line that uses them (`_fold`).
+
+    Built twice when something folds: the second time the folded nodes take no number from
+    t1, t2, ..., so the temporaries left are numbered from t1 as a reader expects.
     """
+    program, folded = _build_once(output, inputs, params, output_name, predictions, set())
+    if folded:
+        program, _ = _build_once(output, inputs, params, output_name, predictions, folded)
+    return program
+
+
+def _build_once(
+    output: Value,
+    inputs: Sequence[Value],
+    params: Sequence[Value],
+    output_name: str | None,
+    predictions: Sequence[Value],
+    unnumbered: set[int],
+) -> tuple[_Program, set[int]]:
+    """The program, and the ids of the nodes folded into their user's line. Nodes whose id is
+    in `unnumbered` (folded last time) get a throwaway name instead of a number."""
     _check_arguments(output, inputs, params)
     forward = _forward_order(output)  # operands first, in reading order
     namer = _Namer()
     names = _name_leaves(namer, inputs, params)
     _check_leaves(output, forward, names)
     out_label = output_name or output.label or "e"
+    temps: set[str] = set()  # names of unlabelled op results (t1, t2, ...)
     for node in forward:
-        names[id(node)] = namer.name(out_label if node is output else node.label)
+        label = out_label if node is output else node.label
+        names[id(node)] = namer.name("_folded" if id(node) in unnumbered else label)
+        if not label:
+            temps.add(names[id(node)])
 
     program = _Program(
         inputs=[names[id(v)] for v in inputs],
@@ -185,7 +211,8 @@ def _build(
         if id(v) not in names:
             raise CodegenError(f"prediction {_describe(v)} is not a node of the output's graph")
         program.predictions.append(names[id(v)])
-    return program
+    folded = _fold(program, temps)
+    return program, {node_id for node_id, name in names.items() if name in folded}
 
 
 def _check_arguments(output: Value, inputs: Sequence[Value], params: Sequence[Value]) -> None:
@@ -322,6 +349,100 @@ class _Backward:
             self.program.backward.append((name, expr, rest))
             varying[name] = varying.get(name, False) or _varies(expr, varying)
             total = _var(name)
+
+
+def _substitute(e: _Expr, name: str, value: _Expr) -> _Expr:
+    """`e` with every read of variable `name` replaced by the expression `value`."""
+    kind = e.kind
+    if kind == "var":
+        return value if e.args[0] == name else e
+    if kind == "lit":
+        return e
+    if kind == "call":
+        return _Expr("call", (e.args[0], _substitute(e.args[1], name, value)))
+    if kind == "if":
+        test, yes, no = e.args
+        test = _Test(
+            _substitute(test.lhs, name, value), test.cmp, _substitute(test.rhs, name, value)
+        )
+        return _Expr("if", (test, _substitute(yes, name, value), _substitute(no, name, value)))
+    return _Expr(kind, tuple(_substitute(x, name, value) for x in e.args))
+
+
+def _fold(program: _Program, temps: set[str]) -> set[str]:
+    """Write unlabelled sums and products into the line that uses them, as the note does.
+
+    A neuron built from `+` and `*` nodes (`nn` builds one- and two-input neurons so) gives
+    `t1 = w11_1 * x; z1_1 = t1 + b1_1` and, backward, `dedt1 = dedz1_1; dedw11_1 = dedt1 * x`.
+    This writes `z1_1 = w11_1 * x + b1_1` and `dedw11_1 = dedz1_1 * x` instead: the same float
+    operations in the same order (an expression tree put in place of the name it was stored
+    under), so the numbers do not change, and the loops store fewer locals.
+    """
+    # backward: a gradient that is a plain copy of another (`dedt1 = dedz1_1`) is replaced by
+    # that name where it is read, unless it is a parameter's gradient (the result)
+    keep = set(program.grads)
+    assigned: dict[str, int] = {}
+    for name, _, _ in program.backward:
+        assigned[name] = assigned.get(name, 0) + 1
+    backward: list[tuple[str, _Expr, _Expr | None]] = []
+    copies: dict[str, _Expr] = {}
+    for name, expr, rest in program.backward:
+        for old, new in copies.items():
+            expr = _substitute(expr, old, new) if old in _names_in(expr, set()) else expr
+            if rest is not None and old in _names_in(rest, set()):
+                rest = _substitute(rest, old, new)
+        if expr.kind == "var" and rest is None and name not in keep and assigned[name] == 1:
+            copies[name] = expr
+            continue
+        backward.append((name, expr, rest))
+    program.backward = backward
+
+    # forward: a temporary computed by + - * and read once, by another such line, and
+    # nowhere backward, is written into that line
+    read_backward: set[str] = set()
+    for _, expr, rest in backward:
+        _names_in(expr, read_backward)
+        if rest is not None:
+            _names_in(rest, read_backward)
+    uses: dict[str, list[str]] = {}
+    for name, _ in program.forward_exprs:
+        for operand in program.operands[name]:
+            uses.setdefault(operand, []).append(name)
+    trees = dict(program.forward_exprs)
+    folded: set[str] = set()
+    for name, tree in program.forward_exprs:
+        users = uses.get(name, [])
+        if (
+            name not in temps
+            or tree is None
+            or tree.kind not in ("+", "-", "*")
+            or len(users) != 1
+            or trees[users[0]] is None
+            or name in read_backward
+            or name == program.output
+            or name in program.predictions
+        ):
+            continue
+        user = users[0]
+        trees[user] = _substitute(trees[user], name, trees[name])
+        operands = program.operands[user]
+        at = operands.index(name)
+        program.operands[user] = operands[:at] + program.operands[name] + operands[at + 1 :]
+        folded.add(name)
+    printer = _Printer(batched=False)
+    forward, exprs = [], []
+    for (name, source, scalar), (_, tree) in zip(
+        program.forward, program.forward_exprs, strict=True
+    ):
+        if name in folded:
+            continue
+        if tree is not trees[name]:
+            tree = trees[name]
+            source = scalar = printer.expr(tree)
+        forward.append((name, source, scalar))
+        exprs.append((name, tree))
+    program.forward, program.forward_exprs = forward, exprs
+    return folded
 
 
 def _describe(v: Value) -> str:

@@ -53,7 +53,7 @@ def _body(
     `live`, if given, keeps only those forward nodes (a loop that never reads the rest).
     """
     printer = _Printer(batched)
-    lines = [f"{indent}# forward: one line per node of the graph"]
+    lines = [f"{indent}# forward: one line per node; sums and products in the line that uses them"]
     for (name, source, scalar), (_, tree) in zip(
         program.forward, program.forward_exprs, strict=True
     ):

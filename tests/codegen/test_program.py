@@ -105,3 +105,47 @@ def test_long_sums_and_deep_chains_compile():
     outs, sums = compiled.batched([[0.3, 0.3]])
     assert close(sums[0], 2 * w.grad, 1e-12) and close(outs[0], h.data, 1e-12)
     assert "dedw = dedw + " in compiled.source  # the sum continues over several lines
+
+
+def test_a_neuron_of_plus_and_times_nodes_reads_as_one_line_with_the_same_floats():
+    # nn builds one- and two-input neurons from * and + nodes (no affine node): the code
+    # writes each sum in the line that uses it, as the note does, and stays bit for bit
+    from micrograd_beans.losses import squared_error
+    from micrograd_beans.nn import MLP
+
+    model = MLP(1, [2, 1])
+    model.load_state_dict(PARAMS)
+    x, y = Value(0.0, label="x"), Value(0.0, label="y")
+    out = model(x)
+    compiled = compile_graph(squared_error(out, y), [x, y], model.parameters())
+    for line in (
+        "z1_1 = w11_1 * x + b1_1",
+        "z1_2 = w11_2 * a1_1 + w21_2 * a2_1 + b1_2",
+        "t1 = y - a1_2",
+        "dedw11_2 = dedz1_2 * a1_1",
+        "dedw11_1 = dedz1_1 * x",
+    ):
+        assert line in compiled.source, line
+    assert "t2" not in compiled.source  # the folded products take no numbers
+    affine_e, inputs, params, _ = note_graph(PARAMS, 0.0, 0.0)
+    # the same lines as the note's graph built with affine nodes (backward may order them
+    # differently: the engine walks a different graph)
+    affine_source = compile_graph(affine_e, inputs, params).function_source
+    assert sorted(compiled.function_source.splitlines()) == sorted(affine_source.splitlines())
+    for xv, yv in [(0.9, 1.0), (0.1, 0.0), (1.7, 0.0), (-3.0, 1.0)]:
+        x.data, y.data = xv, yv
+        e = squared_error(model(xv), yv)
+        model.zero_grad()
+        e.backward()
+        got, grads = compiled([xv, yv])
+        assert got == e.data and grads == [p.grad for p in model.parameters()]
+
+
+def test_a_sum_read_by_a_derivative_stays_its_own_line():
+    a, b, c = (Value(v, label=n) for v, n in ((0.5, "a"), (2.0, "b"), (-1.0, "c")))
+    out = (a * b + c) * (a * b + c).exp()  # the sums are read by * and exp's rules
+    compiled = compile_graph(out, [], [a, b, c])
+    assert "t1 = a * b + c" in compiled.source  # a * b folded into the sum that uses it
+    out.backward()
+    value, grads = compiled([])
+    assert value == out.data and grads == [a.grad, b.grad, c.grad]

@@ -96,10 +96,11 @@ def test_gif_frames_are_capped_for_long_runs(tmp_path, monkeypatch):
 def test_the_graph_tour_shows_one_more_gradient_per_frame(tmp_path):
     out = tmp_path / "tour.gif"
     result = demo.run_demo("graph-tour", every=4, save=out, log=None)
-    # 16 Values in the note's graph (7 parameters, x, z/a of 3 neurons, y - a1_2, e), 4 more
-    # gradients per frame: 0, 4, 8, 12 done, then all 16 (the final frame, held)
+    # 21 Values in the note's graph (7 parameters, x, z/a of 3 neurons, the 4 products and
+    # the sum of two inside them, y - a1_2, e), 4 more gradients per frame: 0, 4, ..., 20
+    # done, then all 21 (the final frame, held)
     fmt, size, frames, variance = picture(out)
-    assert fmt == "GIF" and frames == 5 and variance > 200
+    assert fmt == "GIF" and frames == 7 and variance > 200
     assert result.frames >= frames
 
 

@@ -184,11 +184,15 @@ class Drawing:
     """A drawn computation graph: the `graphviz.Digraph`, its DOT text and how it was made.
 
     `render(path)` / `save(path)` write a picture chosen by the suffix (.svg, .png, .pdf, or
-    .dot/.gv for the DOT text). In Jupyter the drawing shows itself as SVG.
+    .dot/.gv for the DOT text). A name without a suffix works as in the graphviz package (and
+    micrograd): `render("gout")` writes the DOT text to `gout` and the picture, in the
+    drawing's `format` (draw_dot's `format=`, "svg" by default), to `gout.svg`. In Jupyter
+    the drawing shows itself as SVG.
     """
 
     digraph: graphviz.Digraph
     stats: dict = field(default_factory=dict)
+    format: str = "svg"
 
     @property
     def source(self) -> str:
@@ -199,16 +203,33 @@ class Drawing:
         """The picture as bytes (svg, png or pdf)."""
         return render_source(self.source, format, timeout=timeout)
 
-    def render(self, path: str | os.PathLike, format: str | None = None) -> Path:
-        """Write the picture to `path` (format from the suffix unless given) and return it."""
+    def render(
+        self, path: str | os.PathLike, format: str | None = None, cleanup: bool = False
+    ) -> Path:
+        """Write the picture and return its path.
+
+        With a suffix (.svg, .png, .pdf; .dot/.gv for the DOT text) the picture goes to `path`,
+        in the suffix's format unless `format` is given. Without one, as graphviz's `render`:
+        the DOT text goes to `path` (unless `cleanup=True`) and the picture to
+        `path.<format>`, `format` defaulting to the drawing's.
+        """
         target = Path(path)
+        if not target.suffix:  # graphviz's way: render("gout") writes gout and gout.svg
+            fmt = _picture_format(format or self.format)
+            picture = write_atomically(
+                target.with_name(f"{target.name}.{fmt}"), self.pipe(fmt), make_parents=True
+            )
+            if not cleanup:
+                write_atomically(target, self.source.encode("utf-8"), make_parents=True)
+            return picture
         fmt = (format or target.suffix.lstrip(".")).lower()
         if fmt in _SOURCE_SUFFIXES:
             return write_atomically(target, self.source.encode("utf-8"), make_parents=True)
         if fmt not in _FORMATS:
             raise ValueError(
                 f"cannot tell the picture format from {str(path)!r}: end the path with "
-                ".svg, .png or .pdf (or .dot/.gv for the DOT text)"
+                ".svg, .png or .pdf (or .dot/.gv for the DOT text), or give a name without "
+                "a suffix, as for graphviz (render('gout') writes gout.svg)"
             )
         return write_atomically(target, self.pipe(fmt), make_parents=True)
 
@@ -476,10 +497,17 @@ def _keep_nearest(plan: _Plan, order, root, max_nodes) -> None:
     plan.kept = kept
 
 
+def _picture_format(fmt: object) -> str:
+    if not isinstance(fmt, str) or fmt.lower() not in _FORMATS:
+        raise ValueError(f"format must be one of {sorted(_FORMATS)}, got {fmt!r}")
+    return fmt.lower()
+
+
 def draw_dot(
     root: Value,
     rankdir: str = "LR",
     *,
+    format: str = "svg",
     hide_constants: bool | None = None,
     collapse: str | None = "auto",
     highlight: Value | None = None,
@@ -490,6 +518,9 @@ def draw_dot(
     """Draw the computation graph behind `root` (its output) as a `Drawing`.
 
     - `rankdir`: "LR" (inputs left, output right), "TB", "RL" or "BT".
+    - `format`: the picture format of `render(name)` for a name without a suffix, as in
+      micrograd's `draw_dot(root, format='svg', rankdir='LR')` (micrograd's positional order,
+      `draw_dot(root, 'png')`, works too: a format given where rankdir goes is the format).
     - `hide_constants`: leave out constant leaves, writing them into their op (`** 2`).
     - `collapse`: "neuron" draws each neuron (weighted sum + activation) as one box, "layer"
       one box per layer and sample; parameters used only inside boxes are counted, not drawn.
@@ -505,6 +536,9 @@ def draw_dot(
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot needs a Value, got {type(root).__name__}")
+    if isinstance(rankdir, str) and rankdir.lower() in _FORMATS:  # micrograd's order
+        rankdir, format = "LR", rankdir
+    format = _picture_format(format)
     if rankdir not in _RANKDIRS:
         raise ValueError(f"rankdir must be one of {sorted(_RANKDIRS)}, got {rankdir!r}")
     if collapse not in _COLLAPSE:
@@ -534,7 +568,9 @@ def draw_dot(
         _keep_nearest(plan, order, root, int(limit))
 
     on_path = _path_to_output(highlight, order, users) if highlight is not None else set()
-    return _emit(root, order, roles, plan, on_path, rankdir, legend)
+    drawing = _emit(root, order, roles, plan, on_path, rankdir, legend)
+    drawing.format = drawing.digraph.format = format  # the graphviz.Digraph's render too
+    return drawing
 
 
 def _path_to_output(start: Value, order, users) -> set:

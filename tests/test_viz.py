@@ -376,3 +376,40 @@ def test_jupyter_display_is_svg(renderer):
     svg = drawing._repr_mimebundle_()["image/svg+xml"]
     assert svg == drawing._repr_svg_()
     assert "w11_1" in [t for n in parse_svg(svg)["nodes"].values() for t in n["texts"]]
+
+
+# --- micrograd's and the lecture's drawing arguments ------------------------------------------
+
+
+def test_micrograds_draw_dot_arguments(renderer, tmp_path):
+    # micrograd's trace_graph: dot = draw_dot(y, format='svg', rankdir='LR'); dot.render('gout')
+    e = note_network()
+    drawing = draw_dot(e, format="svg", rankdir="LR")
+    picture = drawing.render(tmp_path / "gout")
+    assert picture == tmp_path / "gout.svg"
+    assert parse_svg(picture.read_bytes())["nodes"]
+    assert (tmp_path / "gout").read_text() == drawing.source  # the DOT text, as graphviz
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gout", "gout.svg"]
+
+
+def test_render_without_a_suffix_follows_the_drawings_format(renderer, tmp_path):
+    drawing = draw_dot(note_network(), format="png", rankdir="TB")
+    assert drawing.format == "png" and "rankdir=TB" in drawing.source
+    picture = drawing.render(tmp_path / "g", cleanup=True)
+    assert picture == tmp_path / "g.png"
+    assert picture.read_bytes().startswith(b"\x89PNG")
+    assert not (tmp_path / "g").exists()  # cleanup=True: no DOT file left, as graphviz
+    assert drawing.render(tmp_path / "h", format="svg") == tmp_path / "h.svg"
+    # the suffix form is unchanged
+    assert drawing.render(tmp_path / "k.svg").read_bytes().lstrip().startswith(b"<")
+
+
+def test_format_in_micrograds_positional_place_and_bad_formats():
+    e = note_network()
+    drawing = draw_dot(e, "png")  # micrograd's draw_dot(root, format='svg', rankdir='LR')
+    assert drawing.format == "png" and "rankdir=LR" in drawing.source
+    assert drawing.digraph.format == "png"
+    with pytest.raises(ValueError, match="format"):
+        draw_dot(e, format="jpg")
+    with pytest.raises(ValueError, match="render\\('gout'\\)"):
+        draw_dot(e).render("graph.jpg")

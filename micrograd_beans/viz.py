@@ -153,7 +153,29 @@ def _run_renderer(source: str, fmt: str, extra: Iterable[str] = (), timeout: flo
             f"{exe} could not render {fmt} (exit {done.returncode}): "
             + (" ".join(message[-3:]) or "no message")
         )
+    if not _is_format(done.stdout, fmt):  # e.g. $MICROGRAD_BEANS_DOT=echo: exit 0, no picture
+        preview = done.stdout[:60].decode("utf-8", "replace")
+        raise RenderError(
+            f"{exe} exited 0 but its output is not {fmt} ({len(done.stdout)} bytes "
+            f"starting {preview!r}); is it Graphviz's dot or graphviz-pure? "
+            f"Check ${ENV_VAR} and PATH."
+        )
     return done.stdout
+
+
+#: How each picture format's bytes begin (SVG may start with an XML declaration, a comment
+#: or a doctype, so it is recognised by its root element near the start instead).
+_MAGIC = {"png": b"\x89PNG\r\n\x1a\n", "pdf": b"%PDF-"}
+
+
+def _is_format(data: bytes, fmt: str) -> bool:
+    """Whether `data` is plausibly a picture of format `fmt`."""
+    if fmt in _MAGIC:
+        return data.startswith(_MAGIC[fmt])
+    if fmt == "svg":
+        head = data[:4096].lstrip()
+        return head.startswith(b"<") and b"<svg" in head and data.rstrip().endswith(b">")
+    return True
 
 
 def render_source(source: str, fmt: str, timeout: float = 300.0) -> bytes:
@@ -303,8 +325,37 @@ def _quote(text: str) -> str:
 
 
 def _record_text(text: str) -> str:
-    """Escape the characters that mean something inside a Graphviz record label."""
-    return re.sub(r"([\\{}|<>])", r"\\\1", text)
+    """A label as record-field text that Graphviz shows exactly as written.
+
+    Backslash-escapes record syntax (`{}|<>`), the backslash and inner spaces (Graphviz
+    would merge them); outer spaces become no-break spaces (Graphviz trims them); `&` is
+    written `&amp;`, so `a &lt; b` and `&#65;BC` are not decoded; a newline is a line
+    break, a tab a tab character; other control characters, which SVG cannot hold, show
+    as the text `\\xNN`.
+    """
+    core = text.strip(" ")
+    if not core:
+        return "&#160;" * len(text)
+    lead = len(text) - len(text.lstrip(" "))
+    trail = len(text) - len(text.rstrip(" "))
+    # Graphviz trims a field's outer spaces even when escaped: no-break spaces look the same.
+    return "&#160;" * lead + _RECORD_SPECIAL.sub(_record_escape, core) + "&#160;" * trail
+
+
+_RECORD_SPECIAL = re.compile(r"[\\{}|<> &\n\x00-\x1f\x7f]")
+
+
+def _record_escape(match: re.Match) -> str:
+    c = match.group()
+    if c == "&":
+        return "&amp;"
+    if c == "\n":
+        return "\\n"  # Graphviz's centred line break
+    if c == "\t":
+        return "&#9;"
+    if c < " " or c == "\x7f":
+        return f"\\\\x{ord(c):02x}"  # shown as the text \xNN
+    return "\\" + c
 
 
 @dataclass
@@ -676,7 +727,7 @@ def _emit(root, order, roles, plan: _Plan, on_path, rankdir, legend) -> Drawing:
 
     def fields(*parts: str) -> str:
         # Fields stacked across the flow (a narrow column when the graph runs left to right).
-        body = " | ".join(_record_text(s) for s in parts if s)
+        body = "|".join(_record_text(s) for s in parts if s)
         return graphviz.nohtml(body if horizontal else "{" + body + "}")
 
     for v in order:
@@ -810,7 +861,7 @@ def _legend(root, roles, order, plan, stats, highlighted) -> str:
     cells.append(f'<td bgcolor="{OP_COLOUR}" border="1" style="rounded">op</td>')
     if highlighted:
         cells.append(f'<td border="1" color="{HIGHLIGHT_COLOUR}">path to output</td>')
-    name = html.escape(root.label or "output")
+    name = root.label or "output"  # escaped once, with the rest of the note, below
     notes = [f"data = value, grad = d{name}/d(node) (0 before backward)"]
     if plan.hide_constants:
         notes.append("constants written into their ops")

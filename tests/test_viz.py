@@ -413,3 +413,77 @@ def test_format_in_micrograds_positional_place_and_bad_formats():
         draw_dot(e, format="jpg")
     with pytest.raises(ValueError, match="render\\('gout'\\)"):
         draw_dot(e).render("graph.jpg")
+
+
+# --- what a renderer returns, and labels shown exactly ---------------------------------------
+
+
+def _renderers() -> list[str]:
+    found = [shutil.which("dot"), shutil.which("graphviz-pure")]
+    found.append(shutil.which("graphviz-pure", path=str(Path(sys.executable).parent)))
+    return sorted({path for path in found if path})
+
+
+def _printing_renderer(tmp_path: Path, output: str) -> str:
+    script = tmp_path / "fake-dot"
+    script.write_text(f"#!/bin/sh\ncat > /dev/null\nprintf '%s' '{output}'\n")
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    return str(script)
+
+
+@pytest.mark.parametrize("fmt", ["svg", "png", "pdf"])
+def test_a_renderer_that_returns_no_picture_is_an_error(tmp_path, monkeypatch, fmt):
+    monkeypatch.setenv(ENV_VAR, _printing_renderer(tmp_path, "-Tsvg\n"))
+    target = tmp_path / f"g.{fmt}"
+    with pytest.raises(RenderError, match=f"its output is not {fmt}"):
+        draw_dot(Value(1.0, "x") * 2.0).render(target)
+    assert not target.exists()
+
+
+def test_the_graph_command_reports_a_renderer_without_a_picture(tmp_path, monkeypatch, capsys):
+    from micrograd_beans.cli import main
+
+    monkeypatch.setenv(ENV_VAR, "echo")
+    assert main(["graph", "--out", str(tmp_path / "g.svg")]) == 1
+    assert "is not svg" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+VERBATIM_LABELS = [
+    "a &lt; b",
+    "&#65;BC",
+    "&amp;",
+    "x\ty",
+    "back\\",
+    "end\\n",
+    "\\N",
+    'q"u',
+    "{r|s} <p>",
+    "ｗ²①",
+    "%s",
+    " lead",
+    "trail ",
+    "two  spaces",
+]
+
+
+@pytest.mark.parametrize("renderer", _renderers())
+def test_labels_are_shown_exactly_in_every_renderer(renderer, monkeypatch):
+    monkeypatch.setenv(ENV_VAR, renderer)
+    for label in VERBATIM_LABELS:
+        v = Value(1.0, label)
+        out = v * 2.0
+        out.label = label + "!"
+        svg = draw_dot(out).pipe("svg")
+        texts = [
+            "".join(t.itertext()).replace("\xa0", " ")  # runs of spaces come as no-break ones
+            for t in ET.fromstring(svg).iter(f"{SVG}text")
+        ]
+        assert label in texts and label + "!" in texts, (label, texts)
+        if "  " not in label and "\t" not in label:  # the key under the picture names it too
+            assert any(f"grad = d{label}!/d(node)" in t for t in texts), (label, texts)
+
+
+def test_newlines_break_lines_and_control_characters_show_as_escapes(monkeypatch):
+    source = draw_dot(Value(1.0, "a\nb\x01") * 2.0).source
+    assert "a\\nb\\\\x01" in source  # a line break, then the text \x01

@@ -83,7 +83,13 @@ def _op_table() -> tuple[Op, ...]:
         Op("-", 2, operator.sub, ("g", "-g"), "{0} - {1}"),
         Op("*", 2, operator.mul, ("g * b", "g * a"), "{0} * {1}"),
         Op("/", 2, _div, ("g / b", "-g * out / b"), "{0} / {1}"),
-        Op("**", 2, _pow, _pow_backward, "{0} ** {1}"),
+        Op(
+            "**",
+            2,
+            _pow,
+            ("_pow_grad_base(g, a, b)", "_pow_grad_exponent(g, out, a, b)"),
+            "{0} ** {1}",
+        ),
         Op("sigmoid", 1, _sigmoid, ("g * out * (1.0 - out)",), "sigmoid({0})"),
         Op("tanh", 1, math.tanh, ("g * (1.0 - out * out)",), "tanh({0})"),
         Op("relu", 1, _relu, ("g * _step(a)",), "relu({0})"),
@@ -352,52 +358,99 @@ def _log(x):
 
 
 def _step(x):
-    """Heaviside step 1[x > 0]: relu's derivative. A constant (its own derivative is 0 a.e.)."""
+    """relu's derivative: 0 where x <= 0, else 1 (so 1 at NaN, as in PyTorch). A constant
+    (its own derivative is 0 almost everywhere)."""
     if type(x) is float:
-        return 1.0 if x > 0.0 else 0.0
+        return 0.0 if x <= 0.0 else 1.0
     if isinstance(x, Value):
-        return 1.0 if x.data > 0.0 else 0.0
+        return 0.0 if x.data <= 0.0 else 1.0
     return x.step()  # a symbol (codegen) writes the step out as code
 
 
+def _pow_grad_base(g, a, b):
+    """d(a ** b)/da times g, as PyTorch: 0 for a zero exponent (even at a == 0), else
+    b * a ** (b - 1) in IEEE arithmetic (x ** 0.5 at 0 is inf; an overflow is inf)."""
+    exponent = b if type(b) is float else b.data
+    if exponent == 0.0:
+        return 0.0
+    if type(a) is float and type(b) is float:
+        return g * b * _ieee_pow(a, b - 1.0)
+    return g * b * a ** (b - 1.0)
+
+
+def _pow_grad_exponent(g, out, a, b):
+    """d(a ** b)/db times g, as PyTorch: 0 at a zero base with b >= 0, else a ** b * ln a
+    (ln 0 = -inf; NaN for a negative base, where the real power has no derivative in b)."""
+    base = a if type(a) is float else a.data
+    exponent = b if type(b) is float else b.data
+    if base > 0.0:
+        return g * out * _log(a)
+    if base == 0.0:
+        return 0.0 if exponent >= 0.0 else g * out * -math.inf
+    return g * out * math.nan
+
+
 # Names a derivative expression may use besides g, out, a and b.
-_RULE_NAMESPACE = {"_log": _log, "_step": _step, "math": math}
+_RULE_NAMESPACE = {
+    "_log": _log,
+    "_step": _step,
+    "_pow_grad_base": _pow_grad_base,
+    "_pow_grad_exponent": _pow_grad_exponent,
+    "math": math,
+}
 
 
 # --- forward rules on floats, with the checks that name what went wrong -----------------------
 
 
+# The rule for numbers: finite inputs whose exact result is undefined or infinite (log of
+# x <= 0, 0 ** -1, (-8) ** 0.5) and any division by zero are a clear error, a mistake in the
+# formula. A NaN or an infinity among the inputs propagates as IEEE 754 and PyTorch say
+# (relu(nan) is nan, log(-inf) is nan, inf ** -1 is 0), and a result too
+# large for a float is inf, as in PyTorch: training then stops at the first non-finite loss
+# or parameter with a message about the learning rate (train.fit).
+
+
 def _div(a: float, b: float) -> float:
-    if b == 0.0:
+    if b == 0.0:  # always an error, even for a NaN or infinite a: the divisor is the mistake
         raise ZeroDivisionError(f"division by zero: the divisor is {b!r}")
     return a / b
 
 
+def _ieee_pow(a: float, b: float) -> float:
+    """a ** b on floats as IEEE 754 pow (and PyTorch): never an exception."""
+    try:
+        result = a**b
+    except ZeroDivisionError:  # 0.0 ** negative: inf, signed like the base for odd integers
+        odd = b.is_integer() and b % 2.0 == 1.0
+        return math.copysign(math.inf, a) if odd else math.inf
+    except OverflowError:
+        odd = b.is_integer() and b % 2.0 == 1.0
+        return -math.inf if a < 0.0 and odd else math.inf
+    return math.nan if type(result) is complex else result  # (-8.0) ** 0.5
+
+
 def _pow(a: float, b: float) -> float:
-    if a < 0.0 and not b.is_integer():
+    if a < 0.0 and not b.is_integer() and a > -math.inf and -math.inf < b < math.inf:
         raise ValueError(
             f"a negative base ({a!r}) with a non-integer exponent ({b!r}) has no real result"
         )
-    if a == 0.0 and b < 0.0:
+    if a == 0.0 and b < 0.0 and b > -math.inf:
         raise ZeroDivisionError(f"0.0 raised to a negative power ({b!r}) is a division by zero")
-    try:
-        return a**b
-    except OverflowError:
-        raise OverflowError(f"{a!r} ** {b!r} is too large for a float") from None
+    return _ieee_pow(a, b)
 
 
 def _exp(a: float) -> float:
     try:
         return math.exp(a)
     except OverflowError:
-        raise OverflowError(
-            f"exp({a!r}) is too large for a float (inputs above ~709.78 overflow); "
-            "scale the input down or use a smaller learning rate"
-        ) from None
+        return math.inf  # as IEEE and PyTorch; fit stops training on it
 
 
 def _log_forward(a: float) -> float:
     if a <= 0.0:
+        if a == -math.inf:
+            return math.nan
         raise ValueError(f"log is defined only for inputs > 0, got {a!r}")
     return math.log(a)
 
@@ -411,7 +464,7 @@ def _sigmoid(a: float) -> float:
 
 
 def _relu(a: float) -> float:
-    return a if a > 0.0 else 0.0
+    return 0.0 if a < 0.0 else a  # NaN stays NaN and -0.0 stays -0.0, as in PyTorch
 
 
 def _affine(*a: float) -> float:
@@ -432,20 +485,6 @@ def _affine_code(*names: str) -> str:
 
 
 # --- derivative rules that need a function: vector-Jacobian products, one entry per operand ---
-
-
-def _pow_backward(g, out, a, b):
-    # d/da a**b = b * a**(b-1); written as b * out / a it would fail at a == 0, so use the power.
-    da = g * b * a ** (b - 1.0)
-    # d/db a**b = a**b * ln a exists only for a > 0 (at a == 0 the limit for b > 0 is 0).
-    base = a if type(a) is float else a.data
-    if base > 0.0:
-        db = g * out * _log(a)
-    elif base == 0.0:
-        db = g * 0.0
-    else:
-        db = g * math.nan  # undefined for a negative base, as in PyTorch
-    return da, db
 
 
 def _affine_backward(g, out, *a):
@@ -494,11 +533,13 @@ def _use_derivative_expressions(op: Op) -> None:
 
 
 def _to_float(data: object) -> float:
-    """Accept any real number (int, float, bool, numpy integer/floating); reject the rest."""
+    """Accept any real number (int, float, bool, numpy bool/integer/floating); reject the rest."""
     if type(data) is float:
         return data
     if isinstance(data, numbers.Real) and not isinstance(data, Value):
         return float(data)
+    if type(data).__module__ == "numpy" and type(data).__name__ in ("bool", "bool_"):
+        return float(data)  # numpy's bool is no numbers.Real, but Python's bool is accepted
     if isinstance(data, Value):
         raise TypeError("Value(...) got a Value; use the Value itself, or Value(v.data) for a copy")
     raise TypeError(
@@ -828,9 +869,15 @@ def _compile_propagate(ops: Iterable[Op]) -> tuple[Callable[[list[Value]], None]
     source = "\n".join(lines) + "\n"
     filename = "<micrograd_beans.engine: backward loop>"
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    namespace = {**_RULE_NAMESPACE, "rules": _BACKWARD}
+    namespace = {**_RULE_NAMESPACE, "rules": _BACKWARD, "_ConstantMark": _ConstantMark}
     exec(compile(source, filename, "exec"), namespace)
     return namespace["_propagate"], source
+
+
+def _calls_a_function(expression: str) -> bool:
+    """Whether a derivative expression calls a helper (pow's, relu's step), so is worth
+    skipping for a constant operand, whose gradient nobody reads."""
+    return any(isinstance(n, ast.Call) for n in ast.walk(ast.parse(expression, mode="eval")))
 
 
 def _dispatch(ops: list[Op], operands: tuple[str, ...], call_rule: list[str]) -> list[str]:
@@ -847,7 +894,11 @@ def _dispatch(ops: list[Op], operands: tuple[str, ...], call_rule: list[str]) ->
             if name in used:
                 lines.append(f"{pad}    {name} = {operand}.data")
         for expr, operand in zip(op.expressions, operands, strict=True):
-            lines.append(f"{pad}    {operand}.grad += {expr}")
+            if _calls_a_function(expr):  # a costly rule: only for an operand that needs it
+                lines.append(f"{pad}    if {operand}._b is not _ConstantMark:")
+                lines.append(f"{pad}        {operand}.grad += {expr}")
+            else:
+                lines.append(f"{pad}    {operand}.grad += {expr}")
     if not lines:
         return [pad + line for line in call_rule]
     return lines + [pad + "else:"] + [pad + "    " + line for line in call_rule]

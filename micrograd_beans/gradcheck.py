@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import threading
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -127,7 +128,8 @@ def _reverse(root: Value, targets: tuple[Value, ...], create_graph: bool) -> dic
 
 # --- anomaly mode --------------------------------------------------------------------------
 
-_anomaly_depth = 0  # how many detect_anomaly() blocks are open
+_anomaly_depth = 0  # how many detect_anomaly() blocks are open, in all threads
+_anomaly_lock = threading.Lock()  # blocks may open and close in several threads at once
 _quiet = 0  # > 0 while grad() runs rules whose discarded results may be nan
 _saved_forward: dict[str, Callable[..., float]] = {}
 _saved_backward: Callable[[Value], None] | None = None
@@ -202,26 +204,32 @@ def detect_anomaly() -> Iterator[None]:
     Backward (`backward()` and `grad()`): the first gradient that becomes nan or infinite,
     naming the op, its inputs' labels and values. Gradients flowing into numbers (Constant
     leaves) are not checked. Blocks may nest; on exit the engine is exactly as before.
+
+    The mode is process-wide, as PyTorch's anomaly mode is: while any thread is inside a
+    block, arithmetic in every thread is checked (and may raise). Blocks opened and closed
+    from several threads at once are safe: the checks end when the last block closes.
     """
     global _anomaly_depth, _saved_backward
-    if _anomaly_depth == 0:
-        _saved_forward.clear()
-        _saved_forward.update(engine._FORWARD)
-        for name, rule in _saved_forward.items():
-            engine._FORWARD[name] = _checked_forward(name, rule)
-        engine._make_operator_methods()
-        _saved_backward = engine._backward
-        engine._backward = _checked_backward
-    _anomaly_depth += 1
+    with _anomaly_lock:
+        if _anomaly_depth == 0:
+            _saved_forward.clear()
+            _saved_forward.update(engine._FORWARD)
+            for name, rule in _saved_forward.items():
+                engine._FORWARD[name] = _checked_forward(name, rule)
+            engine._make_operator_methods()
+            _saved_backward = engine._backward
+            engine._backward = _checked_backward
+        _anomaly_depth += 1
     try:
         yield
     finally:
-        _anomaly_depth -= 1
-        if _anomaly_depth == 0:
-            engine._FORWARD.update(_saved_forward)
-            engine._make_operator_methods()
-            engine._backward = _saved_backward
-            _saved_forward.clear()
+        with _anomaly_lock:
+            _anomaly_depth -= 1
+            if _anomaly_depth == 0:
+                engine._FORWARD.update(_saved_forward)
+                engine._make_operator_methods()
+                engine._backward = _saved_backward
+                _saved_forward.clear()
 
 
 # --- gradcheck -------------------------------------------------------------------------

@@ -244,6 +244,9 @@ def fit(
         bar = tqdm(total=epochs, unit="epoch", file=sys.stderr, leave=False, dynamic_ncols=True)
     start = time.perf_counter()
     pairs = list(zip(data_x, data_y, strict=False))
+    params = model.parameters()
+    rate = getattr(getattr(step, "optimizer", None), "lr", lr)  # for the divergence message
+    epoch = 0
     try:
         for epoch in range(1, epochs + 1):
             if rng is not None:
@@ -270,11 +273,8 @@ def fit(
                     total += e
                     if binary:
                         correct += sum(map(_correct, outs, [t for _, t in chunk]))
-            if not math.isfinite(total):
-                raise FloatingPointError(
-                    f"training diverged in epoch {epoch}: the loss is {total}; "
-                    "try a smaller learning rate"
-                )
+            if not math.isfinite(total) or not math.isfinite(sum(p.data for p in params)):
+                raise TrainingDiverged(_divergence(epoch, total, model, rate))
             history.loss.append(total / n)
             if history.accuracy is not None:
                 history.accuracy.append(correct / n)
@@ -290,12 +290,44 @@ def fit(
                 if callback(epoch, model, history) is True:
                     history.stopped_early = True
                     break
+    except ArithmeticError as err:
+        if isinstance(err, TrainingDiverged):
+            raise
+        # generated code computes on plain floats: an overflow there is the same divergence
+        raise TrainingDiverged(_divergence(epoch, math.inf, model, rate, _cause(err))) from None
     finally:
         step.sync()
         history.seconds = time.perf_counter() - start
         if bar is not None:
             bar.close()
     return history
+
+
+def _cause(err: ArithmeticError) -> str:
+    if isinstance(err, OverflowError):
+        return "a number grew too large for a float"
+    if isinstance(err, ZeroDivisionError):
+        return "a division by zero"
+    return str(err)
+
+
+class TrainingDiverged(FloatingPointError):
+    """Training produced a loss or a parameter that is NaN or infinite."""
+
+
+def _divergence(
+    epoch: int, total: float, model: MLP, lr: float | None, cause: str | None = None
+) -> str:
+    """The message of TrainingDiverged: the epoch, what went non-finite, what to try."""
+    bad = [name for name, p in model.named_parameters() if not math.isfinite(p.data)]
+    if cause is not None:
+        what = cause
+    elif not math.isfinite(total):
+        what = f"the loss is {total}"
+    else:
+        what = f"the loss is finite but parameter {bad[0]} is {model.state_dict()[bad[0]]}"
+    rate = f" than {lr:g}" if lr is not None else ""
+    return f"training diverged in epoch {epoch}: {what}; try a smaller learning rate{rate}"
 
 
 def evaluate(

@@ -352,7 +352,7 @@ def test_derivative_expressions_become_the_rule_function():
     assert op.backward(3.0, 0.0, 0.5) == (3.0 * 2.0 * math.cos(0.5),)
     two = Op("hyp", 2, math.hypot, ("g * a / out", "g * b / out"), "hypot({0}, {1})")
     assert two.backward(1.0, 5.0, 3.0, 4.0) == (0.6, 0.8)
-    assert OPS["**"].expressions is None  # a rule with branches stays a function
+    assert OPS["affine"].expressions is None  # a rule of any arity stays a function
 
 
 def test_derivative_expressions_must_fit_the_arity():
@@ -457,8 +457,6 @@ def test_relu_forward_and_gradient_on_both_sides():
         (lambda: Value(1.0) / 0, ZeroDivisionError, "/"),
         (lambda: 1.0 / Value(0.0), ZeroDivisionError, "/"),
         (lambda: Value(0.0) ** -1, ZeroDivisionError, r"\*\*"),
-        (lambda: Value(1000.0).exp(), OverflowError, "exp"),
-        (lambda: Value(10.0) ** 400, OverflowError, r"\*\*"),
     ],
 )
 def test_bad_math_names_the_op_and_the_input(make, error, op):

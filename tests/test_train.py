@@ -275,3 +275,42 @@ def test_a_history_is_one_line_and_a_plot_not_every_epoch():
     assert page.count("<img") == 1 and "data:image/png;base64," in page
     assert repr(History()) == "<History: no epochs yet>"
     assert "<img" not in History()._repr_html_()
+
+
+# --- divergence: the first non-finite loss or parameter stops training -----------------------
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_divergence_names_the_epoch_and_the_learning_rate(compiled):
+    from micrograd_beans.course.lessons import get_lesson
+    from micrograd_beans.train import TrainingDiverged
+
+    lesson = get_lesson("line")
+    model, xs, ys = lesson.setup(0)
+    with pytest.raises(TrainingDiverged) as info:
+        fit(model, xs, ys, epochs=50, lr=100.0, progress=False, compiled=compiled)
+    message = str(info.value)
+    assert message.startswith("training diverged in epoch 2: ")
+    assert message.endswith("try a smaller learning rate than 100")
+    assert "(34," not in message and "Numerical result" not in message
+
+
+def test_a_non_finite_parameter_stops_training_even_with_a_finite_loss():
+    from micrograd_beans.train import TrainingDiverged
+
+    model = MLP(1, [1], seed=0)  # sigmoid: an infinite weight still gives a finite loss
+    model.parameters()[0].data = math.inf
+    with pytest.raises(
+        TrainingDiverged, match="epoch 1: the loss is finite but parameter w11_1 is inf"
+    ):
+        fit(model, [0.5, 1.0], [1.0, 1.0], epochs=3, lr=0.1, progress=False)
+
+
+def test_the_cli_reports_divergence_on_both_paths(capsys):
+    from micrograd_beans.cli import main
+
+    for extra in ([], ["--dynamic"]):
+        assert main(["train", "--lesson", "line", "--lr", "100", "--no-progress", *extra]) == 1
+        err = capsys.readouterr().err
+        assert err.startswith("micrograd-beans train: error: training diverged in epoch 2")
+        assert "smaller learning rate" in err

@@ -94,11 +94,12 @@ class _Expr:
         return _call("relu", self)
 
     def step(self):
-        """relu's derivative 1[x > 0], written out as a conditional."""
+        """relu's derivative (0 where x <= 0, else 1: 1 at NaN, as the engine), written out
+        as a conditional."""
         if self.kind == "lit":
-            return _lit(1.0 if self.args[0] > 0.0 else 0.0)
-        test = _Test(self, ">", _lit(0.0))
-        return _Expr("if", (test, _lit(1.0), _lit(0.0)), self.explorer)
+            return _lit(0.0 if self.args[0] <= 0.0 else 1.0)
+        test = _Test(self, "<=", _lit(0.0))
+        return _Expr("if", (test, _lit(0.0), _lit(1.0)), self.explorer)
 
     @property
     def data(self):

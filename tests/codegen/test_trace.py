@@ -22,7 +22,7 @@ def test_relu_is_evaluated_in_the_generated_code():
     compiled = compile_graph(a, [x], [w])
     assert compiled([-1.0]) == (0.0, [0.0])
     assert compiled([3.0]) == (6.0, [3.0])  # ... and still right where it is on
-    assert "(1.0 if t1 > 0.0 else 0.0)" in compiled.source
+    assert "(0.0 if t1 <= 0.0 else 1.0)" in compiled.source
     outs, grads = compiled.batched([[-1.0, 3.0]])
     assert outs.tolist() == [0.0, 6.0] and grads == [3.0]
 

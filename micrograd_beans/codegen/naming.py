@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
-import re
+import unicodedata
 
 from micrograd_beans.codegen.vocabulary import _RESERVED
+
+
+def identifier(label: str) -> str:
+    """A Python identifier spelling `label` as closely as possible ("" for an empty label).
+
+    Python reads identifiers in NFKC form (the fullwidth `ｗ` *is* `w`, `x²` is `x2`), so the
+    label is folded first and every decision is made on the folded form: two labels that
+    fold alike get different names, never one variable. Characters that cannot be part of
+    an identifier become `_`; a name that cannot start as it does gets a leading `_`.
+    """
+    folded = unicodedata.normalize("NFKC", label)
+    base = "".join(c if ("_" + c).isidentifier() else "_" for c in folded)
+    if base and not base[0].isidentifier():  # a digit or a combining mark first: x1 -> _1
+        base = "_" + base
+    if unicodedata.normalize("NFKC", base) != base:  # folding is not stable: ASCII only
+        base = "".join(c if c.isascii() else "_" for c in base)
+    return base
 
 
 class _Namer:
@@ -15,7 +32,7 @@ class _Namer:
         self.temps = 0
 
     def name(self, label: str) -> str:
-        base = re.sub(r"\W", "_", label)
+        base = identifier(label)
         if not base:
             self.temps += 1
             base = f"t{self.temps}"

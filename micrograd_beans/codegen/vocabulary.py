@@ -21,7 +21,7 @@ def sigmoid(z):
 
 
 def relu(z):
-    return z if z > 0.0 else 0.0
+    return 0.0 if z < 0.0 else z
 '''
 
 #: Prepended to the batched source: the same functions over numpy arrays.
@@ -36,7 +36,7 @@ def sigmoid(z):
 
 
 def relu(z):
-    return where(z > 0.0, z, 0.0)
+    return where(z < 0.0, 0.0, z)
 '''
 
 # Functions a forward rule's `Op.code` may call: an op whose code calls anything else has
@@ -63,5 +63,16 @@ _RESERVED = frozenset(
         "scale",
         "batch",
         "math",
+        "pow",
+        # the training loops' own locals and names (loops.py); tests/codegen/test_naming.py
+        # checks that every name a generated loop uses is in this set
+        "train_sgd",
+        "train_full_batch",
+        "correct",
+        "corrects",
+        "_epoch",
+        "_sample",
+        "gradient",
+        "gradient_batch",
     }
 )

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from micrograd_beans.codegen.program import CodegenError
 from micrograd_beans.codegen.runtime import compile_graph
 from micrograd_beans.engine import Value
 
@@ -124,7 +125,18 @@ def compiled_step(
         raise ValueError(f"compiled must be True, False or 'auto', got {compiled!r}")
     reason = why_not_compiled(loss, optimizer)
     if reason is None:
-        return CompiledStep(model, loss, optimizer)
+        try:
+            return CompiledStep(model, loss, optimizer)
+        except RecursionError:
+            # a very wide layer (train --hidden 1000) writes expressions too deep to print
+            # or compile: the engine's graph computes the same numbers
+            if compiled == "auto":
+                return None
+            raise CodegenError(
+                "compiled=True: the model's graph is too wide to write out as code "
+                "(an expression nests deeper than Python's recursion limit); "
+                "use compiled='auto' to fall back to the engine"
+            ) from None
     if compiled == "auto":
         return None
     raise ValueError(

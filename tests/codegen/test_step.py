@@ -101,3 +101,20 @@ def test_compiled_only_where_it_applies():
         compiled_step(model, binary_cross_entropy, sgd, True)
     with pytest.raises(ValueError, match="compiled must be"):
         compiled_step(model, squared_error, sgd, "yes")
+
+
+def test_a_very_wide_layer_falls_back_to_the_engine():
+    """train --hidden 1000: the output neuron's sum of 1000 products nests too deep to write
+    out; "auto" trains on the graph instead, True says why it cannot."""
+
+    from micrograd_beans.codegen import CodegenError, compiled_step
+    from micrograd_beans.losses import get_loss
+    from micrograd_beans.nn import MLP
+    from micrograd_beans.optim import SGD
+
+    model = MLP(1, [1000, 1], seed=0)
+    optimizer = SGD(model.parameters(), lr=0.03)
+    loss = get_loss("squared_error")
+    assert compiled_step(model, loss, optimizer, "auto") is None
+    with pytest.raises(CodegenError, match="too wide"):
+        compiled_step(model, loss, optimizer, True)

@@ -247,8 +247,9 @@ class Value:
     def backward(self) -> None:
         """Fill `.grad` of every Value this one depends on with d(self)/d(that Value).
 
-        As in PyTorch, leaves accumulate across calls (reset them with `zero_grad`) while the
-        grads of intermediate Values are replaced, so a second call adds exactly once more.
+        As in PyTorch, leaves accumulate across calls (reset them with `zero_grad`). The grad
+        of an intermediate Value is replaced by each call (PyTorch's retained grads would
+        accumulate), so a second call adds exactly once more to every leaf.
         """
         _backward(self)  # looked up per call: detect_anomaly swaps in a checking backward
 

@@ -493,3 +493,15 @@ def test_a_value_draws_its_own_graph_with_draw_dots_options():
     y = x**2 + x
     assert y.draw_dot(hide_constants=True).source == draw_dot(y, hide_constants=True).source
     assert "rankdir=TB" in y.draw_dot("TB").source
+
+
+def test_two_backward_calls_as_the_readme_says():
+    """Leaves accumulate (as in PyTorch); an intermediate holds the latest call's grad
+    (PyTorch's retained grads would accumulate: 2.0, not 1.0, for t here)."""
+    x = Value(3.0, "x")
+    t = x * 2.0
+    out = t * t
+    out.backward()
+    assert (x.grad, t.grad) == (24.0, 12.0)
+    out.backward()
+    assert (x.grad, t.grad) == (48.0, 12.0)

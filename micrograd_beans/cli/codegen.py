@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from micrograd_beans.argtypes import UsageError
 from micrograd_beans.course.lessons import DEFAULT_LESSON, LESSONS
 
 #: The note's hand-derived lines (shared/notes.md), by the name the generated code gives them.
@@ -103,12 +104,12 @@ def build(lesson_name: str):
 
 def run(args: argparse.Namespace) -> int:
     """Print the generated code. Returns the exit status."""
-    compiled = build(args.lesson)
     if args.by_hand and args.lesson != DEFAULT_LESSON:
-        raise ValueError(
-            f"--by-hand: the note derives by hand only the {DEFAULT_LESSON!r} "
+        raise UsageError(
+            f"argument --by-hand: the note derives by hand only the {DEFAULT_LESSON!r} "
             f"network, not {args.lesson!r}"
         )
+    compiled = build(args.lesson)
     if args.batched:
         source = compiled.batched_source
     elif args.loop:

@@ -30,8 +30,11 @@ def test_cli_variants_and_lessons(capsys, flag):
 def test_cli_by_hand_only_for_the_note(capsys):
     from micrograd_beans.cli import main
 
-    assert main(["codegen", "--lesson", "spiral", "--by-hand"]) == 1
-    assert "--by-hand" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as info:
+        main(["codegen", "--lesson", "spiral", "--by-hand"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: micrograd-beans codegen") and "argument --by-hand" in err
 
 
 def test_cli_train_uses_generated_code_unless_dynamic(capsys):

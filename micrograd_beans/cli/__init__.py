@@ -51,7 +51,7 @@ def _subparser(parser: argparse.ArgumentParser, command: str) -> argparse.Argume
     return parser
 
 
-class _QuietStdout(io.TextIOBase):
+class _QuietStdout:
     """stdout that stops writing, silently, once its reader is gone (`... | head -1`).
 
     The command keeps running to its end, so a `--save` still happens; only the printing
@@ -92,6 +92,9 @@ class _QuietStdout(io.TextIOBase):
 
     def isatty(self) -> bool:
         return not self.closed_by_reader and self.stream.isatty()
+
+    def __getattr__(self, name: str) -> object:  # encoding, fileno, buffer, ...
+        return getattr(self.stream, name)
 
     def writable(self) -> bool:
         return True

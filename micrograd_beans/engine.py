@@ -438,7 +438,10 @@ def _pow(a: float, b: float) -> float:
         )
     if a == 0.0 and b < 0.0 and b > -math.inf:
         raise ZeroDivisionError(f"0.0 raised to a negative power ({b!r}) is a division by zero")
-    return _ieee_pow(a, b)
+    try:
+        return a**b  # (a finite negative base with a fractional exponent was refused above)
+    except (ZeroDivisionError, OverflowError):
+        return _ieee_pow(a, b)
 
 
 def _exp(a: float) -> float:

@@ -96,7 +96,10 @@ def only_rank_zero_prints() -> Iterator[None]:
 
 def is_rank_zero() -> bool:
     """False in a process torchrun started with a rank other than 0 (it must not save)."""
-    return _torchrun_rank() in (None, 0)
+    try:
+        return _torchrun_rank() in (None, 0)
+    except ImportError:  # no torch, so no torchrun: the only process
+        return True
 
 
 def train_with_torch(

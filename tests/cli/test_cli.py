@@ -201,3 +201,16 @@ def test_an_unwritable_save_fails_before_training(tmp_path, monkeypatch, capsys)
     err = capsys.readouterr().err
     assert f"cannot save {tmp_path / 'd.json'}: it is a directory" in err
     assert trained == []
+
+
+def test_train_saves_without_torch_installed(tmp_path, monkeypatch, capsys):
+    # PyTorch is an optional extra: the engine's own training and --save must not need it.
+    import sys
+
+    monkeypatch.setitem(sys.modules, "torch", None)  # makes `import torch` fail
+    for name in [m for m in sys.modules if m.startswith("micrograd_beans.torch")]:
+        monkeypatch.delitem(sys.modules, name)
+    saved = tmp_path / "note.json"
+    assert main(["train", "--epochs", "2", "--no-progress", "--save", str(saved)]) == 0
+    assert json.loads(saved.read_text())["metadata"]["epochs"] == 2
+    assert "trained 2 epochs" in capsys.readouterr().out

@@ -171,12 +171,17 @@ def fit_torch(
     seed: Seed = None,
     dtype: torch.dtype = torch.float64,
     momentum: float | None = None,
+    threads: int | None = 1,
 ) -> TorchHistory:
     """Train `model` with PyTorch (settings as `train.fit`) and write the result into it.
 
     `batch_size=None` is full-batch descent; `momentum` sets SGD's momentum (the
-    "momentum" optimizer's default is 0.9). `dtype=torch.float32` trains in single
-    precision (faster on big batches; no longer the engine's numbers to the last bits).
+    "momentum" optimizer's default is 0.9). `threads` is how many threads torch uses
+    for each operation while training (restored after): 1 by default, because the lessons'
+    tensors are small and more threads only wait on each other (on a busy 2-core machine
+    2 threads made batches of 1024 about 25x slower); None keeps torch's own setting.
+    `dtype=torch.float32` trains in single precision (faster on big batches; no longer
+    the engine's numbers to the last bits).
     """
     epochs = _check_int(epochs, "epochs", 0)
     check_loss(loss)
@@ -185,6 +190,9 @@ def fit_torch(
     net = to_torch(model, dtype=dtype)
     opt, _ = make_torch_optimizer(net.parameters(), optimizer, lr, momentum)
     xt, yt = torch.from_numpy(x).to(dtype), torch.from_numpy(y).to(dtype)
+    threads_before = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(_check_int(threads, "threads", 1))
     try:
         history = run_epochs(
             net,
@@ -199,5 +207,6 @@ def fit_torch(
             seed=seed,
         )
     finally:
+        torch.set_num_threads(threads_before)
         model.load_state_dict(from_torch(net).state_dict())
     return history

@@ -15,6 +15,7 @@ import bench_chain
 import bench_memory
 import bench_mlp
 import bench_nn_step
+import bench_torch
 from _common import line
 
 
@@ -36,6 +37,11 @@ def main(argv: list[str] | None = None) -> dict[str, bool]:
     memory = bench_memory.main(extra)
     print()
     chain = bench_chain.main(extra)
+    print()
+    try:  # issue 17: the spiral on 100,000 beans, engine against torch (needs the [torch] extra)
+        bench_torch.main(extra)
+    except SystemExit as missing:
+        line("bench_torch", f"skipped: {missing}")
     print()
 
     if args.tiny:

@@ -7,6 +7,7 @@ No timing is asserted here: the numbers live in benchmarks/README.md. micrograd 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -76,6 +77,12 @@ def test_run_all(bench, capsys):
     out = _lines(capsys.readouterr().out)
     assert out["targets"] == "not judged at tiny sizes"
     assert "ratio micrograd / ours, forward+backward" in out
+    if importlib.util.find_spec("torch") is not None:  # bench_torch, tiny: no workers
+        assert out["beans"].startswith("400 ")
+        assert out["ratio engine, generated code / engine generated code"] == "1"
+        assert float(out["torch, batch 1024, beans/s"].replace(",", "")) > 0
+    else:
+        assert out["bench_torch"].startswith("skipped")
 
 
 def test_micrograd_face(bench, capsys):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 
 from micrograd_beans.argtypes import UsageError, count, non_negative_float, positive_float
+from micrograd_beans.cli.model_file import add_load_option
 from micrograd_beans.course.lessons import LESSONS
 
 
@@ -25,9 +26,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--lesson",
-        default="hidden-layer",
+        default=None,
         choices=list(LESSONS),
-        help="which lesson's network and beans (default: hidden-layer, the note's 1-2-1)",
+        help="which lesson's network and beans (default: hidden-layer, the note's 1-2-1; "
+        "with --load, the lesson the model was trained on)",
     )
     parser.add_argument("--seed", type=count, default=0, help="seed of beans and weights (0)")
     parser.add_argument(
@@ -42,6 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--rtol", type=non_negative_float, default=1e-3, help="relative tolerance (1e-3)"
     )
+    add_load_option(parser)
     parser.set_defaults(run=run)
 
 
@@ -49,13 +52,15 @@ def run(args: argparse.Namespace) -> int:
     """Print the lesson's gradient table (gradcheck.gradcheck_model); 1 if any disagree."""
     import numpy as np
 
+    from micrograd_beans.cli.model_file import lesson_and_model
     from micrograd_beans.course import by_hand
     from micrograd_beans.course.lessons import get_lesson
     from micrograd_beans.gradcheck import gradcheck_model
 
-    lesson = get_lesson(args.lesson)
+    name, loaded = lesson_and_model(args, "hidden-layer")
+    lesson = get_lesson(name)
     xs, ys = lesson.make_data(args.seed)
-    model = lesson.make_model(args.seed)
+    model = lesson.make_model(args.seed) if loaded is None else loaded
     bean = args.bean
     if bean is None:
         bean = int(np.random.default_rng(args.seed).integers(len(xs)))
@@ -66,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     x = xs[bean].tolist()  # a float, or a list of floats for two-input beans
     y = float(ys[bean])
     names = [n for n, _ in model.named_parameters()]
-    note = args.lesson == "hidden-layer" and names == list(by_hand.PARAM_NAMES)
+    note = lesson.name == "hidden-layer" and names == list(by_hand.PARAM_NAMES)
     result = gradcheck_model(
         model,
         x,
@@ -78,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
         rtol=args.rtol,
     )
     x_text = f"{x:.6g}" if isinstance(x, float) else "(" + ", ".join(f"{v:.6g}" for v in x) + ")"
-    print(f"lesson {lesson.name} ({lesson.title}), seed {args.seed}")
+    source = f", model from {args.load}" if args.load else ""
+    print(f"lesson {lesson.name} ({lesson.title}), seed {args.seed}{source}")
     print(
         f"bean {bean} of {len(xs)}: x = {x_text}, y = {y:g}; loss {lesson.loss} = "
         f"{result.loss:.10g}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from micrograd_beans.argtypes import UsageError, count, output_path, positive_int
+from micrograd_beans.cli.model_file import add_load_option
 from micrograd_beans.course.lessons import LESSONS
 
 #: Suffixes `--out` understands (Drawing.render picks the format from them).
@@ -93,11 +94,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="N",
         help="simplify graphs with more drawn nodes than N (default 300; 0: never)",
     )
+    add_load_option(p)
     p.set_defaults(run=run)
 
 
-def lesson_loss(name: str, samples: int = 1, seed: int = 0):
-    """(loss, parameters) of a lesson's fresh network on `samples` beans spread over its data."""
+def lesson_loss(name: str, samples: int = 1, seed: int = 0, model=None):
+    """(loss, parameters) of a lesson's network (fresh from `seed`, or `model`) on `samples`
+    beans spread over its data."""
     import numpy as np
 
     from micrograd_beans.course.lessons import get_lesson
@@ -106,7 +109,7 @@ def lesson_loss(name: str, samples: int = 1, seed: int = 0):
     if samples < 1:
         raise ValueError(f"samples must be at least 1, got {samples}")
     lesson = get_lesson(name)
-    model = lesson.make_model(seed)
+    model = lesson.make_model(seed) if model is None else model
     xs, ys = lesson.make_data(seed)
     loss_fn = get_loss(lesson.loss)
     k = min(samples, len(xs))
@@ -140,18 +143,20 @@ def _find_label(root, label: str):
 
 def run(args: argparse.Namespace) -> int:
     """Build the graph, draw it, write it, print the path."""
+    from micrograd_beans.cli.model_file import lesson_and_model
     from micrograd_beans.files import check_writable
     from micrograd_beans.viz import DEFAULT_MAX_NODES, draw_dot, note_network
 
-    if args.lesson is None and args.samples != 1:
+    if args.lesson is None and args.load is None and args.samples != 1:
         raise UsageError(
             "argument --samples: needs --lesson (the note's network is drawn for one bean)"
         )
     check_writable(args.out, make_parents=True)  # before drawing: fail fast on a bad path
-    if args.lesson is None:
+    lesson, loaded = lesson_and_model(args, None)  # a loaded model is drawn with its lesson
+    if lesson is None:
         root, params = note_network(backward=False), None
     else:
-        root, params = lesson_loss(args.lesson, args.samples, args.seed)
+        root, params = lesson_loss(lesson, args.samples, args.seed, model=loaded)
     if not args.before_backward:
         root.backward()
     max_nodes = DEFAULT_MAX_NODES if args.max_nodes is None else (args.max_nodes or None)

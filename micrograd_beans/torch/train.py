@@ -40,13 +40,14 @@ class TorchHistory:
 
     `loss[k]` is the mean loss of the beans as epoch k+1 visited them, `accuracy[k]` the
     fraction classified right at that moment (None when the targets are not all 0 or 1).
-    `seconds` is the time in the training loop (not process start-up); `beans` how many
-    bean visits it made, summed over all workers.
+    `seconds` is the time in the training loop (not process start-up), `epoch_seconds`
+    each epoch's share of it; `beans` how many bean visits it made, over all workers.
     """
 
     loss: list[float] = field(default_factory=list)
     accuracy: list[float] | None = field(default_factory=list)
     seconds: float = 0.0
+    epoch_seconds: list[float] = field(default_factory=list)
     beans: int = 0
     batch_size: int = 1
     workers: int = 1
@@ -121,6 +122,7 @@ def run_epochs(
     xe, ye = x, y
     start = time.perf_counter()
     for epoch in range(1, epochs + 1):
+        epoch_start = time.perf_counter()
         if rng is not None:  # fit's shuffle: each epoch permutes the previous epoch's order
             order = order[rng.permutation(n)]
             index = torch.from_numpy(order)
@@ -153,6 +155,7 @@ def run_epochs(
         history.loss.append(mean)
         if history.accuracy is not None:
             history.accuracy.append(float(correct) / n)
+        history.epoch_seconds.append(time.perf_counter() - epoch_start)
     history.seconds = time.perf_counter() - start
     history.beans = n * history.epochs
     return history

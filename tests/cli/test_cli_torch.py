@@ -88,3 +88,21 @@ def test_workers_under_torchrun_are_torchruns(monkeypatch, capsys):
         main(["train", "--backend", "torch", "--workers", "2", "--batch-size", "4"])
     assert exit_info.value.code == 2
     assert "under torchrun the processes are torchrun's" in capsys.readouterr().err
+
+
+def test_gradcheck_and_graph_read_a_model_trained_in_torch(tmp_path, capsys):
+    saved = tmp_path / "disc.json"
+    args = ["train", "--lesson", "disc", "--backend", "torch", "--epochs", "3"]
+    assert main([*args, "--save", str(saved)]) == 0
+    trained = serialize.load(saved).state_dict()
+    capsys.readouterr()
+    assert main(["gradcheck", "--load", str(saved)]) == 0  # the lesson comes from the file
+    out = capsys.readouterr().out
+    assert out.startswith("lesson disc") and f"model from {saved}" in out
+    assert f"{trained['w11_1']:.6g}" in out and "all 9 gradients agree" in out
+    picture = tmp_path / "disc.dot"
+    assert main(["graph", "--load", str(saved), "--samples", "2", "--out", str(picture)]) == 0
+    dot = picture.read_text()
+    assert "w11_1" in dot and f"{trained['w11_1']:.4f}" in dot
+    assert main(["gradcheck", "--load", str(saved), "--lesson", "hidden-layer"]) == 1
+    assert "does not fit lesson 'hidden-layer'" in capsys.readouterr().err

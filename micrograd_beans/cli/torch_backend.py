@@ -20,6 +20,8 @@ from typing import Any, NoReturn
 from micrograd_beans.argtypes import positive_int, whole_number
 
 BACKENDS = ("engine", "torch")
+#: What torchrun sets in every process it starts (as micrograd_beans.torch.distributed reads).
+TORCHRUN_VARIABLES = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")
 #: --beans: at least 2 (the spiral has two arms); the lessons' own is 100.
 _bean_count = whole_number(2)
 
@@ -50,10 +52,11 @@ def add_backend_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _torchrun_rank() -> int | None:
-    """This process's rank when torchrun started it, else None."""
-    from micrograd_beans.torch.distributed import launched_by_torchrun
-
-    return int(os.environ["RANK"]) if launched_by_torchrun() else None
+    """This process's rank when torchrun started it, else None. Read from the environment
+    only, so the engine backend never imports torch."""
+    if all(name in os.environ for name in TORCHRUN_VARIABLES):
+        return int(os.environ["RANK"])
+    return None
 
 
 def check_backend_options(
@@ -83,10 +86,7 @@ def check_backend_options(
 @contextlib.contextmanager
 def only_rank_zero_prints() -> Iterator[None]:
     """Under torchrun, every process but rank 0 runs silently (they train the same model)."""
-    try:
-        rank = _torchrun_rank()
-    except ImportError:  # no torch: the error comes, with its message, when training starts
-        rank = None
+    rank = _torchrun_rank()
     if rank in (None, 0):
         yield
         return
@@ -96,10 +96,7 @@ def only_rank_zero_prints() -> Iterator[None]:
 
 def is_rank_zero() -> bool:
     """False in a process torchrun started with a rank other than 0 (it must not save)."""
-    try:
-        return _torchrun_rank() in (None, 0)
-    except ImportError:  # no torch, so no torchrun: the only process
-        return True
+    return _torchrun_rank() in (None, 0)
 
 
 def train_with_torch(

@@ -129,6 +129,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except UsageError as err:
         _subparser(parser, args.command).error(str(err))  # usage, message, exit 2
+    except MemoryError:
+        if os.environ.get("MICROGRAD_BEANS_DEBUG"):
+            raise
+        print(
+            f"micrograd-beans {args.command}: error: out of memory; "
+            "use fewer beans or a smaller network",
+            file=sys.stderr,
+        )
+        return 1
     except USER_ERRORS as err:
         if os.environ.get("MICROGRAD_BEANS_DEBUG"):
             raise

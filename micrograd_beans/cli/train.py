@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 import math
 
-from micrograd_beans.argtypes import count, input_path, output_path, positive_float, sizes
+from micrograd_beans.argtypes import (
+    UsageError,
+    count,
+    input_path,
+    output_path,
+    positive_float,
+    sizes,
+)
 from micrograd_beans.cli.torch_backend import add_backend_options
 from micrograd_beans.course.lessons import DEFAULT_LESSON, LESSONS
 from micrograd_beans.course.options import add_training_options
@@ -68,6 +75,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run, usage_error=p.error)
 
 
+#: The largest network `--hidden` may ask for: every number is a Python object (a Value),
+#: so a million parameters already take a few hundred MB while training.
+MAX_PARAMETERS = 1_000_000
+
+
+def _check_size(nin: int, hidden: list[int], nout: int) -> None:
+    """A usage error, before anything is built, for a network too big to hold."""
+    sizes = [nin, *hidden, nout]
+    count = sum((a + 1) * b for a, b in zip(sizes, sizes[1:], strict=False))
+    if count > MAX_PARAMETERS:
+        raise UsageError(
+            f"argument --hidden: {','.join(map(str, hidden))} makes a network of {count:,} "
+            f"parameters; this scalar engine trains at most {MAX_PARAMETERS:,}"
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     """Train, print the result, optionally save. Returns the exit status."""
     from micrograd_beans.cli.torch_backend import only_rank_zero_prints
@@ -100,6 +123,8 @@ def _train(args: argparse.Namespace) -> int:
     if args.save is not None:
         check_writable(args.save)  # before training: a bad path fails now, not after it
     hidden = None if args.hidden is None else [n for group in args.hidden for n in group]
+    if hidden is not None:
+        _check_size(lesson.nin, hidden, lesson.nout)
     xs, ys = lesson.make_data(args.seed, counts=args.beans)
     if args.load:
         model = serialize.load(args.load)

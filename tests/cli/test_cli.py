@@ -214,3 +214,27 @@ def test_train_saves_without_torch_installed(tmp_path, monkeypatch, capsys):
     assert main(["train", "--epochs", "2", "--no-progress", "--save", str(saved)]) == 0
     assert json.loads(saved.read_text())["metadata"]["epochs"] == 2
     assert "trained 2 epochs" in capsys.readouterr().out
+
+
+def test_a_network_too_big_to_hold_is_a_usage_error_before_building(capsys, monkeypatch):
+    built = []
+    monkeypatch.setattr(
+        "micrograd_beans.course.lessons.Lesson.make_model", lambda *a, **k: built.append(1)
+    )
+    with pytest.raises(SystemExit) as info:
+        main(["train", "--hidden", "100000,100000"])
+    assert info.value.code == 2 and built == []
+    err = capsys.readouterr().err
+    assert "argument --hidden: 100000,100000 makes a network of 10,000,400,001 parameters" in err
+
+
+def test_running_out_of_memory_is_one_line(capsys, monkeypatch):
+    def no_memory(*args, **kwargs):
+        raise MemoryError
+
+    monkeypatch.setattr("micrograd_beans.train.fit", no_memory)
+    assert main(["train", "--epochs", "1", "--no-progress"]) == 1
+    err = capsys.readouterr().err
+    assert (
+        err == "micrograd-beans train: error: out of memory; use fewer beans or a smaller network\n"
+    )

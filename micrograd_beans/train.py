@@ -19,6 +19,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
@@ -222,68 +223,36 @@ def fit(
     the updates through generated code (codegen.CompiledStep; plain SGD and squared error
     only, with the same results), `compiled="auto"` does so where that applies.
     """
+    # 1. Check everything a user passes, so a mistake fails here and not mid-training.
     epochs = _check_int(epochs, "epochs", 0)
     every = _check_int(every, "every", 1)
     if batch_size is not None:
         batch_size = _check_int(batch_size, "batch_size", 1)
     loss_fn = get_loss(loss)
     data_x, data_y, binary = _as_data(model, xs, ys)
+    # 2. Choose how an update runs (the graph, or generated code) and how an epoch runs.
     if step is None:
         opt = make_optimizer(model, optimizer, lr)
         step = compiled_step(model, loss_fn, opt, compiled) or GraphStep(model, loss_fn, opt)
-    epoch_fn = getattr(step, "epoch", None)  # a step that runs a whole epoch itself
-    n = len(data_x)
-    size = n if batch_size is None else min(batch_size, n)
-    single = model.nouts[-1] == 1
+    pairs = list(zip(data_x, data_y, strict=False))
+    n = len(pairs)
+    run_epoch = _epoch_runner(step, model, n, batch_size, binary)
     rng = make_rng(seed) if shuffle else None
     history = History(accuracy=[] if binary else None)
-    bar = None
-    if progress and sys.stderr.isatty():
-        from tqdm import tqdm
-
-        bar = tqdm(total=epochs, unit="epoch", file=sys.stderr, leave=False, dynamic_ncols=True)
-    start = time.perf_counter()
-    pairs = list(zip(data_x, data_y, strict=False))
+    bar = _progress_bar(epochs) if progress and sys.stderr.isatty() else None
     params = model.parameters()
     rate = getattr(getattr(step, "optimizer", None), "lr", lr)  # for the divergence message
+    # 3. The epochs: run one, check it, record it, call back; always leave the model current.
+    start = time.perf_counter()
     epoch = 0
     try:
         for epoch in range(1, epochs + 1):
             if rng is not None:
                 pairs = [pairs[k] for k in rng.permutation(n)]
-            total, correct = 0.0, 0
-            if epoch_fn is not None:
-                total, correct = epoch_fn(pairs, size)
-            elif size == 1 and single:
-                sample = step.sample
-                for x, y in pairs:
-                    e, out = sample(x, y)
-                    total += e
-                    correct += (out >= 0.5) == (y == 1.0)  # counted always, used if binary
-            elif size == 1:
-                for x, y in pairs:
-                    e, out = step.sample(x, y)
-                    total += e
-                    if binary:
-                        correct += _correct(out, y)
-            else:
-                for k in range(0, n, size):
-                    chunk = pairs[k : k + size]
-                    e, outs = step.batch(chunk)
-                    total += e
-                    if binary:
-                        correct += sum(map(_correct, outs, [t for _, t in chunk]))
+            total, correct = run_epoch(pairs)
             if not math.isfinite(total) or not math.isfinite(sum(p.data for p in params)):
                 raise TrainingDiverged(_divergence(epoch, total, model, rate))
-            history.loss.append(total / n)
-            if history.accuracy is not None:
-                history.accuracy.append(correct / n)
-            if bar is not None:
-                bar.update()
-                post = f"loss={total / n:.4g}"
-                if binary:
-                    post += f" acc={correct / n:.2f}"
-                bar.set_postfix_str(post, refresh=False)
+            _record_epoch(history, total, correct, n, bar)
             if callback is not None and (epoch % every == 0 or epoch == epochs):
                 step.sync()
                 history.seconds = time.perf_counter() - start
@@ -301,6 +270,79 @@ def fit(
         if bar is not None:
             bar.close()
     return history
+
+
+# --- fit's steps -----------------------------------------------------------------------------
+
+
+def _epoch_runner(
+    step: GraphStep, model: MLP, n: int, batch_size: int | None, binary: bool
+) -> Callable[[list[tuple]], tuple[float, int]]:
+    """The function that runs one epoch over the (x, y) pairs through `step` and returns
+    (sum of the losses, how many samples were classified right)."""
+    size = n if batch_size is None else min(batch_size, n)
+    epoch_fn = getattr(step, "epoch", None)  # a step that runs a whole epoch itself
+    if epoch_fn is not None:
+        return lambda pairs: epoch_fn(pairs, size)
+    if size > 1:
+        return partial(_batch_epoch, step, size, binary)
+    if model.nouts[-1] == 1:
+        return partial(_sample_epoch_one_output, step)
+    return partial(_sample_epoch, step, binary)
+
+
+def _sample_epoch_one_output(step: GraphStep, pairs: list[tuple]) -> tuple[float, int]:
+    """One update per sample, one output each: the note's loop, the common case, kept lean."""
+    sample = step.sample
+    total, correct = 0.0, 0
+    for x, y in pairs:
+        e, out = sample(x, y)
+        total += e
+        correct += (out >= 0.5) == (y == 1.0)  # counted always, used if binary
+    return total, correct
+
+
+def _sample_epoch(step: GraphStep, binary: bool, pairs: list[tuple]) -> tuple[float, int]:
+    """One update per sample, for a model with several outputs."""
+    total, correct = 0.0, 0
+    for x, y in pairs:
+        e, out = step.sample(x, y)
+        total += e
+        if binary:
+            correct += _correct(out, y)
+    return total, correct
+
+
+def _batch_epoch(step: GraphStep, size: int, binary: bool, pairs: list[tuple]) -> tuple[float, int]:
+    """One update per `size` samples, on their mean loss."""
+    total, correct = 0.0, 0
+    for k in range(0, len(pairs), size):
+        chunk = pairs[k : k + size]
+        e, outs = step.batch(chunk)
+        total += e
+        if binary:
+            correct += sum(map(_correct, outs, [t for _, t in chunk]))
+    return total, correct
+
+
+def _record_epoch(history: History, total: float, correct: int, n: int, bar: object) -> None:
+    """Add an epoch's mean loss (and accuracy) to the history and the progress bar."""
+    history.loss.append(total / n)
+    if history.accuracy is not None:
+        history.accuracy.append(correct / n)
+    if bar is not None:
+        bar.update()
+        post = f"loss={total / n:.4g}"
+        if history.accuracy is not None:
+            post += f" acc={correct / n:.2f}"
+        bar.set_postfix_str(post, refresh=False)
+
+
+def _progress_bar(epochs: int) -> object:
+    """A tqdm bar counting epochs on stderr, gone when training ends."""
+    from tqdm import tqdm
+
+    return tqdm(total=epochs, unit="epoch", file=sys.stderr, leave=False, dynamic_ncols=True)
 
 
 def _cause(err: ArithmeticError) -> str:

@@ -657,8 +657,36 @@ def _edge_labels(v: Value) -> list[str]:
 
 
 def _emit(root, order, roles, plan: _Plan, on_path, rankdir, legend) -> Drawing:
-    horizontal = rankdir in ("LR", "RL")
-    g = graphviz.Digraph(
+    """The planned picture as a Drawing: the Values and their ops, the boxes, the note on
+    what was left out, and the key."""
+    dot = _DotWriter(plan, on_path, rankdir)
+    dot.values(order, roles)
+    dot.boxes(root)
+    left_out = dot.left_out_note(order)
+    stats = {
+        "values": len(order),
+        "ops": sum(1 for v in order if v.parents),
+        "nodes": dot.n_nodes,
+        "edges": dot.n_edges,
+        "hidden_constants": plan.hide_constants,
+        "collapse": plan.collapse if plan.groups else None,
+        "boxes": len(plan.groups)
+        if plan.kept is None
+        else sum(1 for i in range(len(plan.groups)) if ("g", i) in plan.kept),
+        "left_out": left_out,
+    }
+    if legend:
+        dot.graph.attr(
+            label=_legend(root, roles, order, plan, stats, bool(on_path)),
+            labelloc="b",
+            labeljust="l",
+            fontsize="10",
+        )
+    return Drawing(dot.graph, stats)
+
+
+def _digraph(rankdir: str) -> graphviz.Digraph:
+    return graphviz.Digraph(
         name="computation_graph",
         graph_attr={
             "rankdir": rankdir,
@@ -679,69 +707,94 @@ def _emit(root, order, roles, plan: _Plan, on_path, rankdir, legend) -> Drawing:
         },
         edge_attr={"fontname": FONT, "fontsize": "9", "arrowsize": "0.6", "color": "#666666"},
     )
-    ids = {v: f"v{i}" for i, v in enumerate(order)}
-    hidden, owner, kept = plan.hidden, plan.owner, plan.kept
-    red = {"color": HIGHLIGHT_COLOUR, "penwidth": "2.2"}
-    more = "more"
-    more_edges: set = set()
-    n_nodes = n_edges = 0
 
-    def source_of(p: Value) -> str | None:
-        if p in hidden:
-            return None
-        unit = _unit(plan, p)
-        if kept is not None and unit not in kept:
-            return more
-        i = owner.get(p)
-        return f"g{i}" if i is not None else ids[p]
 
-    # The common cases (a plain Value, a plain op, an edge without attributes) are appended
-    # to the Digraph's body directly: graphviz's per-attribute quoting would triple the time.
-    body = g.body
-    op_style = f' shape=ellipse fillcolor="{OP_COLOUR}" margin="0.05,0.02"'
+_MORE = "more"  # the id of the node saying how many Values were left out
+_RED = {"color": HIGHLIGHT_COLOUR, "penwidth": "2.2"}
+_OP_STYLE = f' shape=ellipse fillcolor="{OP_COLOUR}" margin="0.05,0.02"'
 
-    def node(name: str, label: str, **attrs: str) -> None:
-        if attrs:
-            g.node(name, label, **attrs)
-        else:
-            body.append(f'\t{name} [label="{_quote(label)}"]\n')
 
-    def op_node(name: str, label: str, **attrs: str) -> None:
-        if attrs:
-            g.node(
-                name,
-                graphviz.nohtml(label),
-                shape="ellipse",
-                fillcolor=OP_COLOUR,
-                margin="0.05,0.02",
-                **attrs,
-            )
-        else:
-            body.append(f'\t{name} [label="{_quote(label)}"{op_style}]\n')
+class _DotWriter:
+    """Writes one planned graph into a `graphviz.Digraph`, counting nodes and edges.
 
-    def edge(tail: str, head: str, **attrs: str) -> None:
-        if attrs:
-            g.edge(tail, head, **attrs)
-        else:
-            body.append(f"\t{tail} -> {head}\n")
+    The common cases (a plain Value, a plain op, an edge without attributes) are appended
+    to the Digraph's body directly: graphviz's per-attribute quoting would triple the time.
+    """
 
-    def fields(*parts: str) -> str:
-        # Fields stacked across the flow (a narrow column when the graph runs left to right).
-        body = "|".join(_record_text(s) for s in parts if s)
-        return graphviz.nohtml(body if horizontal else "{" + body + "}")
+    def __init__(self, plan: _Plan, on_path: set, rankdir: str) -> None:
+        self.graph = _digraph(rankdir)
+        self.plan = plan
+        self.on_path = on_path
+        self.horizontal = rankdir in ("LR", "RL")
+        self.ids: dict[Value, str] = {}
+        self.more_edges: set = set()  # (tail, head) edges from the left-out note
+        self.n_nodes = self.n_edges = 0
 
-    for v in order:
-        if v in hidden or v in owner or (kept is not None and v not in kept):
-            continue
-        role = roles[v]
+    # --- the three parts of the picture ----------------------------------------------------
+
+    def values(self, order: list[Value], roles: dict) -> None:
+        """Each drawn Value as a record, and the op that made it as a small node before it."""
+        plan = self.plan
+        self.ids = {v: f"v{i}" for i, v in enumerate(order)}
+        for v in order:
+            if (
+                v in plan.hidden
+                or v in plan.owner
+                or (plan.kept is not None and v not in plan.kept)
+            ):
+                continue
+            self._value(v, roles[v])
+            if v.parents:
+                self._op(v)
+
+    def boxes(self, root: Value) -> None:
+        """Each collapsed neuron or layer as one rounded box, with the edges into it."""
+        plan = self.plan
+        for i, grp in enumerate(plan.groups):
+            if plan.kept is not None and ("g", i) not in plan.kept:
+                continue
+            box = f"g{i}"
+            attrs = {"style": "filled,rounded", "fillcolor": ROLE_COLOURS["intermediate"]}
+            if any(m in self.on_path for m in grp.members):
+                attrs.update(_RED)
+            elif root in grp.members:
+                attrs.update(fillcolor=ROLE_COLOURS["output"], penwidth="2")
+            self.graph.node(box, self._box_label(grp), shape="Mrecord", **attrs)
+            self.n_nodes += 1
+            self._edges_into_box(grp, box)
+
+    def left_out_note(self, order: list[Value]) -> int:
+        """The note saying how many Values were left out (if any were), with dashed edges
+        from it; returns that number."""
+        plan = self.plan
+        if plan.kept is None:
+            return 0
+        left_out = sum(1 for v in order if v not in plan.hidden and _unit(plan, v) not in plan.kept)
+        self.graph.node(
+            _MORE,
+            f"… {left_out} more Values\n(draw_dot(..., max_nodes=None) draws all)",
+            shape="note",
+            style="filled",
+            fillcolor="#fff7e0",
+            fontsize="10",
+        )
+        self.n_nodes += 1
+        for src, dst in sorted(self.more_edges):
+            self.graph.edge(src, dst, style="dashed")
+            self.n_edges += 1
+        return left_out
+
+    # --- one Value, one op, one box ---------------------------------------------------------
+
+    def _value(self, v: Value, role: str) -> None:
         attrs = {} if role == "intermediate" else {"fillcolor": ROLE_COLOURS[role]}
-        if v in on_path:
-            attrs.update(red)
+        if v in self.on_path:
+            attrs.update(_RED)
         elif role == "output":
             attrs["penwidth"] = "2"
         if role == "constant":
-            g.node(
-                ids[v],
+            self.graph.node(
+                self.ids[v],
                 graphviz.nohtml(_fmt(v.data)),
                 shape="box",
                 fontsize="10",
@@ -751,38 +804,32 @@ def _emit(root, order, roles, plan: _Plan, on_path, rankdir, legend) -> Drawing:
                 **attrs,
             )
         else:
-            node(ids[v], fields(v.label, f"data {_fmt(v.data)}", f"grad {_fmt(v.grad)}"), **attrs)
-        n_nodes += 1
-        if not v.parents:
-            continue
-        op_id = f"op{ids[v][1:]}"
-        op_attrs = dict(red) if v in on_path else {}
-        op_node(op_id, _op_label(v, hidden), **op_attrs)
-        edge(op_id, ids[v], **op_attrs)
-        n_nodes += 1
-        n_edges += 1
+            label = self._fields(v.label, f"data {_fmt(v.data)}", f"grad {_fmt(v.grad)}")
+            self._node(self.ids[v], label, **attrs)
+        self.n_nodes += 1
+
+    def _op(self, v: Value) -> None:
+        """v's op as a node, its edge to v, and the edges from its operands."""
+        op_id = f"op{self.ids[v][1:]}"
+        op_attrs = dict(_RED) if v in self.on_path else {}
+        self._op_node(op_id, _op_label(v, self.plan.hidden), **op_attrs)
+        self._edge(op_id, self.ids[v], **op_attrs)
+        self.n_nodes += 1
+        self.n_edges += 1
         for p, text in zip(v.parents, _edge_labels(v), strict=True):
-            src = source_of(p)
+            src = self._source_of(p)
             if src is None:
                 continue
-            if src == more:
-                more_edges.add((more, op_id))
+            if src == _MORE:
+                self.more_edges.add((_MORE, op_id))
                 continue
-            attrs = dict(red) if p in on_path else {}
+            attrs = dict(_RED) if p in self.on_path else {}
             if text:
                 attrs["label"] = text
-            edge(src, op_id, **attrs)
-            n_edges += 1
+            self._edge(src, op_id, **attrs)
+            self.n_edges += 1
 
-    for i, grp in enumerate(plan.groups):
-        if kept is not None and ("g", i) not in kept:
-            continue
-        box = f"g{i}"
-        attrs = {"style": "filled,rounded", "fillcolor": ROLE_COLOURS["intermediate"]}
-        if any(m in on_path for m in grp.members):
-            attrs.update(red)
-        elif root in grp.members:
-            attrs.update(fillcolor=ROLE_COLOURS["output"], penwidth="2")
+    def _box_label(self, grp: _Group) -> str:
         act = {"sigmoid": "σ", "tanh": "tanh", "relu": "relu", "": "", "mixed": "act"}.get(
             grp.activation, grp.activation
         )
@@ -791,64 +838,70 @@ def _emit(root, order, roles, plan: _Plan, on_path, rankdir, legend) -> Drawing:
         if len(grp.outs) == 1:
             out = grp.outs[0]
             name = out.label or "neuron"
-            label = fields(
+            return self._fields(
                 f"{name} = {formula}", params, f"data {_fmt(out.data)}", f"grad {_fmt(out.grad)}"
             )
-        else:
-            label = fields(f"layer {grp.layer}", f"{grp.neurons} × {formula}", params)
-        g.node(box, label, shape="Mrecord", **attrs)
-        n_nodes += 1
+        return self._fields(f"layer {grp.layer}", f"{grp.neurons} × {formula}", params)
+
+    def _edges_into_box(self, grp: _Group, box: str) -> None:
+        """One edge into the box from each drawn node outside it that its members read."""
         seen_src = set()
         for m in grp.members:
             for p in m.parents:
                 if p in grp.members:
                     continue
-                src = source_of(p)
+                src = self._source_of(p)
                 if src is None or src in seen_src:
                     continue
                 seen_src.add(src)
-                if src == more:
-                    more_edges.add((more, box))
+                if src == _MORE:
+                    self.more_edges.add((_MORE, box))
                     continue
-                edge(src, box, **(red if p in on_path else {}))
-                n_edges += 1
+                self._edge(src, box, **(_RED if p in self.on_path else {}))
+                self.n_edges += 1
 
-    left_out = 0
-    if kept is not None:
-        left_out = sum(1 for v in order if v not in hidden and _unit(plan, v) not in kept)
-        g.node(
-            more,
-            f"… {left_out} more Values\n(draw_dot(..., max_nodes=None) draws all)",
-            shape="note",
-            style="filled",
-            fillcolor="#fff7e0",
-            fontsize="10",
-        )
-        n_nodes += 1
-        for src, dst in sorted(more_edges):
-            g.edge(src, dst, style="dashed")
-            n_edges += 1
+    # --- DOT helpers -------------------------------------------------------------------------
 
-    stats = {
-        "values": len(order),
-        "ops": sum(1 for v in order if v.parents),
-        "nodes": n_nodes,
-        "edges": n_edges,
-        "hidden_constants": plan.hide_constants,
-        "collapse": plan.collapse if plan.groups else None,
-        "boxes": len(plan.groups)
-        if kept is None
-        else sum(1 for i in range(len(plan.groups)) if ("g", i) in kept),
-        "left_out": left_out,
-    }
-    if legend:
-        g.attr(
-            label=_legend(root, roles, order, plan, stats, bool(on_path)),
-            labelloc="b",
-            labeljust="l",
-            fontsize="10",
-        )
-    return Drawing(g, stats)
+    def _source_of(self, p: Value) -> str | None:
+        """The id of the node an edge from `p` starts at: p's own, its box's, the left-out
+        note's, or None when p is hidden."""
+        plan = self.plan
+        if p in plan.hidden:
+            return None
+        if plan.kept is not None and _unit(plan, p) not in plan.kept:
+            return _MORE
+        i = plan.owner.get(p)
+        return f"g{i}" if i is not None else self.ids[p]
+
+    def _fields(self, *parts: str) -> str:
+        # Fields stacked across the flow (a narrow column when the graph runs left to right).
+        body = "|".join(_record_text(s) for s in parts if s)
+        return graphviz.nohtml(body if self.horizontal else "{" + body + "}")
+
+    def _node(self, name: str, label: str, **attrs: str) -> None:
+        if attrs:
+            self.graph.node(name, label, **attrs)
+        else:
+            self.graph.body.append(f'\t{name} [label="{_quote(label)}"]\n')
+
+    def _op_node(self, name: str, label: str, **attrs: str) -> None:
+        if attrs:
+            self.graph.node(
+                name,
+                graphviz.nohtml(label),
+                shape="ellipse",
+                fillcolor=OP_COLOUR,
+                margin="0.05,0.02",
+                **attrs,
+            )
+        else:
+            self.graph.body.append(f'\t{name} [label="{_quote(label)}"{_OP_STYLE}]\n')
+
+    def _edge(self, tail: str, head: str, **attrs: str) -> None:
+        if attrs:
+            self.graph.edge(tail, head, **attrs)
+        else:
+            self.graph.body.append(f"\t{tail} -> {head}\n")
 
 
 def _legend(root, roles, order, plan, stats, highlighted) -> str:

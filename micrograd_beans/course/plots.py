@@ -693,6 +693,9 @@ class TrainingAnimation:
     else changed (the views' `update` says so). A headless GIF then renders
     the rest of the figure once and only redraws those artists per frame, several times
     faster; frames where `draw` returns anything else are drawn in full.
+
+    The work is shared by three small parts: `_AnimatedArtists` (what blitting redraws),
+    `_FrameFile` (the file, written through a partial file) and `_LiveWindow` (the window).
     """
 
     def __init__(
@@ -713,87 +716,32 @@ class TrainingAnimation:
         self.fig = fig
         self.draw = draw
         self.path = check_save_path(save) if save is not None else None
-        # Frames go to a hidden file beside the target, renamed into place by `finish`: an
-        # interrupted run never leaves half a GIF/MP4 or clobbers an earlier good one.
-        self._partial = (
-            self.path.with_name(f".{self.path.stem}.partial{self.path.suffix}")
-            if self.path is not None
-            else None
-        )
         self.live = live
-        self.fps = fps
-        self.dpi = dpi
-        self.hold = hold
-        self.pause = pause
         self.calls = 0
-        self.frames_written = 0
         self.stride = 1
         if expected_frames and expected_frames > max_frames:
             self.stride = math.ceil(expected_frames / max_frames)
-        self.writer: animation.AbstractMovieWriter | None = None
-        suffix = self.path.suffix.lower() if self.path is not None else ""
         # Blitting, two ways: into a GIF of a figure no window shows (the canvas is ours, at
         # the GIF's dpi), or in a window whose toolkit can blit, re-capturing the background
         # whenever the window redraws in full (a resize, a rotated 3-D view). A window that
         # also feeds an animation file blits on screen; the file's frames are rendered.
-        self._animated = animated if callable(animated) else (lambda: list(animated))
-        has_artists = bool(self._animated())
-        self.blit = has_artists and suffix == ".gif" and not live
-        self.live_blit = has_artists and live and bool(getattr(fig.canvas, "supports_blit", False))
-        self._background: Any = None
-        self._draw_hook: int | None = None
-        if suffix == ".gif":
-            self.writer = _GifWriter(fps=fps)
-        elif suffix == ".mp4":
-            self.writer = animation.FFMpegWriter(fps=fps)
-        if self.writer is not None:
-            if self.blit:
-                fig.set_dpi(dpi)
-                for artist in self._animated():
-                    artist.set_animated(True)  # left out of the background
-            self.writer.setup(fig, str(self._partial), dpi=dpi)
-        if self.live_blit:
-            self._set_animated(True)
-            self._draw_hook = fig.canvas.mpl_connect("draw_event", self._on_full_draw)
-        if self.live:
-            import matplotlib.pyplot as plt
+        artists = _AnimatedArtists(fig, animated)
+        suffix = self.path.suffix.lower() if self.path is not None else ""
+        self.blit = bool(artists) and suffix == ".gif" and not live
+        self.live_blit = (
+            bool(artists) and live and bool(getattr(fig.canvas, "supports_blit", False))
+        )
+        self._file = (
+            _FrameFile(fig, self.path, artists, fps=fps, dpi=dpi, hold=hold, blit=self.blit)
+            if self.path is not None
+            else None
+        )
+        self._window = _LiveWindow(fig, artists, pause, self.live_blit) if live else None
 
-            plt.show(block=False)  # open the window now; training does not wait for it
-
-    def _set_animated(self, flag: bool) -> list[Any]:
-        artists = list(self._animated())  # the current ones: a view may have replaced some
-        for artist in artists:
-            artist.set_animated(flag)
-        return artists
-
-    def _draw_animated(self, artists: Sequence[Any]) -> None:
-        for artist in artists:
-            if hasattr(artist, "do_3d_projection"):
-                artist.do_3d_projection()  # what Axes3D.draw does before drawing a 3-D artist
-            self.fig.draw_artist(artist)
-
-    def _on_full_draw(self, event: Any) -> None:
-        """After any full redraw of the window: keep it as the background, add the artists."""
-        if self.fig.canvas.is_saving():
-            return  # a frame rendered for a file, at the file's dpi: not the window's
-        self._background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
-        self._draw_animated(self._set_animated(True))
-
-    def _show_live(self, only_animated: bool) -> None:
-        canvas = self.fig.canvas
-        if self.live_blit and only_animated and self._background is not None:
-            canvas.restore_region(self._background)
-            self._draw_animated(self._set_animated(True))
-            canvas.blit(self.fig.bbox)
-        elif self.live_blit:
-            self._set_animated(True)
-            canvas.draw()  # the draw_event hook captures the background and adds the artists
-        else:
-            canvas.draw_idle()
-        if self.pause > 0:
-            canvas.start_event_loop(self.pause)  # time to read the frame
-        else:
-            canvas.flush_events()
+    @property
+    def frames_written(self) -> int:
+        """How many frames the animation file has (0 without one)."""
+        return self._file.frames_written if self._file is not None else 0
 
     def window_open(self) -> bool:
         """True while the live window is open (the learner may close it mid-training)."""
@@ -803,7 +751,8 @@ class TrainingAnimation:
 
     def frame(self, *args: Any) -> None:
         """One training checkpoint: redraw if a window or the animation needs this frame."""
-        grab = self.writer is not None and self.calls % self.stride == 0
+        file = self._file
+        grab = file is not None and file.is_animation and self.calls % self.stride == 0
         self.calls += 1
         if self.live and not self.window_open():
             self.live = False  # the learner closed the window: keep training, stop drawing
@@ -811,26 +760,124 @@ class TrainingAnimation:
             return
         only_animated = self.draw(*args) is True
         if self.live:
-            self._show_live(only_animated)
+            self._window.show(only_animated)
         if grab:
-            self._grab(only_animated=only_animated)
+            file.grab(only_animated=only_animated, from_window=self._window_feeds_file())
 
-    def _blit(self, only_animated: bool) -> None:
-        canvas = self.fig.canvas
-        artists = self._set_animated(True)
-        if only_animated and self._background is not None:
-            canvas.restore_region(self._background)
-        else:
-            canvas.draw()  # everything but the animated artists
-            self._background = canvas.copy_from_bbox(self.fig.bbox)
-        self._draw_animated(artists)
+    def _window_feeds_file(self) -> bool:
+        """True when the window's canvas was just blitted: the GIF can take it as it is."""
+        return self.live_blit and self.live
 
-    def _grab(self, times: int = 1, only_animated: bool = False) -> None:
+    def __enter__(self) -> TrainingAnimation:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        if kind is not None:
+            self.abort()  # an error or Ctrl-C mid-training: no half-written file
+
+    def abort(self) -> None:
+        """Give up on the file: remove the partial one; the target path is left as it was."""
+        if self._file is not None:
+            self._file.abort()
+
+    def finish(self, *args: Any, show: bool = True) -> Path | None:
+        """Draw the final frame, close the file, and (live) keep the window open until closed.
+
+        Returns the path written, if any.
+        """
+        only_animated = self.draw(*args) is True
+        if self.live and not self.window_open():
+            self.live = False
+        if self.live and self.live_blit:
+            self._window.show(only_animated)
+        if self._file is not None:
+            self._file.finish(only_animated, from_window=self._window_feeds_file())
+        if self.live_blit:
+            self._window.stop_blitting()
+        if self.live and self.window_open():
+            self.fig.canvas.draw_idle()
+            self.fig.canvas.flush_events()
+        if self.live and show and self.window_open():
+            import matplotlib.pyplot as plt
+
+            plt.show()  # blocks until closed: the last frame stays (the note's lost it)
+        return self.path
+
+
+class _AnimatedArtists:
+    """The artists a TrainingAnimation's `draw` changes, for blitting: the figure is drawn
+    once without them (the background), then only they are drawn over it."""
+
+    def __init__(self, fig: Figure, animated: Sequence[Any] | Callable[[], Sequence[Any]]):
+        self.fig = fig
+        self._current = animated if callable(animated) else (lambda: list(animated))
+
+    def __bool__(self) -> bool:
+        return bool(self._current())
+
+    def mark(self, flag: bool) -> list[Any]:
+        """Mark the current artists animated (left out of full draws) or not; return them."""
+        artists = list(self._current())  # the current ones: a view may have replaced some
+        for artist in artists:
+            artist.set_animated(flag)
+        return artists
+
+    def draw(self, artists: Sequence[Any]) -> None:
+        for artist in artists:
+            if hasattr(artist, "do_3d_projection"):
+                artist.do_3d_projection()  # what Axes3D.draw does before drawing a 3-D artist
+            self.fig.draw_artist(artist)
+
+
+class _FrameFile:
+    """A TrainingAnimation's file: frames into a GIF or MP4 writer, or one picture (.png,
+    ...) saved by `finish`.
+
+    Frames go to a hidden file beside the target, renamed into place by `finish` (a picture
+    is written atomically): an interrupted run never leaves half a GIF/MP4 or clobbers an
+    earlier good one.
+    """
+
+    def __init__(
+        self,
+        fig: Figure,
+        path: Path,
+        artists: _AnimatedArtists,
+        *,
+        fps: float,
+        dpi: float,
+        hold: float,
+        blit: bool,
+    ) -> None:
+        self.fig, self.path, self.artists = fig, path, artists
+        self.fps, self.dpi, self.hold, self.blit = fps, dpi, hold, blit
+        self.partial = path.with_name(f".{path.stem}.partial{path.suffix}")
+        self.frames_written = 0
+        self._background: Any = None
+        self.writer: animation.AbstractMovieWriter | None = None
+        suffix = path.suffix.lower()
+        if suffix == ".gif":
+            self.writer = _GifWriter(fps=fps)
+        elif suffix == ".mp4":
+            self.writer = animation.FFMpegWriter(fps=fps)
+        if self.writer is not None:
+            if blit:
+                fig.set_dpi(dpi)
+                artists.mark(True)  # left out of the background
+            self.writer.setup(fig, str(self.partial), dpi=dpi)
+
+    @property
+    def is_animation(self) -> bool:
+        """True for a GIF or MP4 (frames), False for a picture of the final frame."""
+        return self.writer is not None
+
+    def grab(self, times: int = 1, only_animated: bool = False, from_window: bool = False):
+        """Add the figure as it is now, `times` times (the last frame is held)."""
         assert self.writer is not None
         if self.blit:
             self._blit(only_animated)
             self.writer.grab_canvas()  # type: ignore[attr-defined]
-        elif self.live_blit and isinstance(self.writer, _GifWriter) and self.live:
+        elif from_window and isinstance(self.writer, _GifWriter):
             self.writer.grab_canvas()  # the window's canvas was just blitted: take it
         else:
             self.writer.grab_frame()
@@ -845,41 +892,29 @@ class TrainingAnimation:
             self.writer.grab_frame()
             self.frames_written += 1
 
-    def __enter__(self) -> TrainingAnimation:
-        return self
+    def _blit(self, only_animated: bool) -> None:
+        canvas = self.fig.canvas
+        artists = self.artists.mark(True)
+        if only_animated and self._background is not None:
+            canvas.restore_region(self._background)
+        else:
+            canvas.draw()  # everything but the animated artists
+            self._background = canvas.copy_from_bbox(self.fig.bbox)
+        self.artists.draw(artists)
 
-    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
-        if kind is not None:
-            self.abort()  # an error or Ctrl-C mid-training: no half-written file
-
-    def abort(self) -> None:
-        """Give up on the file: remove the partial one; the target path is left as it was."""
+    def finish(self, only_animated: bool, from_window: bool) -> None:
+        """The final frame (held), then the file renamed into place."""
         if self.writer is not None:
-            with contextlib.suppress(Exception):
-                self.writer.finish()
-        if self._partial is not None:
-            self._partial.unlink(missing_ok=True)
-
-    def finish(self, *args: Any, show: bool = True) -> Path | None:
-        """Draw the final frame, close the file, and (live) keep the window open until closed.
-
-        Returns the path written, if any.
-        """
-        only_animated = self.draw(*args) is True
-        if self.live and not self.window_open():
-            self.live = False
-        if self.live and self.live_blit:
-            self._show_live(only_animated)
-        if self.writer is not None:
-            self._grab(1 + max(0, round(self.hold * self.fps)), only_animated=only_animated)
+            times = 1 + max(0, round(self.hold * self.fps))
+            self.grab(times, only_animated=only_animated, from_window=from_window)
             try:
                 self.writer.finish()
-                os.replace(self._partial, files.resolve_target(self.path))
+                os.replace(self.partial, files.resolve_target(self.path))
             except OSError as err:  # name the user's file, not the hidden partial one
                 raise OSError(f"cannot save {self.path}: {err.strerror or err}") from None
             if self.blit:
-                self._set_animated(False)  # a later savefig or window shows them all
-        elif self.path is not None:
+                self.artists.mark(False)  # a later savefig or window shows them all
+        else:
             picture = io.BytesIO()
             self.fig.savefig(
                 picture,
@@ -888,18 +923,56 @@ class TrainingAnimation:
                 bbox_inches="tight",
             )
             files.write_atomically(self.path, picture.getvalue())
-        if self.live_blit:
-            # back to ordinary artists, so the window's own redraws (resize, save button)
-            # show everything
-            if self._draw_hook is not None:
-                self.fig.canvas.mpl_disconnect(self._draw_hook)
-                self._draw_hook = None
-            self._set_animated(False)
-        if self.live and self.window_open():
-            self.fig.canvas.draw_idle()
-            self.fig.canvas.flush_events()
-        if self.live and show and self.window_open():
-            import matplotlib.pyplot as plt
 
-            plt.show()  # blocks until closed: the last frame stays (the note's lost it)
-        return self.path
+    def abort(self) -> None:
+        if self.writer is not None:
+            with contextlib.suppress(Exception):
+                self.writer.finish()
+        self.partial.unlink(missing_ok=True)
+
+
+class _LiveWindow:
+    """A TrainingAnimation's window, opened at once (training does not wait for it) and
+    redrawn at every frame; blitting when its toolkit can."""
+
+    def __init__(self, fig: Figure, artists: _AnimatedArtists, pause: float, blit: bool) -> None:
+        self.fig, self.artists, self.pause, self.blit = fig, artists, pause, blit
+        self._background: Any = None
+        self._draw_hook: int | None = None
+        if blit:
+            artists.mark(True)
+            self._draw_hook = fig.canvas.mpl_connect("draw_event", self._on_full_draw)
+        import matplotlib.pyplot as plt
+
+        plt.show(block=False)  # open the window now; training does not wait for it
+
+    def _on_full_draw(self, event: Any) -> None:
+        """After any full redraw of the window: keep it as the background, add the artists."""
+        if self.fig.canvas.is_saving():
+            return  # a frame rendered for a file, at the file's dpi: not the window's
+        self._background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
+        self.artists.draw(self.artists.mark(True))
+
+    def show(self, only_animated: bool) -> None:
+        canvas = self.fig.canvas
+        if self.blit and only_animated and self._background is not None:
+            canvas.restore_region(self._background)
+            self.artists.draw(self.artists.mark(True))
+            canvas.blit(self.fig.bbox)
+        elif self.blit:
+            self.artists.mark(True)
+            canvas.draw()  # the draw_event hook captures the background and adds the artists
+        else:
+            canvas.draw_idle()
+        if self.pause > 0:
+            canvas.start_event_loop(self.pause)  # time to read the frame
+        else:
+            canvas.flush_events()
+
+    def stop_blitting(self) -> None:
+        """Back to ordinary artists, so the window's own redraws (resize, save button) show
+        everything."""
+        if self._draw_hook is not None:
+            self.fig.canvas.mpl_disconnect(self._draw_hook)
+            self._draw_hook = None
+        self.artists.mark(False)

@@ -332,14 +332,7 @@ def graph_tour(
     note writes out by hand. The final frame is the whole graph after backward. `epochs`
     trains the note's network that long first (default 0: the random start, as the note).
     """
-    import matplotlib.pyplot as plt
-    from PIL import Image
-
     from micrograd_beans.course import plots
-    from micrograd_beans.course.lessons import get_lesson
-    from micrograd_beans.losses import squared_error
-    from micrograd_beans.train import fit
-    from micrograd_beans.viz import draw_dot
 
     epochs = 0 if epochs is None else _check_int(epochs, "epochs", minimum=0)
     every = 1 if every is None else _check_int(every, "every", minimum=1)
@@ -349,66 +342,18 @@ def graph_tour(
     path = plots.check_save_path(save) if save is not None else None
 
     started = time.perf_counter()
-    lesson = get_lesson("hidden-layer")
-    model = lesson.make_model(seed)
-    train_seconds = 0.0
-    if epochs:
-        xs, ys = lesson.make_data(seed)
-        kwargs = {**lesson.fit_kwargs(), "epochs": epochs}
-        train_seconds = fit(model, xs, ys, seed=seed, compiled=compiled, **kwargs).seconds
     x, y = 0.9, 1.0  # one toxic bean of size 0.9, as in the README
-    e = squared_error(model(x), y)
+    e, train_seconds = _tour_loss(epochs, seed, compiled, x, y)
     e.backward()
     nodes = _backward_order(e)
-    grads = {id(v): v.grad for v in nodes}
-    steps = list(range(0, len(nodes) + 1, every))
+    steps = list(range(0, len(nodes) + 1, every))  # how many nodes have their grad, per frame
     if steps[-1] != len(nodes):
         steps.append(len(nodes))
 
-    fig, ax = plt.subplots(figsize=(13, 5.4))
-    ax.set_axis_off()
-    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.86)
-    start = f"after {epochs} epochs" if epochs else "at its random start"
-    fig.suptitle(
-        f"Backward through the note's network ({start}), one bean: x = {x}, y = {y:g}",
-        fontsize=13,
-        fontweight="bold",
-    )
-    image = None
-
-    def draw(done: int) -> None:
-        nonlocal image
-        for k, v in enumerate(nodes):
-            v.grad = grads[id(v)] if k < done else 0.0
-        current = nodes[done - 1] if 0 < done < len(nodes) else None
-        png = draw_dot(e, highlight=current).pipe("png")
-        with Image.open(io.BytesIO(png)) as im:
-            pixels = np.asarray(im.convert("RGB"))
-        if image is None:
-            image = ax.imshow(pixels, interpolation="antialiased")
-        else:
-            image.set_data(pixels)
-            image.set_extent((-0.5, pixels.shape[1] - 0.5, pixels.shape[0] - 0.5, -0.5))
-            ax.set_xlim(-0.5, pixels.shape[1] - 0.5)
-            ax.set_ylim(pixels.shape[0] - 0.5, -0.5)
-        if done == 0:
-            title = "Before backward: every grad is 0"
-        elif current is None:
-            title = (
-                "After backward: de/d(node) at every node; the parameters' grads are the "
-                "note's hand-derived ones"
-            )
-        else:
-            name = current.label or current.op
-            title = (
-                f"Backward step {done} of {len(nodes)}: de/d{name} = {current.grad:.4g}"
-                "  (red: the chain-rule path to e)"
-            )
-        ax.set_title(title, fontsize=12)
-
+    fig = _tour_figure(epochs, x, y)
     anim = plots.TrainingAnimation(
         fig,
-        draw,
+        _TourFrame(fig.axes[0], e, nodes),
         save=path,
         live=live,
         fps=1.5,
@@ -430,6 +375,90 @@ def graph_tour(
             log(f"wrote {written}")
     _show_or_close(fig, anim)
     return result
+
+
+def _tour_loss(epochs: int, seed: int, compiled: bool | str, x: float, y: float) -> tuple:
+    """The note's network (trained `epochs` first, if any) and its loss on one bean (x, y):
+    (the loss Value, seconds spent training)."""
+    from micrograd_beans.course.lessons import get_lesson
+    from micrograd_beans.losses import squared_error
+    from micrograd_beans.train import fit
+
+    lesson = get_lesson("hidden-layer")
+    model = lesson.make_model(seed)
+    train_seconds = 0.0
+    if epochs:
+        xs, ys = lesson.make_data(seed)
+        kwargs = {**lesson.fit_kwargs(), "epochs": epochs}
+        train_seconds = fit(model, xs, ys, seed=seed, compiled=compiled, **kwargs).seconds
+    return squared_error(model(x), y), train_seconds
+
+
+def _tour_figure(epochs: int, x: float, y: float) -> Any:
+    """A wide figure with one bare axes for the graph's picture, titled with the bean."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(13, 5.4))
+    ax.set_axis_off()
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.86)
+    start = f"after {epochs} epochs" if epochs else "at its random start"
+    fig.suptitle(
+        f"Backward through the note's network ({start}), one bean: x = {x}, y = {y:g}",
+        fontsize=13,
+        fontweight="bold",
+    )
+    return fig
+
+
+class _TourFrame:
+    """Draws the tour's frame in which the first `done` nodes have their gradients: the
+    graph rendered by Graphviz, shown as an image, titled with the node just finished."""
+
+    def __init__(self, ax: Any, root: Any, nodes: list[Any]) -> None:
+        self.ax, self.root, self.nodes = ax, root, nodes
+        self.grads = {id(v): v.grad for v in nodes}  # after backward; frames show a prefix
+        self.image: Any = None
+
+    def __call__(self, done: int) -> None:
+        nodes = self.nodes
+        for k, v in enumerate(nodes):
+            v.grad = self.grads[id(v)] if k < done else 0.0
+        current = nodes[done - 1] if 0 < done < len(nodes) else None
+        self._show(self._picture(current))
+        self.ax.set_title(self._title(done, current), fontsize=12)
+
+    def _picture(self, current: Any) -> np.ndarray:
+        from PIL import Image
+
+        from micrograd_beans.viz import draw_dot
+
+        png = draw_dot(self.root, highlight=current).pipe("png")
+        with Image.open(io.BytesIO(png)) as im:
+            return np.asarray(im.convert("RGB"))
+
+    def _show(self, pixels: np.ndarray) -> None:
+        ax = self.ax
+        if self.image is None:
+            self.image = ax.imshow(pixels, interpolation="antialiased")
+            return
+        self.image.set_data(pixels)  # pictures differ in size: the extent and limits follow
+        self.image.set_extent((-0.5, pixels.shape[1] - 0.5, pixels.shape[0] - 0.5, -0.5))
+        ax.set_xlim(-0.5, pixels.shape[1] - 0.5)
+        ax.set_ylim(pixels.shape[0] - 0.5, -0.5)
+
+    def _title(self, done: int, current: Any) -> str:
+        if done == 0:
+            return "Before backward: every grad is 0"
+        if current is None:
+            return (
+                "After backward: de/d(node) at every node; the parameters' grads are the "
+                "note's hand-derived ones"
+            )
+        name = current.label or current.op
+        return (
+            f"Backward step {done} of {len(self.nodes)}: de/d{name} = {current.grad:.4g}"
+            "  (red: the chain-rule path to e)"
+        )
 
 
 # --- command line ------------------------------------------------------------------------

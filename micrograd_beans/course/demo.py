@@ -98,12 +98,43 @@ def lesson_figure(
     1-input lessons: beans with the model's curve, beside loss and accuracy. 2-input ones:
     the decision boundary (and, for the plane and the disc, the 3-D surface of lesson 7).
     """
-    import matplotlib.pyplot as plt
-
     from micrograd_beans.course import plots
     from micrograd_beans.train import evaluate
 
     predict = plots.predictor(model)
+    fig, views, history_view = _lesson_layout(lesson, xs, ys, epochs)
+
+    def draw(epoch: int, history: Any) -> bool:
+        # (the 3-D surface keeps a fixed title: the other panels say the epoch)
+        only_animated = all(
+            [
+                view.update(
+                    predict, "" if isinstance(view, plots.SurfaceView) else f"epoch {epoch}"
+                )
+                for view in views
+            ]
+        )
+        if history is not None and history.epochs:
+            only_animated = history_view.update(history) and only_animated
+        # the model as it is now (the history's numbers are averages over the epoch)
+        loss, accuracy = evaluate(model, xs, ys, lesson.loss)
+        text = f"loss {loss:.3g}" + (f", accuracy {accuracy:.0%}" if accuracy is not None else "")
+        history_view.ax.set_title(f"epoch {epoch}: {text}", fontsize=12)
+        return only_animated
+
+    def animated() -> list[Any]:
+        return [a for view in (*views, history_view) for a in view.animated]
+
+    return fig, draw, animated
+
+
+def _lesson_layout(lesson: Any, xs: np.ndarray, ys: np.ndarray, epochs: int) -> tuple:
+    """The lesson's figure with its views of the model and its history view:
+    (figure, model views, history view)."""
+    import matplotlib.pyplot as plt
+
+    from micrograd_beans.course import plots
+
     classify = lesson.task == "classification"
     if lesson.nin == 1:
         fig = plt.figure(figsize=(11, 4.4))
@@ -134,29 +165,7 @@ def lesson_figure(
         top=0.82,
         wspace=0.32 if lesson.nin == 1 else 0.45,
     )
-
-    def draw(epoch: int, history: Any) -> bool:
-        # (the 3-D surface keeps a fixed title: the other panels say the epoch)
-        only_animated = all(
-            [
-                view.update(
-                    predict, "" if isinstance(view, plots.SurfaceView) else f"epoch {epoch}"
-                )
-                for view in views
-            ]
-        )
-        if history is not None and history.epochs:
-            only_animated = history_view.update(history) and only_animated
-        # the model as it is now (the history's numbers are averages over the epoch)
-        loss, accuracy = evaluate(model, xs, ys, lesson.loss)
-        text = f"loss {loss:.3g}" + (f", accuracy {accuracy:.0%}" if accuracy is not None else "")
-        history_view.ax.set_title(f"epoch {epoch}: {text}", fontsize=12)
-        return only_animated
-
-    def animated() -> list[Any]:
-        return [a for view in (*views, history_view) for a in view.animated]
-
-    return fig, draw, animated
+    return fig, views, history_view
 
 
 # --- running a demo ----------------------------------------------------------------------
@@ -196,12 +205,10 @@ def run_demo(
         )
     from micrograd_beans.course import plots
     from micrograd_beans.course.lessons import get_lesson
-    from micrograd_beans.course.options import fit_arguments
-    from micrograd_beans.train import evaluate, fit
+    from micrograd_beans.train import evaluate
 
-    lesson = get_lesson(name)
     # the lesson as asked for: its figure and summary then show the loss that trains
-    lesson = lesson.with_(
+    lesson = get_lesson(name).with_(
         **{k: training[k] for k in ("optimizer", "loss", "batch_size") if k in training}
     )
     epochs = lesson.epochs if epochs is None else epochs
@@ -227,29 +234,9 @@ def run_demo(
         max_frames=MAX_FRAMES,
     )
     with anim:  # on an error or Ctrl-C, no half-written file is left
-        anim.frame(0, None)
-        drawing = 0.0
-
-        def callback(epoch: int, _model: Any, history: Any) -> None:
-            nonlocal drawing
-            t = time.perf_counter()
-            anim.frame(epoch, history)
-            drawing += time.perf_counter() - t
-
         settings = {**lesson.fit_kwargs(), **training, "epochs": epochs}
-        kwargs = fit_arguments(model, settings)
-        history = fit(
-            model,
-            xs,
-            ys,
-            seed=seed,
-            every=every,
-            callback=callback,
-            progress=progress,
-            compiled=compiled,
-            **kwargs,
-        )
-        train_seconds = history.seconds - drawing
+        fit_options = {"seed": seed, "every": every, "progress": progress, "compiled": compiled}
+        history, train_seconds = _train_drawing(anim, model, xs, ys, settings, fit_options)
         loss, accuracy = evaluate(model, xs, ys, lesson.loss)
         result = DemoResult(
             name, epochs, 0.0, train_seconds, loss, accuracy, path, anim.frames_written
@@ -263,6 +250,33 @@ def run_demo(
             log(f"wrote {written}")
     _show_or_close(fig, anim)
     return result
+
+
+def _train_drawing(
+    anim: plots.TrainingAnimation,
+    model: Any,
+    xs: np.ndarray,
+    ys: np.ndarray,
+    settings: Mapping[str, Any],
+    fit_options: Mapping[str, Any],
+) -> tuple[Any, float]:
+    """fit() with a frame drawn before the first epoch and at each callback: the History
+    and the seconds spent training, drawing left out."""
+    from micrograd_beans.course.options import fit_arguments
+    from micrograd_beans.train import fit
+
+    anim.frame(0, None)
+    drawing = 0.0
+
+    def callback(epoch: int, _model: Any, history: Any) -> None:
+        nonlocal drawing
+        t = time.perf_counter()
+        anim.frame(epoch, history)
+        drawing += time.perf_counter() - t
+
+    kwargs = fit_arguments(model, settings)
+    history = fit(model, xs, ys, callback=callback, **fit_options, **kwargs)
+    return history, history.seconds - drawing
 
 
 def _summary(r: DemoResult) -> str:

@@ -1,0 +1,149 @@
+"""The package's layers: every module imports only from its own layer or the ones below it.
+
+Each module's imports are read with `ast` (imports inside functions count too: a lazy import
+is still a dependency), so nothing is executed. A module that is in no layer fails the test
+until it is placed in one: decide where a new module lives, then add it to LAYERS.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "micrograd_beans"
+
+# Bottom to top. A module belongs to the first entry naming it or a package above it
+# (`course` holds every `course.*`). Imports may go down or stay in a layer, never up.
+LAYERS: list[tuple[str, tuple[str, ...]]] = [
+    # rng: seeding; files: atomic writes; display: notebook tables; argtypes: CLI arguments
+    ("helpers that import nothing of the package", ("rng", "files", "display", "argtypes")),
+    ("the engine", ("engine",)),
+    ("learning on it", ("nn", "losses", "optim")),
+    # (micrograd: the micrograd-compatible face; torch: the bridge to PyTorch)
+    (
+        "tools over graphs and models",
+        ("gradcheck", "viz", "codegen", "serialize", "micrograd", "torch"),
+    ),
+    # fit(compiled=...) runs the code codegen generates, so the training loop sits above it
+    ("the training loop", ("train",)),
+    ("the package's front door (its re-exports)", ("",)),
+    ("the course", ("course",)),
+    ("the command line", ("cli", "__main__")),
+]
+
+# The upward imports there are on purpose, each with its reason. Keep this list short.
+ALLOWED_UPWARD = {
+    # Value.draw_dot() is viz.draw_dot(self), for notebooks; imported only when called
+    ("engine", "viz"),
+}
+
+
+def module_name(path: Path, package: Path = PACKAGE) -> str:
+    """`micrograd_beans/course/plots.py` -> "course.plots"; the package root is ""."""
+    parts = list(path.relative_to(package).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def is_module(name: str, package: Path = PACKAGE) -> bool:
+    path = package.joinpath(*name.split(".")) if name else package
+    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
+
+
+def imported_modules(path: Path, package: Path = PACKAGE) -> set[str]:
+    """The package's modules that the file at `path` imports ("" is the package root)."""
+    here = module_name(path, package).split(".")
+    if path.name != "__init__.py":
+        here = here[:-1]  # the package the module is in, for relative imports
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                name = _in_package(alias.name)
+                if name is not None and is_module(name, package):
+                    found.add(name)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:  # from . import x, from ..engine import Value
+                base = [p for p in here[: len(here) - node.level + 1] if p]
+                module = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                module = _in_package(node.module or "")
+                if module is None:
+                    continue
+            for alias in node.names:  # `from micrograd_beans import files`: the module files
+                child = f"{module}.{alias.name}" if module else alias.name
+                found.add(child if is_module(child, package) else module)
+    return {name for name in found if is_module(name, package)}
+
+
+def _in_package(dotted: str) -> str | None:
+    """ "micrograd_beans.course.plots" -> "course.plots"; None for other packages."""
+    if dotted == "micrograd_beans":
+        return ""
+    if dotted.startswith("micrograd_beans."):
+        return dotted.removeprefix("micrograd_beans.")
+    return None
+
+
+def layer_of(module: str) -> int | None:
+    for index, (_, members) in enumerate(LAYERS):
+        for member in members:
+            if module == member or (member and module.startswith(member + ".")):
+                return index
+    return None
+
+
+MODULES = sorted((module_name(p), p) for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def test_every_module_is_in_a_layer():
+    unplaced = [name or "micrograd_beans" for name, _ in MODULES if layer_of(name) is None]
+    assert not unplaced, (
+        f"modules in no layer: {', '.join(unplaced)}; add each to LAYERS in {__file__} "
+        "(the layer of what it is, above everything it imports)"
+    )
+
+
+@pytest.mark.parametrize("name, path", MODULES, ids=[n or "micrograd_beans" for n, _ in MODULES])
+def test_no_module_imports_upward(name, path):
+    here = layer_of(name)
+    if here is None:
+        pytest.skip("in no layer (see test_every_module_is_in_a_layer)")
+    upward = sorted(
+        f"{target or 'micrograd_beans'} ({LAYERS[layer_of(target)][0]})"
+        for target in imported_modules(path)
+        if layer_of(target) is not None
+        and layer_of(target) > here
+        and (name, target) not in ALLOWED_UPWARD
+    )
+    assert not upward, (
+        f"micrograd_beans.{name or '__init__'} ({LAYERS[here][0]}) imports from a layer above "
+        f"it: {', '.join(upward)}"
+    )
+
+
+# --- the checker itself, on small made-up files ---------------------------------------------
+
+
+def test_the_checker_reads_every_kind_of_import(tmp_path):
+    package = tmp_path / "micrograd_beans"
+    (package / "course").mkdir(parents=True)
+    for name in ("__init__.py", "engine.py", "viz.py", "course/__init__.py"):
+        (package / name).write_text("")
+    (package / "course" / "plots.py").write_text(
+        "import numpy\n"
+        "import micrograd_beans.engine\n"
+        "from micrograd_beans import viz\n"
+        "from .. import engine\n"
+        "def later():\n"
+        "    from micrograd_beans.cli import main\n"  # not a module here: ignored
+    )
+    (package / "nn.py").write_text("from micrograd_beans import Value\nfrom .viz import draw\n")
+    assert imported_modules(package / "course" / "plots.py", package) == {"engine", "viz"}
+    assert imported_modules(package / "nn.py", package) == {"", "viz"}  # the root, and viz
+    assert layer_of("course.plots") > layer_of("viz") > layer_of("nn") > layer_of("engine")
+    assert layer_of("engine") > layer_of("files")
+    assert layer_of("") > layer_of("nn") and layer_of("no_such_module") is None

@@ -211,15 +211,9 @@ def run_demo(
     lesson = get_lesson(name).with_(
         **{k: training[k] for k in ("optimizer", "loss", "batch_size") if k in training}
     )
-    epochs = lesson.epochs if epochs is None else epochs
-    every = default_every(epochs) if every is None else every
-    _check_int(epochs, "epochs", minimum=0)
-    _check_int(every, "every", minimum=1)
-    live = decide_window(show)
-    if save is None and not live:
-        save = f"{name}.png"
-    path = plots.check_save_path(save) if save is not None else None
-
+    epochs = _check_int(lesson.epochs if epochs is None else epochs, "epochs", minimum=0)
+    every = _check_int(default_every(epochs) if every is None else every, "every", minimum=1)
+    live, path = _window_and_file(name, save, show)
     started = time.perf_counter()
     xs, ys = lesson.make_data(seed)
     model = lesson.make_model(seed)
@@ -277,6 +271,19 @@ def _train_drawing(
     kwargs = fit_arguments(model, settings)
     history = fit(model, xs, ys, callback=callback, **fit_options, **kwargs)
     return history, history.seconds - drawing
+
+
+def _window_and_file(
+    name: str, save: str | os.PathLike[str] | None, show: bool | None
+) -> tuple[bool, Path | None]:
+    """Whether a live window opens, and the checked file to write (`<name>.png` when no
+    window opens and no file was asked for)."""
+    from micrograd_beans.course import plots
+
+    live = decide_window(show)
+    if save is None and not live:
+        save = f"{name}.png"
+    return live, (plots.check_save_path(save) if save is not None else None)
 
 
 def _summary(r: DemoResult) -> str:
@@ -350,11 +357,7 @@ def graph_tour(
 
     epochs = 0 if epochs is None else _check_int(epochs, "epochs", minimum=0)
     every = 1 if every is None else _check_int(every, "every", minimum=1)
-    live = decide_window(show)
-    if save is None and not live:
-        save = f"{GRAPH_TOUR}.png"
-    path = plots.check_save_path(save) if save is not None else None
-
+    live, path = _window_and_file(GRAPH_TOUR, save, show)
     started = time.perf_counter()
     x, y = 0.9, 1.0  # one toxic bean of size 0.9, as in the README
     e, train_seconds = _tour_loss(epochs, seed, compiled, x, y)

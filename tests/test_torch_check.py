@@ -8,11 +8,11 @@ torch = pytest.importorskip("torch")
 
 from micrograd_beans.course.lessons import LESSONS  # noqa: E402
 from micrograd_beans.torch import compare  # noqa: E402
-from micrograd_beans.torch.check import relative_difference  # noqa: E402
+from micrograd_beans.torch.check import Row, relative_difference  # noqa: E402
 
 
 @pytest.mark.parametrize("name", list(LESSONS))
-@pytest.mark.parametrize("seed", [0, 1])
+@pytest.mark.parametrize("seed", [0, 1, 5])
 def test_every_lesson_agrees_with_torch_within_1e_12(name, seed):
     lesson = LESSONS[name]
     model, xs, ys = lesson.setup(seed)
@@ -39,7 +39,8 @@ def test_the_table_shows_names_engine_torch_and_difference():
     assert row[:2] == ["d/d", "w11_1"]
     assert float(row[2]) == pytest.approx(result.gradients[0].engine, rel=1e-15)
     assert float(row[3]) == pytest.approx(result.gradients[0].torch, rel=1e-15)
-    assert [line.split()[1] for line in lines[3:]] == [n for n, _ in model.named_parameters()]
+    assert [line.split()[1] for line in lines[3:-1]] == [n for n, _ in model.named_parameters()]
+    assert lines[-1].startswith("difference: |engine - torch| / max(")
 
 
 def test_a_changed_weight_in_torch_would_show_as_a_difference():
@@ -73,3 +74,15 @@ def test_several_outputs_take_the_engines_mean_over_outputs(loss):
     result = compare(model, xs, ys, loss)
     assert result.engine_outputs.shape == (20, 2)
     assert result.agrees(1e-12), str(result)
+
+
+def test_a_gradient_whose_beans_cancel_is_judged_by_what_was_summed():
+    # spiral, seed 5: b6_1's gradient is ~2e-7, made of bean contributions ~1e3 times larger
+    model, xs, ys = LESSONS["spiral"].setup(5)
+    row = next(r for r in compare(model, xs, ys).gradients if r.name == "b6_1")
+    assert abs(row.engine) < 1e-6 and row.summed > 100 * abs(row.engine)
+    assert row.difference == abs(row.engine - row.torch) / row.summed < 1e-12
+    plain = Row("w", 1.0, 1.0 + 2**-40)
+    assert plain.difference == pytest.approx(2**-40)  # nothing summed: the plain relative one
+    assert Row("w", 1e-9, 2e-9, summed=1.0).difference == pytest.approx(1e-9)
+    assert Row("w", 0.0, 0.0).difference == 0.0

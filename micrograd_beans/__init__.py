@@ -4,7 +4,7 @@ Built around the "bean toxicity" lesson: a 1-2-1 sigmoid network fitted by per-s
 gradient descent, with every derivative derived by the engine and checked by hand.
 """
 
-from micrograd_beans.engine import OPS, Constant, Value, affine, zero_grad
+from micrograd_beans.engine import OPS, Constant, Value, affine, define_op, zero_grad
 from micrograd_beans.gradcheck import (
     detect_anomaly,
     grad,
@@ -13,6 +13,6 @@ from micrograd_beans.gradcheck import (
     gradgradcheck,
 )
 
-__all__ = ["OPS", "Constant", "Value", "affine", "zero_grad"]
+__all__ = ["OPS", "Constant", "Value", "affine", "define_op", "zero_grad"]
 __all__ += ["detect_anomaly", "grad", "gradcheck", "gradcheck_model", "gradgradcheck"]
 __version__ = "0.1.0"

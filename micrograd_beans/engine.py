@@ -22,12 +22,15 @@ from __future__ import annotations
 
 import ast
 import html
+import inspect
+import keyword
 import linecache
 import math
 import numbers
 import operator
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 Number = int | float
 
@@ -96,6 +99,8 @@ def _op_table() -> tuple[Op, ...]:
         Op("exp", 1, _exp, ("g * out",), "exp({0})"),
         Op("log", 1, _log_forward, ("g / a",), "log({0})"),
         Op("neg", 1, operator.neg, ("-g",), "-{0}"),
+        Op("sin", 1, math.sin, ("g * cos(a)",), "sin({0})"),
+        Op("cos", 1, math.cos, ("-g * sin(a)",), "cos({0})"),
         # A neuron's weighted sum w1*x1 + ... + wn*xn + b as one node: 2n fewer nodes to
         # build and walk, which is most of an MLP's graph (see benchmarks/README.md).
         Op("affine", 0, _affine, _affine_backward, _affine_code),
@@ -153,6 +158,8 @@ class Value:
     tanh: Callable[[Value], Value]
     sigmoid: Callable[[Value], Value]
     relu: Callable[[Value], Value]
+    sin: Callable[[Value], Value]
+    cos: Callable[[Value], Value]
 
     # --- reading it ---------------------------------------------------------------------------
 
@@ -334,6 +341,116 @@ def zero_grad(values: Value | Iterable[Value]) -> None:
         v.grad = 0.0
 
 
+def define_op(
+    name: str,
+    forward: str | Callable[..., float],
+    derivative: str | Sequence[str] | Callable[..., tuple],
+    *,
+    code: str | None = None,
+) -> Op:
+    """Add a primitive op to the engine: a new row of `OPS` and a new method of `Value`.
+
+        define_op("softplus", "log(1.0 + exp(a))", "g * sigmoid(a)")
+        Value(0.3).softplus()
+
+    - `name`: the method's name (an identifier no op or Value attribute has yet).
+    - `forward`: the op on floats, as an expression over `a` (and `b` for two inputs) that
+      may call the one-input ops by name (`exp`, `log`, `tanh`, `sigmoid`, `relu`, `sin`,
+      `cos`, and those defined before), or as a Python function of floats.
+    - `derivative`: the chain rule, as in the table: one expression per input over `g` (the
+      gradient arriving at the output), `out` (the output), `a`, `b` and the same functions;
+      `math.cos(a)` means `cos(a)`. Or a function `(g, out, a[, b]) -> (da,[ db])`.
+    - `code`: the forward rule as a code template (`"log1p({0})"`) for code generation; an
+      expression `forward` needs none.
+
+    The op then works everywhere an op works: backward (its expressions are pasted into the
+    backward loop, which is written again), `grad(..., create_graph=True)` and gradcheck
+    (expressions run on Values, so the op can be differentiated again), detect_anomaly,
+    graph drawing and code generation (which refuses, naming the op, a forward given as a
+    function without `code`). Returns the new `Op`.
+    """
+    if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
+        raise ValueError(f"define_op: the name must be a Python identifier, got {name!r}")
+    if name.startswith("_"):
+        raise ValueError(f"define_op: {name!r} starts with '_'; op names are public methods")
+    if name in OPS or hasattr(Value, name) or name in _RULE_NAMESPACE:
+        raise ValueError(
+            f"define_op: {name!r} exists already (an op, a Value attribute or a function "
+            "expressions use); choose another name"
+        )
+    if isinstance(derivative, str):
+        derivative = (derivative,)
+    if callable(derivative):
+        arity = _arity_of(forward)
+    else:
+        derivative = tuple(derivative)
+        if not derivative or not all(isinstance(d, str) for d in derivative):
+            raise TypeError(
+                "define_op: derivative must be an expression, one expression per input, "
+                f"or a function; got {derivative!r:.80}"
+            )
+        arity = len(derivative)
+    if arity not in (1, 2):
+        raise ValueError(f"define_op: an op takes one or two inputs, {name!r} takes {arity}")
+    operands = _OPERAND_NAMES[:arity]
+    if isinstance(forward, str):
+        _check_expression(forward, set(operands), f"define_op {name!r}: the forward rule")
+        if _names_in(forward) & set(operands) != set(operands):
+            raise ValueError(
+                f"define_op {name!r}: the forward rule {forward!r} must use "
+                f"{' and '.join(operands)} (one name per input)"
+            )
+        tree = ast.parse(forward, mode="eval")
+        if code is None:
+            code = _code_template(tree, operands)
+        source = f"lambda {', '.join(operands)}: {forward}"
+        forward = eval(compile(source, f"<forward of {name}>", "eval"), _RULE_NAMESPACE)
+    elif not callable(forward):
+        raise TypeError(
+            f"define_op: forward must be an expression or a function, got {forward!r:.80}"
+        )
+    op = Op(name, arity, forward, derivative, code)  # checks the derivative expressions
+    OPS[name] = op
+    _FORWARD[name] = op.forward
+    _BACKWARD[name] = op.backward
+    if arity == 1:
+        _OP_FUNCTIONS[name] = _RULE_NAMESPACE[name] = _op_function(name)
+    _OPERATOR_METHODS.append((name, _unary_method if arity == 1 else _binary_method, name))
+    _make_operator_methods()
+    global _propagate, BACKWARD_SOURCE
+    _propagate, BACKWARD_SOURCE = _compile_propagate(OPS.values())
+    return op
+
+
+def _arity_of(forward: object) -> int:
+    """How many inputs a forward rule takes: its names a/b, or its function's parameters."""
+    if isinstance(forward, str):
+        return 2 if "b" in _names_in(forward) else 1
+    try:
+        params = inspect.signature(forward).parameters.values()
+    except (TypeError, ValueError):
+        raise TypeError(
+            "define_op: give the derivative as expressions (one per input): the number of "
+            f"inputs of {forward!r:.60} cannot be read"
+        ) from None
+    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) for p in params)
+
+
+def _code_template(tree: ast.Expression, operands: tuple[str, ...]) -> Callable[..., str]:
+    """Op.code for a forward expression: the expression with the inputs' code put in."""
+
+    def template(*names: str) -> str:
+        swap = dict(zip(operands, names, strict=True))
+        body = ast.parse(ast.unparse(tree), mode="eval")
+        for node in ast.walk(body):
+            if isinstance(node, ast.Name) and node.id in swap:
+                text = swap[node.id]
+                node.id = text if text.isidentifier() else f"({text})"
+        return ast.unparse(body)
+
+    return template
+
+
 def _graph_nodes(root: Value) -> list[Value]:
     """Every node of root's graph, leaves included, each once (iterative)."""
     seen = {root}
@@ -391,13 +508,44 @@ def _pow_grad_exponent(g, out, a, b):
     return g * out * math.nan
 
 
+def _op_function(name: str) -> Callable:
+    """The one-input op `name` as a function of a float, a Value or a symbol: its forward rule
+    on numbers, its Value method on Values (so a derivative written with it can be
+    differentiated again), its symbol method in code generation."""
+
+    def function(x):
+        if type(x) is float:
+            return _FORWARD[name](x)
+        if isinstance(x, numbers.Real) and not isinstance(x, Value):
+            return _FORWARD[name](float(x))
+        return getattr(x, name)()
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f"{name}(x) on a number, a Value or a symbol (the op {name!r})."
+    return function
+
+
+# The functions of one input that expressions (derivatives, and forward rules given to
+# define_op) may call by name: cos(a), sigmoid(a), ... define_op adds each new one-input op.
+_OP_FUNCTIONS = {
+    name: _op_function(name) for name in ("exp", "log", "tanh", "sigmoid", "relu", "sin", "cos")
+}
+
+# `math.cos(a)` in an expression means the op cos, so it works on Values and symbols too;
+# the math module's other functions would silently turn Values into floats, so only these.
+_EXPRESSION_MATH = SimpleNamespace(
+    pi=math.pi, e=math.e, tau=math.tau, inf=math.inf, nan=math.nan, **_OP_FUNCTIONS
+)
+
 # Names a derivative expression may use besides g, out, a and b.
 _RULE_NAMESPACE = {
     "_log": _log,
     "_step": _step,
     "_pow_grad_base": _pow_grad_base,
     "_pow_grad_exponent": _pow_grad_exponent,
-    "math": math,
+    "step": _step,  # 1[x > 0]: a derivative that switches (relu's, leaky relu's)
+    "math": _EXPRESSION_MATH,
+    **_OP_FUNCTIONS,
 }
 
 
@@ -510,6 +658,33 @@ def _names_in(expression: str) -> set[str]:
     return {n.id for n in ast.walk(ast.parse(expression, mode="eval")) if isinstance(n, ast.Name)}
 
 
+def _check_expression(expr: str, variables: set[str], what: str) -> None:
+    """Refuse an expression that does not parse or reads a name it cannot have."""
+    try:
+        tree = ast.parse(expr, mode="eval")
+    except SyntaxError as err:
+        raise ValueError(f"{what} {expr!r} is not a Python expression: {err.msg}") from None
+    unknown = _names_in(expr) - variables - set(_RULE_NAMESPACE)
+    if unknown:
+        functions = ", ".join(n for n in _RULE_NAMESPACE if not n.startswith("_") and n != "math")
+        raise ValueError(
+            f"{what} {expr!r} uses {', '.join(sorted(unknown))}; it may use "
+            f"{', '.join(sorted(variables))}, the functions {functions}, and math.pi, math.e"
+        )
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "math"
+            and not hasattr(_EXPRESSION_MATH, node.attr)
+        ):
+            raise ValueError(
+                f"{what} {expr!r} uses math.{node.attr}, which is not an op: on Values it would "
+                "give a plain float (wrong higher derivatives) and no code. Write it with ops "
+                f"({', '.join(_OP_FUNCTIONS)}, + - * / **) or define it first with define_op"
+            )
+
+
 def _use_derivative_expressions(op: Op) -> None:
     """Check op's derivative expressions, keep them in `op.expressions` and compile them into
     its `backward` function (`lambda g, out, a, b: (g * b, g * a)` for `*`)."""
@@ -521,12 +696,7 @@ def _use_derivative_expressions(op: Op) -> None:
         )
     operands = _OPERAND_NAMES[: op.arity]
     for expr in exprs:
-        unknown = _names_in(expr) - {"g", "out", *operands, *_RULE_NAMESPACE}
-        if unknown:
-            raise ValueError(
-                f"op {op.name!r}: the derivative {expr!r} uses {', '.join(sorted(unknown))}; "
-                f"it may use g, out, {', '.join(operands)} and {', '.join(_RULE_NAMESPACE)}"
-            )
+        _check_expression(expr, {"g", "out", *operands}, f"op {op.name!r}: the derivative")
     source = f"lambda g, out, {', '.join(operands)}: ({', '.join(exprs)},)"
     rule = eval(compile(source, f"<derivative of {op.name}>", "eval"), _RULE_NAMESPACE)
     object.__setattr__(op, "backward", rule)  # Op is frozen: this is its construction
@@ -666,7 +836,7 @@ def _unary_method(name: str) -> Callable[[Value], Value]:
 
 
 # Value's operator methods (declared in its class body): attribute, how it is made, which op.
-_OPERATOR_METHODS = (
+_OPERATOR_METHODS = [
     ("__add__", _binary_method, "+"),
     ("__radd__", _reflected_method, "+"),
     ("__sub__", _binary_method, "-"),
@@ -683,7 +853,9 @@ _OPERATOR_METHODS = (
     ("tanh", _unary_method, "tanh"),
     ("sigmoid", _unary_method, "sigmoid"),
     ("relu", _unary_method, "relu"),
-)
+    ("sin", _unary_method, "sin"),
+    ("cos", _unary_method, "cos"),
+]  # define_op appends each new op
 
 
 def _make_operator_methods() -> None:

@@ -53,6 +53,8 @@ OP_ROWS = {
     "tanh": (lambda a: a.tanh(), math.tanh, (finite,)),
     "sigmoid": (lambda a: a.sigmoid(), lambda a: 1 / (1 + math.exp(-a)), (finite,)),
     "relu": (lambda a: a.relu(), lambda a: max(a, 0.0), (away_from_kink,)),
+    "sin": (lambda a: a.sin(), math.sin, (finite,)),
+    "cos": (lambda a: a.cos(), math.cos, (finite,)),
     "affine": (
         lambda w1, x1, w2, x2, b: affine([w1, w2], [x1, x2], b),
         lambda w1, x1, w2, x2, b: w1 * x1 + w2 * x2 + b,
@@ -360,7 +362,7 @@ def test_derivative_expressions_must_fit_the_arity():
         Op("bad", 2, operator.add, ("g",), "{0} + {1}")
     with pytest.raises(ValueError, match="arity 1 or 2"):
         Op("bad", 0, sum, ("g",), "sum({0})")
-    with pytest.raises(ValueError, match="uses c; it may use g, out, a, b"):
+    with pytest.raises(ValueError, match="uses c; it may use a, b, g, out"):
         Op("bad", 2, operator.add, ("g * c", "g"), "{0} + {1}")
 
 

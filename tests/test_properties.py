@@ -37,6 +37,8 @@ STEPS = {
     "tanh": (1, lambda lib, c, a: lib.tanh(a)),
     "sigmoid": (1, lambda lib, c, a: lib.sigmoid(a)),
     "relu": (1, lambda lib, c, a: lib.relu(a)),
+    "sin": (1, lambda lib, c, a: lib.sin(a)),
+    "cos": (1, lambda lib, c, a: lib.cos(a)),
     "affine": (None, lambda lib, c, *a: lib.affine(a[:-1:2], a[1:-1:2], a[-1])),
 }
 
@@ -55,6 +57,8 @@ FLOATS = SimpleNamespace(
     tanh=math.tanh,
     sigmoid=lambda a: 1.0 / (1.0 + math.exp(-a)),
     relu=lambda a: max(a, 0.0),
+    sin=math.sin,
+    cos=math.cos,
     affine=sum_affine,
 )
 VALUES = SimpleNamespace(
@@ -63,6 +67,8 @@ VALUES = SimpleNamespace(
     tanh=Value.tanh,
     sigmoid=Value.sigmoid,
     relu=Value.relu,
+    sin=Value.sin,
+    cos=Value.cos,
     affine=affine,
 )
 

@@ -21,6 +21,8 @@ TORCH = SimpleNamespace(
     tanh=torch.tanh,
     sigmoid=torch.sigmoid,
     relu=torch.relu,
+    sin=torch.sin,
+    cos=torch.cos,
     affine=sum_affine,
 )
 

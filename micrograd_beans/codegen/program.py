@@ -87,7 +87,8 @@ def _forward_rule(
     if op is None or op.code is None:
         raise CodegenError(
             f"op {node.op!r} has no codegen rule (no row with code in engine.OPS); "
-            "add one, or build the graph from ops that have one"
+            "add one (define_op takes the forward rule as an expression, or code=), "
+            "or build the graph from ops that have one"
         )
     try:
         traced = op.forward(*values)

@@ -93,6 +93,12 @@ class _Expr:
     def relu(self):
         return _call("relu", self)
 
+    def sin(self):
+        return _call("sin", self)
+
+    def cos(self):
+        return _call("cos", self)
+
     def step(self):
         """relu's derivative (0 where x <= 0, else 1: 1 at NaN, as the engine), written out
         as a conditional."""

@@ -9,7 +9,7 @@ import keyword
 
 #: Prepended to the scalar source: the math-style functions the generated code may call.
 SCALAR_HELPERS = '''\
-from math import exp, log, tanh, pow, inf, nan
+from math import exp, log, tanh, sin, cos, pow, inf, nan
 
 
 def sigmoid(z):
@@ -26,7 +26,7 @@ def relu(z):
 
 #: Prepended to the batched source: the same functions over numpy arrays.
 BATCH_HELPERS = '''\
-from numpy import exp, log, tanh, inf, nan, where, dot, abs
+from numpy import exp, log, tanh, sin, cos, inf, nan, where, dot, abs
 
 
 def sigmoid(z):
@@ -41,7 +41,7 @@ def relu(z):
 
 # Functions a forward rule's `Op.code` may call: an op whose code calls anything else has
 # no codegen rule and is refused at compile time.
-_FUNCTIONS = frozenset({"exp", "log", "tanh", "sigmoid", "relu"})
+_FUNCTIONS = frozenset({"exp", "log", "tanh", "sigmoid", "relu", "sin", "cos"})
 _RESERVED = frozenset(
     set(keyword.kwlist)
     | set(dir(builtins))

@@ -103,6 +103,8 @@ class Value(_EngineValue):
     log = _unary("log")
     tanh = _unary("tanh")
     sigmoid = _unary("sigmoid")
+    sin = _unary("sin")
+    cos = _unary("cos")
 
     # a / b is a * b**-1 in micrograd, which rounds differently from a true division:
     # built the same way here, so the floats are micrograd's.

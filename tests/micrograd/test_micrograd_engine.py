@@ -119,10 +119,10 @@ def test_repr_is_micrograds():
 def test_results_of_every_op_are_face_values():
     x = Value(0.5)
     results = [x + 1, 1 + x, x * 2, 2 * x, x - 1, 1 - x, -x, x / 2, 2 / x, x**2, 2**x]
-    results += [x.relu(), x.exp(), x.log(), x.tanh(), x.sigmoid()]
+    results += [x.relu(), x.exp(), x.log(), x.tanh(), x.sigmoid(), x.sin(), x.cos()]
     for r in results:
         assert type(r) is Value
-    assert results[-2].data == math.tanh(0.5)
+    assert results[-4].data == math.tanh(0.5)
 
 
 def test_data_is_a_float_whatever_number_comes_in():

@@ -99,8 +99,8 @@ def _op_table() -> tuple[Op, ...]:
         Op("exp", 1, _exp, ("g * out",), "exp({0})"),
         Op("log", 1, _log_forward, ("g / a",), "log({0})"),
         Op("neg", 1, operator.neg, ("-g",), "-{0}"),
-        Op("sin", 1, math.sin, ("g * cos(a)",), "sin({0})"),
-        Op("cos", 1, math.cos, ("-g * sin(a)",), "cos({0})"),
+        Op("sin", 1, _sin, ("g * cos(a)",), "sin({0})"),
+        Op("cos", 1, _cos, ("-g * sin(a)",), "cos({0})"),
         # A neuron's weighted sum w1*x1 + ... + wn*xn + b as one node: 2n fewer nodes to
         # build and walk, which is most of an MLP's graph (see benchmarks/README.md).
         Op("affine", 0, _affine, _affine_backward, _affine_code),
@@ -613,6 +613,20 @@ def _sigmoid(a: float) -> float:
         return 1.0 / (1.0 + math.exp(-a))
     e = math.exp(a)
     return e / (1.0 + e)
+
+
+def _sin(a: float) -> float:
+    try:
+        return math.sin(a)
+    except ValueError:  # sin(±inf): NaN, as in PyTorch (math.sin raises)
+        return math.nan
+
+
+def _cos(a: float) -> float:
+    try:
+        return math.cos(a)
+    except ValueError:  # cos(±inf): NaN, as in PyTorch
+        return math.nan
 
 
 def _relu(a: float) -> float:

@@ -31,6 +31,8 @@ TORCH_OPS = {
     "exp": torch.exp,
     "log": torch.log,
     "neg": torch.neg,
+    "sin": torch.sin,
+    "cos": torch.cos,
 }
 METHODS = {
     "+": "__add__",

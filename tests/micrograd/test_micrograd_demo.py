@@ -42,9 +42,9 @@ def test_make_moons_draws_from_numpys_global_state_like_the_demo():
 def test_first_steps_give_micrograds_published_numbers():
     history = run(Value, MLP, steps=len(PUBLISHED))
     # step 0 is a forward pass from micrograd's own parameters: the same float operations
-    # in the same order, so the same bits; step 1 follows one update and is also exact here
+    # in the same order, so the same bits. Step 1, after one update, is exact with current
+    # numpy but 1 ulp off with numpy 1.24 (the declared minimum), so it is checked below.
     assert history[0].loss == PUBLISHED[0][0]
-    assert history[1].loss == PUBLISHED[1][0]
     for step, (published_loss, published_acc) in zip(history, PUBLISHED, strict=True):
         # gradients added in another order than micrograd's (it walks Python sets): last bits
         assert step.loss == pytest.approx(published_loss, rel=1e-14, abs=0)

@@ -13,7 +13,11 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("micrograd", reason="the benchmarks compare against micrograd (`bench` extra)")
+# micrograd.engine, not micrograd: without micrograd installed, `import micrograd` finds
+# tests/micrograd/ (a folder on the test path) as a namespace package.
+pytest.importorskip(
+    "micrograd.engine", reason="the benchmarks compare against micrograd (`bench` extra)"
+)
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 

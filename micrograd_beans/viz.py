@@ -603,6 +603,17 @@ def draw_dot(
     if highlight is not None and highlight not in users:
         raise ValueError(f"highlight={highlight!r} is not part of the graph of {root!r}")
 
+    plan = _readable_plan(order, users, roles, root, hide_constants, collapse, max_nodes)
+    on_path = _path_to_output(highlight, order, users) if highlight is not None else set()
+    drawing = _emit(root, order, roles, plan, on_path, rankdir, legend)
+    drawing.format = drawing.digraph.format = format  # the graphviz.Digraph's render too
+    return drawing
+
+
+def _readable_plan(order, users, roles, root, hide_constants, collapse, max_nodes) -> _Plan:
+    """The plan draw_dot's options ask for; under collapse="auto", simplified step by step
+    (constants hidden, then neurons, then layers collapsed) until it fits `max_nodes`, and
+    cut to the nodes nearest the output if it still does not."""
     limit = max_nodes if max_nodes is not None else float("inf")
     hide = bool(hide_constants)
     mode = None if collapse == "auto" else collapse
@@ -617,11 +628,7 @@ def draw_dot(
                 break
     if _size(plan, order)[0] > limit:
         _keep_nearest(plan, order, root, int(limit))
-
-    on_path = _path_to_output(highlight, order, users) if highlight is not None else set()
-    drawing = _emit(root, order, roles, plan, on_path, rankdir, legend)
-    drawing.format = drawing.digraph.format = format  # the graphviz.Digraph's render too
-    return drawing
+    return plan
 
 
 def _path_to_output(start: Value, order, users) -> set:
@@ -727,6 +734,7 @@ class _DotWriter:
         self.on_path = on_path
         self.horizontal = rankdir in ("LR", "RL")
         self.ids: dict[Value, str] = {}
+        self.position: dict[Value, int] = {}  # each Value's place in the graph's order
         self.more_edges: set = set()  # (tail, head) edges from the left-out note
         self.n_nodes = self.n_edges = 0
 
@@ -735,7 +743,8 @@ class _DotWriter:
     def values(self, order: list[Value], roles: dict) -> None:
         """Each drawn Value as a record, and the op that made it as a small node before it."""
         plan = self.plan
-        self.ids = {v: f"v{i}" for i, v in enumerate(order)}
+        self.position = {v: i for i, v in enumerate(order)}
+        self.ids = {v: f"v{i}" for v, i in self.position.items()}
         for v in order:
             if (
                 v in plan.hidden
@@ -846,7 +855,8 @@ class _DotWriter:
     def _edges_into_box(self, grp: _Group, box: str) -> None:
         """One edge into the box from each drawn node outside it that its members read."""
         seen_src = set()
-        for m in grp.members:
+        # in the graph's order (members is a set): the same DOT text from run to run
+        for m in sorted(grp.members, key=self.position.__getitem__):
             for p in m.parents:
                 if p in grp.members:
                     continue

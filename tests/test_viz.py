@@ -487,3 +487,24 @@ def test_labels_are_shown_exactly_in_every_renderer(renderer, monkeypatch):
 def test_newlines_break_lines_and_control_characters_show_as_escapes(monkeypatch):
     source = draw_dot(Value(1.0, "a\nb\x01") * 2.0).source
     assert "a\\nb\\\\x01" in source  # a line break, then the text \x01
+
+
+def test_the_same_graph_gives_the_same_dot_text_every_time():
+    # Collapsed boxes gather their Values in sets; built again, the Values sit elsewhere in
+    # memory, and the edges into a box must still come out in the same order.
+    from micrograd_beans.nn import MLP
+
+    built = []  # kept alive, so every graph has Values at new addresses
+
+    def mlp_loss():
+        model = MLP(2, [8, 8, 1], seed=0)
+        terms = [(model([0.1 * k, -0.2 * k]) - 1.0) ** 2 for k in range(3)]
+        built.append(terms)
+        return terms[0] + terms[1] + terms[2]
+
+    sources = {
+        draw_dot(note_network(), collapse="neuron").source
+        + draw_dot(mlp_loss(), collapse="layer").source
+        for _ in range(8)
+    }
+    assert len(sources) == 1

@@ -223,6 +223,7 @@ def fit(
     the updates through generated code (codegen.CompiledStep; plain SGD and squared error
     only, with the same results), `compiled="auto"` does so where that applies.
     """
+    # (Long only by its documented arguments: the body is the three steps below.)
     # 1. Check everything a user passes, so a mistake fails here and not mid-training.
     epochs = _check_int(epochs, "epochs", 0)
     every = _check_int(every, "every", 1)

@@ -193,6 +193,8 @@ def run_demo(
     `training` replaces some of the lesson's fit settings (optimizer, momentum, loss,
     batch_size: see course.options.training_settings).
     """
+    # (Long by its documented arguments; the steps are _window_and_file, lesson_figure,
+    # _train_drawing and the animation's finish.)
     training = dict(training or {})
     if name == GRAPH_TOUR:
         if training:

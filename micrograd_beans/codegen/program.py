@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -23,6 +24,12 @@ from micrograd_beans.codegen.symbols import (
 from micrograd_beans.codegen.trace import _merge, _trace
 from micrograd_beans.codegen.vocabulary import _FUNCTIONS
 from micrograd_beans.engine import OPS, Constant, Value, _topological_order
+
+# CPython 3.11 keeps the AST constructor's recursion depth in state shared by every thread
+# (python/cpython#106905, "AST constructor recursion depth mismatch"): two threads in
+# ast.parse or compile at once can make one of them fail with that SystemError. Compiling
+# from threads is promised, so every call codegen makes into `ast` or `compile` holds this.
+_AST_LOCK = threading.Lock()
 
 
 class CodegenError(ValueError):
@@ -99,7 +106,8 @@ def _forward_rule(
         return source, source, traced
     try:
         source = op.expression(*names)
-        tree = ast.parse(source, mode="eval")
+        with _AST_LOCK:
+            tree = ast.parse(source, mode="eval")
     except Exception as err:
         raise CodegenError(
             f"op {node.op!r} has no codegen rule: its code template does not give Python ({err})"
@@ -116,7 +124,8 @@ def _forward_rule(
         isinstance(sub, ast.BinOp) and isinstance(sub.op, ast.Pow) and not _whole_literal(sub.right)
         for sub in ast.walk(tree)
     ):
-        scalar = ast.unparse(ast.fix_missing_locations(_PowToCall().visit(tree)))
+        with _AST_LOCK:
+            scalar = ast.unparse(ast.fix_missing_locations(_PowToCall().visit(tree)))
     return source, scalar, None
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from micrograd_beans.codegen.loops import _loop_source
-from micrograd_beans.codegen.program import _build, _Program
+from micrograd_beans.codegen.program import _AST_LOCK, _build, _Program
 from micrograd_beans.codegen.source import _batched_function, _scalar_function
 from micrograd_beans.codegen.vocabulary import BATCH_HELPERS, SCALAR_HELPERS
 from micrograd_beans.engine import Value
@@ -247,5 +247,7 @@ def _load(source: str, filename: str) -> dict:
     """Run generated source in a fresh namespace; tracebacks show its lines (via linecache)."""
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     namespace: dict = {"__name__": "micrograd_beans.generated"}
-    exec(compile(source, filename, "exec"), namespace)  # our own generated code
+    with _AST_LOCK:  # see _AST_LOCK: CPython's compiler is not safe from several threads
+        code = compile(source, filename, "exec")
+    exec(code, namespace)  # our own generated code
     return namespace

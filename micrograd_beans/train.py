@@ -209,7 +209,7 @@ def fit(
     callback: Callable[[int, MLP, History], object] | None = None,
     progress: bool = True,
     step: GraphStep | None = None,
-    compiled: bool | str = False,
+    compiled: bool | str = "auto",
 ) -> History:
     """Train `model` on (xs, ys) for `epochs` epochs and return the History.
 
@@ -218,10 +218,12 @@ def fit(
     from `losses.LOSSES` or a per-sample function (output, target) -> Value. `shuffle`
     reorders the samples every epoch (seeded by `seed`). `callback(epoch, model, history)`
     runs after every `every` epochs and after the last; returning True stops training.
-    A tqdm progress bar is shown when `progress` is true and stderr is a terminal. `step`
-    replaces the graph step (see GraphStep), e.g. with compiled code. `compiled=True` runs
-    the updates through generated code (codegen.CompiledStep; plain SGD and squared error
-    only, with the same results), `compiled="auto"` does so where that applies.
+    With `progress`, a tqdm progress bar (`tqdm.auto`) shows while training: a widget in
+    Jupyter, text on a terminal, nothing when neither (a pipe, a log file). `step`
+    replaces the graph step (see GraphStep), e.g. with compiled code. `compiled="auto"`
+    (the default) runs the updates through generated code (codegen) wherever that applies,
+    with the same numbers bit for bit as the engine's graph, and silently on the graph
+    elsewhere; `compiled=True` insists on generated code, `compiled=False` uses the graph.
     """
     # (Long only by its documented arguments: the body is the three steps below.)
     # 1. Check everything a user passes, so a mistake fails here and not mid-training.
@@ -240,7 +242,7 @@ def fit(
     run_epoch = _epoch_runner(step, model, n, batch_size, binary)
     rng = make_rng(seed) if shuffle else None
     history = History(accuracy=[] if binary else None)
-    bar = _progress_bar(epochs) if progress and sys.stderr.isatty() else None
+    bar = _progress_bar(epochs) if progress and _show_progress() else None
     params = model.parameters()
     rate = getattr(getattr(step, "optimizer", None), "lr", lr)  # for the divergence message
     # 3. The epochs: run one, check it, record it, call back; always leave the model current.
@@ -339,9 +341,24 @@ def _record_epoch(history: History, total: float, correct: int, n: int, bar: obj
         bar.set_postfix_str(post, refresh=False)
 
 
+def _in_jupyter() -> bool:
+    """True inside a Jupyter kernel (where stderr is no terminal but a bar can show)."""
+    shell = sys.modules.get("IPython")
+    if shell is None or "ipykernel" not in sys.modules:
+        return False
+    ip = shell.get_ipython()
+    return ip is not None and type(ip).__name__ == "ZMQInteractiveShell"
+
+
+def _show_progress() -> bool:
+    """Whether someone can watch a bar: a terminal on stderr, or a Jupyter notebook."""
+    return sys.stderr.isatty() or _in_jupyter()
+
+
 def _progress_bar(epochs: int) -> object:
-    """A tqdm bar counting epochs on stderr, gone when training ends."""
-    from tqdm import tqdm
+    """A bar counting epochs, gone when training ends: tqdm.auto picks the notebook widget
+    in Jupyter (text when ipywidgets is missing) and the text bar on a terminal."""
+    from tqdm.auto import tqdm
 
     return tqdm(total=epochs, unit="epoch", file=sys.stderr, leave=False, dynamic_ncols=True)
 

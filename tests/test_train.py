@@ -314,3 +314,62 @@ def test_the_cli_reports_divergence_on_both_paths(capsys):
         err = capsys.readouterr().err
         assert err.startswith("micrograd-beans train: error: training diverged in epoch 2")
         assert "smaller learning rate" in err
+
+
+# --- defaults for notebooks: generated code where it applies, a bar where someone watches ----
+
+
+def test_fit_defaults_to_generated_code_with_the_graphs_numbers_bit_for_bit():
+    import warnings
+
+    from micrograd_beans.course.lessons import get_lesson
+
+    note = get_lesson("hidden-layer")
+    runs = {}
+    for compiled in ("default", "auto", False):
+        model, xs, ys = note.setup(seed=4)
+        kwargs = {} if compiled == "default" else {"compiled": compiled}
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            history = fit(model, xs, ys, epochs=30, lr=note.lr, progress=False, **kwargs)
+        runs[compiled] = (model.state_dict(), history.loss)
+    assert runs["default"] == runs["auto"] == runs[False]
+
+
+def test_fit_falls_back_to_the_graph_silently_where_code_does_not_apply():
+    import warnings
+
+    xs, ys = bump_beans(10, seed=1)
+    results = []
+    for compiled in (None, False):
+        model = MLP(1, [2, 1], seed=1)
+        kwargs = {} if compiled is None else {"compiled": compiled}
+        loss = lambda out, y: (out - y) ** 4  # noqa: E731  (a loss codegen knows nothing of)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            fit(model, xs, ys, epochs=5, loss=loss, progress=False, **kwargs)
+        results.append(model.state_dict())
+    assert results[0] == results[1]
+
+
+def test_the_progress_bar_shows_on_a_terminal_or_in_jupyter_only(monkeypatch):
+    import sys
+
+    from micrograd_beans import train
+
+    class NoTerminal(io.StringIO):
+        def isatty(self):
+            return False
+
+    monkeypatch.setattr(sys, "stderr", NoTerminal())
+    assert not train._in_jupyter()  # pytest is no Jupyter kernel
+    assert not train._show_progress()
+    monkeypatch.setattr(train, "_in_jupyter", lambda: True)
+    assert train._show_progress()
+    made = []
+    monkeypatch.setattr(train, "_progress_bar", lambda epochs: made.append(epochs) or None)
+    fit(MLP(1, [1], seed=0), [0.1, 0.2], [0.0, 1.0], epochs=3, progress=True)
+    assert made == [3]
+    made.clear()
+    fit(MLP(1, [1], seed=0), [0.1, 0.2], [0.0, 1.0], epochs=3, progress=False)
+    assert made == []

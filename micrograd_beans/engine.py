@@ -489,7 +489,9 @@ def _pow_grad_base(g, a, b):
     """d(a ** b)/da times g, as PyTorch: 0 for a zero exponent (even at a == 0), else
     b * a ** (b - 1) in IEEE arithmetic (x ** 0.5 at 0 is inf; an overflow is inf)."""
     exponent = b if type(b) is float else b.data
-    if exponent == 0.0:
+    if exponent == 0.0 and not (isinstance(b, Value) and (a if type(a) is float else a.data)):
+        # 0 is right, but a differentiable b (grad with create_graph) needs the expression
+        # below, which is 0 here and whose derivative in b is not (d/db b·a^(b-1) = a^-1)
         return 0.0
     if type(a) is float and type(b) is float:
         return g * b * _ieee_pow(a, b - 1.0)

@@ -1,9 +1,13 @@
-"""Target 3: a 1,000,000-node chain builds and backprops at the default recursion limit,
-and the time per node stays flat from 10^3 to 10^6 nodes (linear scaling).
+"""Target 3: a 3,000,000-node chain builds and backprops at the default recursion limit,
+and the time per node grows linearly with the graph: judged, as the project's owner ruled,
+with the garbage collector on, as the time per node at 3*10^6 nodes against 10^6 (<= 1.15x).
+CPython's full collections are amortised over a growing heap, and a 10^3-node graph meets
+none, so the old 10^6 / 10^3 comparison measured the collector, not the engine; it is still
+printed, for reference.
 
 The chain is y = y * c + c: four nodes a step (two constants, two op results).
 
-    python benchmarks/bench_chain.py            # 10^3 ... 10^6 nodes
+    python benchmarks/bench_chain.py            # 10^3 ... 3*10^6 nodes
     python benchmarks/bench_chain.py --tiny     # small sizes, for the test suite
 """
 
@@ -85,8 +89,17 @@ def run(sizes: list[int], repeats: int) -> dict[int, float]:
         reps = repeats if nodes < 1_000_000 else max(3, repeats // 2)
         per_node[nodes] = seconds_per_node(nodes, reps)
         line(f"ours build+backward per node at {nodes:,} nodes", fmt_us(per_node[nodes]))
+    # The target: the two largest sizes, 3x apart, with the collector on.
+    below, top = sorted(sizes)[-2:]
+    line(
+        f"ratio per node {top:,} / {below:,}",
+        f"{per_node[top] / per_node[below]:.2f}  (target <= 1.15)",
+    )
     small, large = per_node[min(sizes)], per_node[max(sizes)]
-    line(f"ratio per node {max(sizes):,} / {min(sizes):,}", f"{large / small:.2f}  (target <= 2)")
+    line(
+        f"ratio per node {max(sizes):,} / {min(sizes):,}",
+        f"{large / small:.2f}  (retired target, the collector's share; for reference)",
+    )
 
     # CPython's collector re-scans the whole live heap every time it grows by ~25%; the
     # same two sizes with it off show how much of the ratio is the engine's own work.
@@ -127,8 +140,8 @@ def main(argv: list[str] | None = None) -> dict[int, float]:
     args = parser.parse_args(argv)
     header("chain: y = y * c + c, build + backward, time per node")
     if args.tiny:
-        return run([1_000, 10_000], repeats=1)
-    return run([1_000, 10_000, 100_000, 1_000_000], repeats=args.repeats)
+        return run([1_000, 3_000], repeats=1)
+    return run([1_000, 10_000, 100_000, 1_000_000, 3_000_000], repeats=args.repeats)
 
 
 if __name__ == "__main__":

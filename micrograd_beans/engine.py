@@ -369,6 +369,18 @@ def define_op(
     graph drawing and code generation (which refuses, naming the op, a forward given as a
     function without `code`). Returns the new `Op`.
     """
+    _check_op_name(name)
+    derivative, arity = _derivative_and_arity(name, forward, derivative)
+    forward, code = _forward_rule(name, forward, _OPERAND_NAMES[:arity], code)
+    op = Op(name, arity, forward, derivative, code)  # checks the derivative expressions
+    _install_op(op)
+    return op
+
+
+# define_op's steps: check the name, read the derivative, make the forward rule, install.
+
+
+def _check_op_name(name: object) -> None:
     if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
         raise ValueError(f"define_op: the name must be a Python identifier, got {name!r}")
     if name.startswith("_"):
@@ -378,6 +390,13 @@ def define_op(
             f"define_op: {name!r} exists already (an op, a Value attribute or a function "
             "expressions use); choose another name"
         )
+
+
+def _derivative_and_arity(
+    name: str, forward: object, derivative: str | Sequence[str] | Callable[..., tuple]
+) -> tuple[tuple[str, ...] | Callable[..., tuple], int]:
+    """The derivative as a tuple of expressions (or the function given), and the number of
+    inputs: one per expression, or read from the forward rule for a function."""
     if isinstance(derivative, str):
         derivative = (derivative,)
     if callable(derivative):
@@ -392,7 +411,14 @@ def define_op(
         arity = len(derivative)
     if arity not in (1, 2):
         raise ValueError(f"define_op: an op takes one or two inputs, {name!r} takes {arity}")
-    operands = _OPERAND_NAMES[:arity]
+    return derivative, arity
+
+
+def _forward_rule(
+    name: str, forward: object, operands: tuple[str, ...], code: str | None
+) -> tuple[Callable[..., float], str | Callable[..., str] | None]:
+    """The forward rule as a function of floats, and its code template: an expression is
+    checked, compiled and (without `code`) made the template; a function is kept."""
     if isinstance(forward, str):
         _check_expression(forward, set(operands), f"define_op {name!r}: the forward rule")
         if _names_in(forward) & set(operands) != set(operands):
@@ -404,22 +430,27 @@ def define_op(
         if code is None:
             code = _code_template(tree, operands)
         source = f"lambda {', '.join(operands)}: {forward}"
-        forward = eval(compile(source, f"<forward of {name}>", "eval"), _RULE_NAMESPACE)
-    elif not callable(forward):
+        return eval(compile(source, f"<forward of {name}>", "eval"), _RULE_NAMESPACE), code
+    if not callable(forward):
         raise TypeError(
             f"define_op: forward must be an expression or a function, got {forward!r:.80}"
         )
-    op = Op(name, arity, forward, derivative, code)  # checks the derivative expressions
+    return forward, code
+
+
+def _install_op(op: Op) -> None:
+    """Make `op` one of the engine's: its row, its rules, its method (a function for
+    expressions, too, if it takes one input) and the backward loop written again."""
+    name = op.name
     OPS[name] = op
     _FORWARD[name] = op.forward
     _BACKWARD[name] = op.backward
-    if arity == 1:
+    if op.arity == 1:
         _OP_FUNCTIONS[name] = _RULE_NAMESPACE[name] = _op_function(name)
-    _OPERATOR_METHODS.append((name, _unary_method if arity == 1 else _binary_method, name))
+    _OPERATOR_METHODS.append((name, _unary_method if op.arity == 1 else _binary_method, name))
     _make_operator_methods()
     global _propagate, BACKWARD_SOURCE
     _propagate, BACKWARD_SOURCE = _compile_propagate(OPS.values())
-    return op
 
 
 def _arity_of(forward: object) -> int:

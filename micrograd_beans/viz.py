@@ -47,6 +47,7 @@ ROLE_COLOURS = {
 }
 OP_COLOUR = "#f1ecfb"
 HIGHLIGHT_COLOUR = "#d62728"
+CURRENT_COLOUR = "#ff7f0e"  # the node a step-by-step backward is at
 FONT = "Helvetica"
 
 #: How each op is written in its node. Order matters for -, / and **: their operand edges
@@ -565,6 +566,7 @@ def draw_dot(
     params: Iterable[Value] | None = None,
     max_nodes: int | None = DEFAULT_MAX_NODES,
     legend: bool = True,
+    current: Value | None = None,
 ) -> Drawing:
     """Draw the computation graph behind `root` (its output) as a `Drawing`.
 
@@ -576,6 +578,8 @@ def draw_dot(
     - `collapse`: "neuron" draws each neuron (weighted sum + activation) as one box, "layer"
       one box per layer and sample; parameters used only inside boxes are counted, not drawn.
     - `highlight`: a Value of the graph; the paths from it to the output are drawn in red.
+    - `current`: a Value of the graph drawn with a thick orange outline, with the op that
+      made it (or the box it is collapsed into): the node a step-by-step backward is at.
     - `params`: the Values to colour as parameters; by default leaves named like the note's
       parameters (w11_1, b1_2, w, b) are parameters and other non-constant leaves inputs.
     - Readable big graphs: with the defaults (`hide_constants=None`, `collapse="auto"`), a
@@ -602,11 +606,15 @@ def draw_dot(
     roles = {v: _role(v, root, param_set) for v in order}
     if highlight is not None and highlight not in users:
         raise ValueError(f"highlight={highlight!r} is not part of the graph of {root!r}")
+    if current is not None and current not in users:
+        raise ValueError(f"current={current!r} is not part of the graph of {root!r}")
 
     plan = _readable_plan(order, users, roles, root, hide_constants, collapse, max_nodes)
     on_path = _path_to_output(highlight, order, users) if highlight is not None else set()
     drawing = _emit(root, order, roles, plan, on_path, rankdir, legend)
     drawing.format = drawing.digraph.format = format  # the graphviz.Digraph's render too
+    if current is not None:
+        _mark_current(drawing, current, order, plan)
     return drawing
 
 
@@ -629,6 +637,21 @@ def _readable_plan(order, users, roles, root, hide_constants, collapse, max_node
     if _size(plan, order)[0] > limit:
         _keep_nearest(plan, order, root, int(limit))
     return plan
+
+
+def _mark_current(drawing: Drawing, current: Value, order: list[Value], plan: _Plan) -> None:
+    """Outline `current` (and its op node, or its box) in orange. DOT lets a later statement
+    about a node add attributes to it, so the drawing itself is left as it was made."""
+    unit = _unit(plan, current)
+    if current in plan.hidden or (plan.kept is not None and unit not in plan.kept):
+        return  # not drawn: nothing to mark
+    if isinstance(unit, tuple):
+        names = [f"g{unit[1]}"]
+    else:
+        k = order.index(current)
+        names = [f"v{k}", f"op{k}"] if current.parents else [f"v{k}"]
+    for name in names:
+        drawing.digraph.node(name, color=CURRENT_COLOUR, penwidth="3.5")
 
 
 def _path_to_output(start: Value, order, users) -> set:

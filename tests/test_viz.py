@@ -16,6 +16,7 @@ import pytest
 from micrograd_beans import Value, affine
 from micrograd_beans.course.by_hand import gradients
 from micrograd_beans.viz import (
+    CURRENT_COLOUR,
     ENV_VAR,
     HIGHLIGHT_COLOUR,
     ROLE_COLOURS,
@@ -255,6 +256,34 @@ def test_highlight_marks_the_path_to_the_output(renderer):
     assert not red & {"w11_1", "z1_1", "a1_1", "x", "y", "b1_2"}
     with pytest.raises(ValueError, match="not part of the graph"):
         draw_dot(e, highlight=Value(1.0))
+
+
+def test_current_outlines_one_node_and_its_op(renderer):
+    e = note_network()
+    z1_2 = next(v for v in _values(e) if v.label == "z1_2")
+    svg = parse_svg(draw_dot(e, current=z1_2).pipe("svg"))
+    marked = [n for n in svg["nodes"].values() if n["stroke"] == CURRENT_COLOUR]
+    assert sorted(n["texts"][0] for n in marked) == ["+", "z1_2"]  # the Value and its op
+    leaf = next(v for v in _values(e) if v.label == "w21_2")
+    svg = parse_svg(draw_dot(e, current=leaf).pipe("svg"))
+    assert [n["texts"][0] for n in svg["nodes"].values() if n["stroke"] == CURRENT_COLOUR] == [
+        "w21_2"
+    ]
+    with pytest.raises(ValueError, match="current=.*not part of the graph"):
+        draw_dot(e, current=Value(1.0))
+
+
+def test_current_inside_a_collapsed_neuron_outlines_its_box():
+    x = [Value(0.5, "x")]
+    w = [Value(0.3, "w11_1")]
+    z = affine(w, x, Value(0.1, "b1_1"))
+    z.label = "z1_1"
+    a = z.sigmoid()
+    a.label = "a1_1"
+    out = a * 2.0
+    drawing = draw_dot(out, current=z, collapse="neuron")
+    boxes = [line for line in drawing.source.splitlines() if CURRENT_COLOUR in line]
+    assert len(boxes) == 1 and boxes[0].strip().startswith("g0 ")
 
 
 def _values(root: Value) -> list[Value]:

@@ -432,4 +432,354 @@ def drag_weights(lesson: str = "hidden-layer", seed: int = 0) -> DragWeights:
     return DragWeights.from_lesson(lesson, seed)
 
 
-__all__ = ["DragWeights", "drag_weights", "has_note_formulas", "INSTALL_HINT"]
+# --- Step through backward -----------------------------------------------------------------
+
+#: How each op is written when a node is named by its formula (an unlabelled result).
+_INFIX = {"+": "+", "-": "−", "*": "·", "/": "/"}
+_FUNCS = {"sigmoid": "σ", "tanh": "tanh", "relu": "relu", "exp": "exp", "log": "log"}
+
+
+def _number(x: float) -> str:
+    return f"{x:.4g}"
+
+
+class _Names:
+    """What each node is called in the chain-rule lines: its label (the note's names), a
+    constant's number, or for an unlabelled result its formula (`1 − a1_2`, `w11_2·a1_1`)."""
+
+    def __init__(self) -> None:
+        self._known: dict[Value, str] = {}
+
+    def __call__(self, v: Value) -> str:
+        """The bare name: a label, a number or a formula."""
+        if v not in self._known:
+            self._known[v] = v.label or self.formula(v)
+        return self._known[v]
+
+    def factor(self, v: Value) -> str:
+        """The name as a factor (or after `de/d`): a formula gets parentheses."""
+        name = self(v)
+        return name if v.label or not v.parents else f"({name})"
+
+    def formula(self, v: Value, depth: int = 0) -> str:
+        """How v was computed from its operands' names (a leaf: its label or number)."""
+        if not v.parents:
+            return v.label or _number(v.data)
+        if depth >= 3:  # deep unlabelled formulas would swamp the line
+            return f"{v.op}(…)"
+
+        def part(p: Value) -> str:
+            text = p.label or self.formula(p, depth + 1)
+            return f"({text})" if " " in text and v.op not in ("+", "affine") else text
+
+        ps = [part(p) for p in v.parents]
+        if v.op in ("+", "-") and len(ps) == 2:
+            if v.op == "-" and " " in ps[1]:
+                ps[1] = f"({ps[1]})"
+            return f"{ps[0]} {_INFIX[v.op]} {ps[1]}"
+        if v.op in ("*", "/"):
+            return f"{ps[0]}{_INFIX[v.op]}{ps[1]}"
+        if v.op == "**":
+            return f"{ps[0]}^{ps[1]}"
+        if v.op == "neg":
+            return f"−{ps[0]}"
+        if v.op == "affine":
+            terms = [f"{ps[i]}·{ps[i + 1]}" for i in range(0, len(ps) - 1, 2)]
+            return " + ".join([*terms, ps[-1]])
+        return f"{_FUNCS.get(v.op, v.op)}({', '.join(ps)})"
+
+
+def _local_text(v: Value, i: int, name: _Names) -> str:
+    """The local derivative d(v)/d(operand i) as the note writes it, in the nodes' names."""
+    ps = v.parents
+    a = name.factor(ps[0])
+    out = name.factor(v)
+    op = v.op
+    if op == "+":
+        return "1"
+    if op == "-":
+        return "1" if i == 0 else "(−1)"
+    if op == "*":
+        return name.factor(ps[1 - i])
+    if op == "/":
+        return f"1/{name.factor(ps[1])}" if i == 0 else f"(−{a}/{name.factor(ps[1])}²)"
+    if op == "**":
+        b = ps[1]
+        if i == 1:
+            return f"{out}·ln {a}"
+        if b.is_constant and b.data == 2.0:
+            return f"2·{a}"
+        return f"{name.factor(b)}·{a}^({name.factor(b)} − 1)"
+    if op == "sigmoid":
+        return f"{out}(1 − {out})"
+    if op == "tanh":
+        return f"(1 − {out}²)"
+    if op == "relu":
+        return f"[{a} > 0]"
+    if op == "exp":
+        return out
+    if op == "log":
+        return f"1/{a}"
+    if op == "neg":
+        return "(−1)"
+    if op == "affine":  # operands w1, x1, w2, x2, ..., b
+        if i == len(ps) - 1:
+            return "1"
+        return name.factor(ps[i + 1]) if i % 2 == 0 else name.factor(ps[i - 1])
+    return f"∂{out}/∂{name.factor(ps[i])}"
+
+
+class StepBackward:
+    """Backward on one bean's graph, one node at a time, in the engine's own order.
+
+    `model` is any `nn.MLP` with one output (any lesson's network); `xs, ys` the beans; the
+    graph is `loss(model(x), y)` for the bean chosen with the `bean` slider. Step 0 gives
+    the loss its gradient 1; step k runs the chain rule of the k-th op result in the order
+    `backward()` visits them (each after every node that uses it): its gradient, now
+    complete, is multiplied by its local derivative and added into each operand's. The
+    drawing marks that node; the lines under it give each product with its numbers. At the
+    last step every gradient equals what `backward()` gives (the table checks it).
+    Stepping writes `.grad` of the model's parameters, as `backward()` on that bean does.
+
+    Attributes for code and tests: `bean` and `position` (IntSliders), `start_button`,
+    `back_button`, `next_button`, `end_button`, `graph` (HTML with the SVG), `explain` and
+    `table` (HTML), `widget`; `order` is the list of op results, `root` the loss Value,
+    `lines` the chain-rule lines of the current step as plain text.
+    """
+
+    def __init__(
+        self,
+        model: MLP,
+        xs: object,
+        ys: object,
+        *,
+        loss: str | Callable = "squared_error",
+        bean: int = 0,
+        title: str = "",
+        rankdir: str = "LR",
+    ) -> None:
+        w = _ipywidgets()
+        self.model = _check_model(model, "StepBackward")
+        self.beans = _beans(model, xs, ys)
+        if isinstance(bean, bool) or not isinstance(bean, int) or not 0 <= bean < len(self.beans):
+            raise ValueError(
+                f"bean must be a number between 0 and {len(self.beans) - 1}, got {bean!r}"
+            )
+        self.loss_fn = losses.get_loss(loss)
+        self.rankdir = rankdir
+        self._moving = False
+        self.lines: list[str] = []
+        self.bean = w.IntSlider(
+            value=bean,
+            min=0,
+            max=len(self.beans) - 1,
+            description="bean",
+            continuous_update=False,
+            layout=w.Layout(width="420px"),
+        )
+        self.position = w.IntSlider(
+            value=0, min=0, max=1, description="step", layout=w.Layout(width="420px")
+        )
+        self.start_button = w.Button(description="⏮ start", tooltip="before backward: de/de = 1")
+        self.back_button = w.Button(description="◀ back", tooltip="one node back")
+        self.next_button = w.Button(description="step ▶", tooltip="the next node's chain rule")
+        self.end_button = w.Button(description="end ⏭", tooltip="all the way: backward() done")
+        moves = (
+            (self.start_button, lambda: 0),
+            (self.back_button, lambda: self.position.value - 1),
+            (self.next_button, lambda: self.position.value + 1),
+            (self.end_button, lambda: self.position.max),
+        )
+        for button, where in moves:
+            button.layout = w.Layout(width="100px")
+            button.on_click(lambda _, where=where: self.go(where()))
+        self.bean.observe(lambda _: self.rebuild(), names="value")
+        self.position.observe(lambda change: self._on_position(change["new"]), names="value")
+        self.bean_text = w.HTML()
+        self.graph = w.HTML()
+        self.explain = w.HTML()
+        self.table = w.HTML()
+        heading = w.HTML(f"<b>{html.escape(title)}</b>") if title else w.HTML("")
+        buttons = w.HBox([self.start_button, self.back_button, self.next_button, self.end_button])
+        self.widget = w.VBox(
+            [
+                heading,
+                w.HBox([self.bean, self.bean_text]),
+                w.HBox([self.position, buttons]),
+                self.explain,
+                self.graph,
+                self.table,
+            ]
+        )
+        self.rebuild()
+
+    @classmethod
+    def from_lesson(
+        cls, lesson: str = "hidden-layer", seed: int = 0, bean: int = 0
+    ) -> StepBackward:
+        """The widget on a lesson's network and beans for a seed (the note's by default)."""
+        from micrograd_beans.course.lessons import get_lesson
+
+        les = get_lesson(lesson)
+        model, xs, ys = les.setup(seed)
+        title = f"{les.title} ({les.model_text}, seed {seed}): backward one node at a time"
+        return cls(model, xs, ys, loss=les.loss, bean=bean, title=title)
+
+    # --- the graph and the steps -----------------------------------------------------------
+
+    def rebuild(self) -> None:
+        """Build the chosen bean's graph with the model as it is now; back to step 0."""
+        from micrograd_beans.engine import _graph_nodes, _topological_order
+
+        x, y = self.beans[self.bean.value]
+        self.root = self.loss_fn(self.model(x), y)
+        if not self.root.label:
+            self.root.label = "L"
+        self.order = _topological_order(self.root) if self.root.parents else []
+        self.nodes = _graph_nodes(self.root)
+        self._names = _Names()
+        shown_x = f"{x:.4g}" if isinstance(x, float) else ", ".join(f"{v:.4g}" for v in x)
+        self.bean_text.value = (
+            f"<span style='font-family:monospace'>x = {shown_x}, y = {y:g}, "
+            f"{self.root.label} = {self.root.data:.4g}</span>"
+        )
+        self._moving = True
+        try:
+            self.position.max = max(1, len(self.order))
+            self.position.value = 0
+        finally:
+            self._moving = False
+        self.go(0)
+
+    def _on_position(self, k: int) -> None:
+        if not self._moving:
+            self.go(k)
+
+    def go(self, k: int) -> None:
+        """Show the graph after the first k chain-rule steps (0: only de/de = 1 given)."""
+        k = max(0, min(int(k), len(self.order)))
+        for v in self.nodes:
+            v.grad = 0.0
+        self.root.grad = 1.0
+        self.lines = []
+        for i, node in enumerate(self.order[:k]):
+            self.lines = self._apply(node, explain=i == k - 1)
+        self._moving = True
+        try:
+            self.position.value = k
+        finally:
+            self._moving = False
+        self.step = k
+        current = self.order[k - 1] if k else self.root
+        self._show(current, k)
+
+    def _apply(self, node: Value, explain: bool) -> list[str]:
+        """One node's chain rule, as `Value._backward` runs it; its lines when `explain`."""
+        from micrograd_beans.engine import OPS
+
+        parents = node.parents
+        datas = [p.data for p in parents]
+        contributions = OPS[node.op].backward(node.grad, node.data, *datas)
+        locals_ = OPS[node.op].backward(1.0, node.data, *datas) if explain else ()
+        lines = []
+        d = f"d{self.root.label}/d"
+        seen: set[Value] = set()
+        for i, (p, c) in enumerate(zip(parents, contributions, strict=True)):
+            first = p.grad == 0.0 and p not in seen
+            p.grad += c
+            seen.add(p)
+            if not explain or p.is_constant:
+                continue
+            name = self._names.factor(p)
+            sign = "=" if first else "+="
+            local = _local_text(node, i, self._names)
+            line = (
+                f"{d}{name} {sign} {d}{self._names.factor(node)} · {local}"
+                f" = {_number(node.grad)} · {_number(locals_[i])} = {_number(c)}"
+            )
+            if not first:
+                line += f"   (now {d}{name} = {_number(p.grad)})"
+            lines.append(line)
+        return lines
+
+    # --- what the widget shows -------------------------------------------------------------
+
+    def _show(self, current: Value, k: int) -> None:
+        name = self._names.factor(current)
+        d = f"d{self.root.label}/d"
+        n = len(self.order)
+        if k == 0:
+            head = (
+                f"step 0 of {n}: backward starts at the loss, {d}{name} = 1. "
+                "Each step takes the next node in the engine's order (every node comes after "
+                "all the nodes that use it, so its gradient is complete) and sends its "
+                "gradient to its operands by the chain rule."
+            )
+        else:
+            made = self._names.formula(current) if current.label else ""
+            what = f"{name} = {made}" if made else name
+            head = (
+                f"step {k} of {n}: node {what}, {d}{name} = {_number(current.grad)} is "
+                "complete; times each local derivative, into its operands:"
+            )
+        body = "\n".join(html.escape(line) for line in self.lines)
+        done = " Backward is done." if k == n else ""
+        self.explain.value = f"<div>{html.escape(head)}{done}</div>" + (
+            f"<pre style='margin:4px 0'>{body}</pre>" if body else ""
+        )
+        self.graph.value = self._svg(current)
+        self.table.value = self._grad_table(k == n)
+
+    def _svg(self, current: Value) -> str:
+        from micrograd_beans.viz import RendererNotFoundError, RenderError, draw_dot
+
+        drawing = draw_dot(self.root, self.rankdir, current=current, params=self.model.parameters())
+        try:
+            svg = drawing.pipe("svg").decode("utf-8")
+        except (RendererNotFoundError, RenderError) as err:
+            return f"<pre>{html.escape(str(err))}</pre>"
+        svg = svg[svg.find("<svg") :]  # the XML prologue does not belong inside HTML
+        return f"<div style='overflow-x:auto'>{svg}</div>"
+
+    def backward_grads(self) -> dict[str, float]:
+        """What `backward()` gives each parameter for this bean, on a fresh copy of the model."""
+        twin = MLP(**self.model.config())
+        twin.load_state_dict(self.model.state_dict())
+        x, y = self.beans[self.bean.value]
+        self.loss_fn(twin(x), y).backward()
+        return {name: p.grad for name, p in twin.named_parameters()}
+
+    def _grad_table(self, finished: bool) -> str:
+        named = self.model.named_parameters()
+        d = f"d{self.root.label}/dθ"
+        head = ["parameter", "value", f"{d} so far"]
+        rows = [[name, f"{p.data:.6g}", f"{p.grad:.6g}"] for name, p in named]
+        bad = None
+        if finished:
+            check = self.backward_grads()
+            head.append(f"{d} by backward()")
+            for row, (name, _) in zip(rows, named, strict=True):
+                row.append(f"{check[name]:.6g}")
+            bad = [p.grad != check[name] for name, p in named]
+        caption = "the parameters' gradients" + (
+            " (every one equal to backward()'s)" if finished and not any(bad or ()) else ""
+        )
+        return display.html_table(head, rows, caption, bad=bad, max_rows=40)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+def step_backward(lesson: str = "hidden-layer", seed: int = 0, bean: int = 0) -> StepBackward:
+    """`StepBackward.from_lesson(lesson, seed, bean)`: backward one node at a time."""
+    return StepBackward.from_lesson(lesson, seed, bean)
+
+
+__all__ = [
+    "INSTALL_HINT",
+    "DragWeights",
+    "StepBackward",
+    "drag_weights",
+    "has_note_formulas",
+    "step_backward",
+]

@@ -15,9 +15,14 @@ pytest.importorskip("ipywidgets")
 from micrograd_beans import losses  # noqa: E402
 from micrograd_beans.course import by_hand  # noqa: E402
 from micrograd_beans.course.lessons import get_lesson  # noqa: E402
-from micrograd_beans.course.widgets import DragWeights, has_note_formulas  # noqa: E402
+from micrograd_beans.course.widgets import (  # noqa: E402
+    DragWeights,
+    StepBackward,
+    has_note_formulas,
+)
 from micrograd_beans.nn import MLP  # noqa: E402
 from micrograd_beans.train import fit  # noqa: E402
+from micrograd_beans.viz import CURRENT_COLOUR  # noqa: E402
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
@@ -212,3 +217,108 @@ def test_without_ipywidgets_the_error_names_the_extra(monkeypatch, note_beans):
     monkeypatch.setitem(sys.modules, "ipywidgets", None)
     with pytest.raises(ImportError, match=r"\[notebook\]"):
         note_widget(note_beans)
+
+
+# --- StepBackward ----------------------------------------------------------------------------
+
+
+def note_steps(note_beans, bean: int = 30) -> StepBackward:
+    xs, ys = note_beans
+    return StepBackward(get_lesson("hidden-layer").make_model(3), xs, ys, bean=bean)
+
+
+def test_stepping_to_the_end_gives_what_backward_gives(note_beans):
+    s = note_steps(note_beans)
+    assert s.position.value == 0 and s.root.grad == 1.0
+    assert all(p.grad == 0.0 for p in s.model.parameters())
+    for _ in range(len(s.order)):
+        s.next_button.click()
+    assert s.position.value == s.position.max == len(s.order)
+    twin = copy_of(s.model)
+    x, y = float(note_beans[0][30]), float(note_beans[1][30])
+    losses.squared_error(twin(x), y).backward()
+    expected = {name: p.grad for name, p in twin.named_parameters()}
+    assert {name: p.grad for name, p in s.model.named_parameters()} == expected
+    hand = by_hand.gradients(s.model.state_dict(), x, y)
+    caption, head, rows = shown_table(s.table.value)
+    assert "every one equal to backward()" in caption
+    assert head[-1] == "de/dθ by backward()"
+    for name, _, so_far, by_backward in rows:
+        assert so_far == by_backward == f"{expected[name]:.6g}"
+        assert float(so_far) == pytest.approx(hand[name], rel=1e-5)
+    assert "Backward is done" in s.explain.value
+    s.next_button.click()  # past the end: stays at the end
+    assert s.position.value == len(s.order)
+
+
+def test_the_sigmoid_step_shows_the_notes_product_with_its_numbers(note_beans):
+    s = note_steps(note_beans)
+    x, y = float(note_beans[0][30]), float(note_beans[1][30])
+    f = by_hand.forward(s.model.state_dict(), x)
+    a = f["a1_2"]
+    k = 1 + next(i for i, v in enumerate(s.order) if v.label == "a1_2")
+    s.position.value = k
+    de_da = -2.0 * (y - a)
+    delta = de_da * a * (1.0 - a)  # the note's δ = de/dz1_2
+    expected = (
+        f"de/dz1_2 = de/da1_2 · a1_2(1 − a1_2) = {de_da:.4g} · {a * (1 - a):.4g} = {delta:.4g}"
+    )
+    assert s.lines == [expected]
+    assert html_unescape(expected) in html_unescape(s.explain.value)
+    assert f"step {k} of {len(s.order)}: node a1_2 = σ(z1_2)" in s.explain.value
+    z1_2 = next(v for v in s.order if v.label == "z1_2")
+    assert z1_2.grad == pytest.approx(delta, rel=1e-12)
+    # the drawing marks a1_2 (and its σ) in the current colour
+    nodes = re.findall(r'<g id="[^"]*" class="node">(.*?)</g>', s.graph.value, re.S)
+    marked = [re.findall(r">([^<]+)</text>", g)[0] for g in nodes if CURRENT_COLOUR in g]
+    assert sorted(marked) == ["a1_2", "σ"]
+
+
+def html_unescape(text: str) -> str:
+    import html
+
+    return html.unescape(text)
+
+
+def test_back_and_start_undo_steps_and_a_shared_input_accumulates(note_beans):
+    s = note_steps(note_beans)
+    s.end_button.click()
+    x_node = next(v for v in s.nodes if v.label == "x")
+    total = x_node.grad
+    s.back_button.click()
+    assert s.position.value == len(s.order) - 1
+    first = x_node.grad  # x feeds both hidden neurons: one of its two parts is in
+    assert first != 0.0 and first != total
+    s.end_button.click()
+    assert x_node.grad == total
+    assert "+=" in s.lines[-1] and f"(now de/dx = {total:.4g})" in s.lines[-1]
+    s.start_button.click()
+    assert s.position.value == 0 and s.lines == []
+    assert s.root.grad == 1.0 and all(v.grad == 0.0 for v in s.nodes if v is not s.root)
+    assert "step 0 of" in s.explain.value
+
+
+def test_choosing_another_bean_rebuilds_the_graph(note_beans):
+    s = note_steps(note_beans)
+    s.position.value = 5
+    s.bean.value = 80
+    x, y = float(note_beans[0][80]), float(note_beans[1][80])
+    assert s.position.value == 0
+    assert f"x = {x:.4g}, y = {y:g}" in s.bean_text.value
+    assert s.root.data == by_hand.squared_error(s.model.state_dict(), x, y)
+
+
+@pytest.mark.parametrize("name", ["two-inputs", "disc", "line"])
+def test_other_lessons_step_to_backwards_result(name):
+    s = StepBackward.from_lesson(name, seed=2, bean=7)
+    s.end_button.click()
+    assert "every one equal to backward()" in shown_table(s.table.value)[0]
+    got = {n: p.grad for n, p in s.model.named_parameters()}
+    assert got == s.backward_grads()
+    assert any(g != 0.0 for g in got.values())
+
+
+def test_step_backward_errors_and_display(note_beans):
+    with pytest.raises(ValueError, match="bean must be a number between 0 and 99"):
+        note_steps(note_beans, bean=100)
+    assert WIDGET_MIME in note_steps(note_beans)._repr_mimebundle_()

@@ -146,6 +146,7 @@ class DragWeights:
         self._loss_arg = loss
         self.fit_kwargs = {k: v for k, v in (fit_kwargs or {}).items() if k not in ("epochs", "lr")}
         self.formulas = has_note_formulas(model, loss)
+        self.title = title
         self.binary = bool(np.all((self.ys == 0.0) | (self.ys == 1.0)))
         self.params = dict(model.named_parameters())
         self.start = model.state_dict()
@@ -423,8 +424,18 @@ class DragWeights:
         self._sync_sliders()
         self.refresh()
 
+    def __repr__(self) -> str:
+        where = "all beans" if self.bean.value < 0 else f"bean {self.bean.value}"
+        return (
+            f"<DragWeights on {self.model!r}: loss {self.loss:.6g} ({where}), sliders "
+            f"{', '.join(self.sliders)}; steps {self.steps}, epochs {self.epochs}>"
+        )
+
     def _repr_mimebundle_(self, **kwargs: Any) -> dict:
-        return self.widget._repr_mimebundle_(**kwargs)
+        # the widget view in Jupyter; where widgets cannot show (a code host), this line
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = repr(self)
+        return bundle
 
 
 def drag_weights(lesson: str = "hidden-layer", seed: int = 0) -> DragWeights:
@@ -766,8 +777,16 @@ class StepBackward:
         )
         return display.html_table(head, rows, caption, bad=bad, max_rows=40)
 
+    def __repr__(self) -> str:
+        return (
+            f"<StepBackward on {self.model!r}, bean {self.bean.value}: step {self.step} of "
+            f"{len(self.order)}, {self.root.label} = {self.root.data:.6g}>"
+        )
+
     def _repr_mimebundle_(self, **kwargs: Any) -> dict:
-        return self.widget._repr_mimebundle_(**kwargs)
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = repr(self)
+        return bundle
 
 
 def step_backward(lesson: str = "hidden-layer", seed: int = 0, bean: int = 0) -> StepBackward:

@@ -211,6 +211,9 @@ def test_two_input_lessons_and_wrong_models_are_clear_errors():
 def test_the_widget_shows_itself_as_a_widget_view(note_beans):
     bundle = note_widget(note_beans)._repr_mimebundle_()
     assert WIDGET_MIME in bundle
+    # where widgets cannot show, one line says what it is
+    assert bundle["text/plain"].startswith("<DragWeights on MLP(1, [2, 1]")
+    assert "sliders w11_1, b1_1, w12_1, b2_1, w11_2, w21_2, b1_2" in bundle["text/plain"]
 
 
 def test_without_ipywidgets_the_error_names_the_extra(monkeypatch, note_beans):
@@ -321,4 +324,7 @@ def test_other_lessons_step_to_backwards_result(name):
 def test_step_backward_errors_and_display(note_beans):
     with pytest.raises(ValueError, match="bean must be a number between 0 and 99"):
         note_steps(note_beans, bean=100)
-    assert WIDGET_MIME in note_steps(note_beans)._repr_mimebundle_()
+    bundle = note_steps(note_beans)._repr_mimebundle_()
+    assert WIDGET_MIME in bundle
+    assert bundle["text/plain"].startswith("<StepBackward on MLP(1, [2, 1]")
+    assert "bean 30: step 0 of 13" in bundle["text/plain"]

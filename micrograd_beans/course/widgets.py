@@ -1,11 +1,12 @@
 """Widgets for Jupyter that let a learner touch the gradients.
 
 `DragWeights`: one slider per parameter, named as the note names them (w11_1, b1_1, ...).
-Dragging one redraws the model's curve over the beans and updates the loss and every
-parameter's gradient: the engine's, and beside it the note's hand-derived formula
-(`course.by_hand`) where the model is the note's network. A button takes one gradient step
-θ ← θ − α·de/dθ with the gradient shown (the note's α = 0.03 by default), another trains one
-epoch the way the lesson does (per-sample SGD over the beans in order); the sliders follow.
+Dragging one redraws the model's curve over the beans (for a two-input lesson its decision
+boundary) and updates the loss and every parameter's gradient: the engine's, and beside it
+the note's hand-derived formula (`course.by_hand`) where the model is the note's network.
+A button takes one gradient step θ ← θ − α·de/dθ with the gradient shown (the note's
+α = 0.03 by default), another trains one epoch the way the lesson does (per-sample SGD over
+the beans in order); the sliders follow.
 
 `StepBackward`: the computation graph of one bean's loss; buttons (or a slider) run
 backward one node at a time, in the engine's own order. The current node is marked in the
@@ -94,6 +95,13 @@ def _beans(model: MLP, xs: object, ys: object) -> list[tuple[Any, float]]:
     return list(zip(inputs, y.tolist(), strict=True))
 
 
+def _bean_x(x: float | list[float], digits: int) -> str:
+    """A bean's input as text: its size, or the pair (x1, x2)."""
+    if isinstance(x, float):
+        return f"{x:.{digits}g}"
+    return "(" + ", ".join(f"{v:.{digits}g}" for v in x) + ")"
+
+
 def _slider_bound(value: float) -> float:
     """A symmetric slider range that holds `value` with room to drag: at least ±4."""
     return float(max(4.0, math.ceil(abs(value) * 1.5)))
@@ -103,14 +111,16 @@ def _slider_bound(value: float) -> float:
 
 
 class DragWeights:
-    """Sliders for every parameter of a one-input model, with its curve, loss and gradients.
+    """Sliders for every parameter of a model, with its picture, loss and gradients.
 
-    `model` is an `nn.MLP` with one input and one output (any one-input lesson's network);
-    `xs, ys` the beans. The loss shown is the mean of `loss(model(x), y)` over all beans, or
-    over one bean chosen in the "gradient of" list (the note's e for that bean); its
-    gradient is what the "step" button follows: θ ← θ − α·de/dθ. "epoch" trains one epoch
-    with `fit` (per-sample SGD in order unless `fit_kwargs` say otherwise). Every change
-    writes the model's own parameters, so the model is trained when you are done.
+    `model` is an `nn.MLP` with one output and one input (drawn as its curve over the beans)
+    or two (its shaded prediction and 0.5 boundary over the beans): any lesson's network
+    (the deep spiral's has 177 sliders); `xs, ys` the beans. The loss shown is the mean of
+    `loss(model(x), y)` over all beans, or over one bean chosen in the "gradient of" list
+    (the note's e for that bean); its gradient is what the "step" button follows:
+    θ ← θ − α·de/dθ. "epoch" trains one epoch with `fit` (per-sample SGD in order unless
+    `fit_kwargs` say otherwise). Every change writes the model's own parameters, so the
+    model is trained when you are done.
 
     Attributes for code and tests: `sliders` (name → FloatSlider), `bean`, `alpha`,
     `step_button`, `epoch_button`, `reset_button`, `plot` (Image), `numbers` and `status`
@@ -130,11 +140,11 @@ class DragWeights:
     ) -> None:
         w = _ipywidgets()
         self.model = _check_model(model, "DragWeights")
-        if model.nin != 1:
+        if model.nin > 2:
             raise ValueError(
-                f"DragWeights draws the model's curve over one input, and this model takes "
-                f"{model.nin} (a two-input lesson); use StepBackward to follow its gradients, "
-                "or course.plots.plot_surface / plot_boundary to see it"
+                f"DragWeights draws a model of one input (its curve) or two (its decision "
+                f"boundary), and this model takes {model.nin}; use StepBackward to follow "
+                "its gradients"
             )
         if not (isinstance(lr, (int, float)) and lr > 0 and math.isfinite(lr)):
             raise ValueError(f"lr must be a positive number, got {lr!r}")
@@ -173,7 +183,7 @@ class DragWeights:
             slider.observe(self._on_slider, names="value")
             self.sliders[name] = slider
         options = [("all beans (mean loss)", -1)] + [
-            (f"bean {i}: x = {x:.3f}, y = {y:g}", i) for i, (x, y) in enumerate(self.beans)
+            (f"bean {i}: x = {_bean_x(x, 3)}, y = {y:g}", i) for i, (x, y) in enumerate(self.beans)
         ]
         self.bean = w.Dropdown(
             options=options,
@@ -292,23 +302,27 @@ class DragWeights:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
 
-        from micrograd_beans.course.plots import FitView
+        from micrograd_beans.course.plots import BoundaryView, FitView
 
-        fig = Figure(figsize=(6.0, 3.6), dpi=80)
+        one_input = self.model.nin == 1
+        fig = Figure(figsize=(6.0, 3.6) if one_input else (5.6, 4.4), dpi=80)
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
-        view = FitView(ax, self.xs, self.ys)
+        view = FitView(ax, self.xs, self.ys) if one_input else BoundaryView(ax, self.xs, self.ys)
         (marker,) = ax.plot(
             [], [], "o", markersize=13, markerfacecolor="none", markeredgecolor="black",
             markeredgewidth=1.8, zorder=5,
         )  # fmt: skip
         fig.tight_layout()
-        # Draw beans, axes and legend once; each redraw pastes them back and draws only the
-        # curve and the marker on top (~20 ms instead of ~200 ms: smooth while dragging).
-        view.line.set_visible(False)
+        # Draw axes (and the beans under a curve) once; each redraw pastes them back and
+        # draws only what the model changes, with what must stay on top of it (~20 ms for
+        # a curve instead of ~200 ms: smooth while dragging).
+        for artist in view.animated:
+            artist.set_visible(False)
         fig.canvas.draw()
         self._background = fig.canvas.copy_from_bbox(fig.bbox)
-        view.line.set_visible(True)
+        for artist in view.animated:
+            artist.set_visible(True)
         return fig, view, marker
 
     def _redraw(self) -> None:
@@ -318,10 +332,16 @@ class DragWeights:
 
         k = self.bean.value
         self._view.update(predictor(self.model))
-        self._marker.set_data(([self.beans[k][0]], [self.beans[k][1]]) if k >= 0 else ([], []))
+        if k < 0:
+            self._marker.set_data([], [])
+        else:
+            x = self.beans[k][0]
+            x1, x2 = (x, self.beans[k][1]) if self.model.nin == 1 else x  # size, toxicity
+            self._marker.set_data([x1], [x2])
         canvas, ax = self._figure.canvas, self._view.ax
         canvas.restore_region(self._background)
-        for artist in (self._view.line, self._marker, ax.get_legend()):
+        on_top = [*self._view.animated, self._marker, ax.get_legend()]
+        for artist in dict.fromkeys(on_top):  # each once, in this order
             ax.draw_artist(artist)
         image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba())
         out = io.BytesIO()
@@ -336,7 +356,7 @@ class DragWeights:
                 what = f"mean {self.loss_name} over {len(self.beans)} beans"
         else:
             x, y = self.beans[k]
-            what = f"e of bean {k} (x = {x:.4g}, y = {y:g})"
+            what = f"e of bean {k} (x = {_bean_x(x, 4)}, y = {y:g})"
         caption = f"loss = {what} = {self.loss:.6g}"
         if self.binary:
             caption += f"; accuracy {self._accuracy():.0%}"

@@ -197,9 +197,27 @@ def test_formula_column_only_for_the_notes_network():
     assert not has_note_formulas(MLP(1, [2, 1], activation="tanh"))
 
 
-def test_two_input_lessons_and_wrong_models_are_clear_errors():
-    with pytest.raises(ValueError, match="one input.*takes 2"):
-        DragWeights.from_lesson("two-inputs")
+def test_a_two_input_lesson_is_dragged_over_its_decision_boundary():
+    w = DragWeights.from_lesson("two-inputs", seed=1)
+    xs, ys = get_lesson("two-inputs").make_data(1)
+    beans = list(zip(xs.tolist(), ys.tolist(), strict=True))
+    assert [n for n, _ in w.model.named_parameters()] == ["w11_1", "w21_1", "b1_1"]
+    first = bytes(w.plot.value)
+    w.sliders["w21_1"].value = -2.0
+    assert w.model.state_dict()["w21_1"] == -2.0
+    assert bytes(w.plot.value) != first
+    _, grads = engine_mean_grads(w.model, beans)
+    _, head, rows = shown_table(w.numbers.value)
+    assert head == ["parameter", "value", "de/dθ engine"]
+    assert [r[2] for r in rows] == [f"{grads[n]:.6g}" for n in ("w11_1", "w21_1", "b1_1")]
+    w.bean.value = 7
+    x1, x2 = xs[7]
+    assert f"bean 7 (x = ({x1:.4g}, {x2:.4g}), y = {ys[7]:g})" in shown_table(w.numbers.value)[0]
+
+
+def test_wrong_models_are_clear_errors():
+    with pytest.raises(ValueError, match="this model takes 3"):
+        DragWeights(MLP(3, [1]), [[0.1, 0.2, 0.3]], [1.0])
     with pytest.raises(TypeError, match="needs an nn.MLP"):
         DragWeights(lambda x: x, [0.1], [1.0])
     with pytest.raises(ValueError, match="one output"):

@@ -408,8 +408,15 @@ class DragWeights:
     def step(self) -> None:
         """One gradient step with the gradients shown: θ ← θ − α·de/dθ for every parameter."""
         alpha = float(self.alpha.value)
+        new = {name: p.data - alpha * self.grads[name] for name, p in self.params.items()}
+        if not all(math.isfinite(v) for v in new.values()):
+            self._show_status(
+                f"not taken: with α = {alpha:g} this step overflows a parameter to inf or "
+                "NaN; try a smaller α (or reset)"
+            )
+            return
         for name, p in self.params.items():
-            p.data -= alpha * self.grads[name]
+            p.data = new[name]
         self.steps += 1
         self._sync_sliders()
         self.refresh()

@@ -162,6 +162,16 @@ def test_reset_and_sliders_widen_when_a_step_goes_past_their_end(note_beans):
     assert [s.value for s in w.sliders.values()] == list(start.values())
 
 
+def test_a_step_that_would_overflow_is_not_taken():
+    w = DragWeights.from_lesson("line", seed=1)
+    w.model.load_state_dict({"w11_1": 1e307})  # far out: the gradient is about 1e307 too
+    w.refresh()
+    w.alpha.value = 100.0
+    w.step_button.click()
+    assert w.model.state_dict() == {"w11_1": 1e307} and w.steps == 0
+    assert "not taken" in w.status.value and "smaller α" in w.status.value
+
+
 def test_the_plot_is_redrawn_when_a_weight_moves(note_beans):
     w = note_widget(note_beans)
     first = bytes(w.plot.value)

@@ -578,6 +578,90 @@ def _beans(x: object, y: object) -> list[tuple[object, object]]:
     return list(zip(xs.tolist(), ys.tolist(), strict=True))
 
 
+def _named_parameters(model: object) -> list[tuple[str, Value]]:
+    """`model.named_parameters()` as a list, or a clear error naming what is missing."""
+    named = getattr(model, "named_parameters", None)
+    if named is None:
+        raise TypeError(
+            f"gradcheck_model needs a model with named_parameters() (an nn.MLP), got "
+            f"{type(model).__name__}; for a function of Values use gradcheck(f, inputs)"
+        )
+    named = list(named())
+    if not named:
+        raise ValueError("gradcheck_model: the model has no parameters to check")
+    return named
+
+
+def _mean_loss(
+    model: object, loss_fn: Callable, beans: list[tuple[object, object]]
+) -> Callable[[], Value]:
+    """A function building the mean loss of `model` over `beans` at the parameters' current data."""
+
+    def mean_loss() -> Value:
+        total = None
+        for bx, by in beans:
+            e = loss_fn(model(bx), by)  # type: ignore[operator]
+            total = e if total is None else total + e
+        return total / len(beans) if len(beans) > 1 else total
+
+    return mean_loss
+
+
+def _by_hand_mean(
+    by_hand: Callable[[dict[str, float], object, object], Mapping[str, float]],
+    named: list[tuple[str, Value]],
+    beans: list[tuple[object, object]],
+) -> dict[str, float]:
+    """`by_hand`'s gradients at the current parameters, averaged over the beans."""
+    state = {name: p.data for name, p in named}
+    hand = dict.fromkeys(state, 0.0)
+    for bx, by in beans:
+        for name, g in by_hand(state, bx, by).items():
+            hand[name] += g / len(beans)
+    return hand
+
+
+def _finite_differences(
+    mean_loss: Callable[[], Value], params: list[Value], eps: float
+) -> list[float]:
+    """Central differences of the mean loss, one parameter at a time (`.data` restored)."""
+    finite = []
+    for p in params:
+        start = p.data
+        try:
+            p.data = start + eps
+            up = mean_loss().data
+            p.data = start - eps
+            down = mean_loss().data
+        finally:
+            p.data = start
+        finite.append((up - down) / (2.0 * eps) + 0.0)
+    return finite
+
+
+def _model_rows(
+    named: list[tuple[str, Value]],
+    engine_grads: list[float],
+    hand: dict[str, float] | None,
+    finite: list[float],
+    atol: float,
+    rtol: float,
+) -> list[ModelGradcheckRow]:
+    """One row per parameter: its two or three gradients, their largest gap, agreement."""
+
+    def agree(a: float, b: float) -> bool:
+        return abs(a - b) <= atol + rtol * abs(b)  # False for nan
+
+    rows = []
+    for (name, p), g, fd in zip(named, engine_grads, finite, strict=True):
+        h = hand.get(name) if hand is not None else None
+        found = [g, fd] if h is None else [g, h, fd]
+        err = max(abs(a - b) for a in found for b in found)
+        ok = agree(g, fd) and (h is None or (agree(h, fd) and agree(g, h)))
+        rows.append(ModelGradcheckRow(name, p.data, g, h, fd, err, ok))
+    return rows
+
+
 def gradcheck_model(
     model: object,
     x: object,
@@ -603,57 +687,14 @@ def gradcheck_model(
     """
     if not eps > 0.0:
         raise ValueError(f"gradcheck_model: eps must be positive, got {eps}")
-    named = getattr(model, "named_parameters", None)
-    if named is None:
-        raise TypeError(
-            f"gradcheck_model needs a model with named_parameters() (an nn.MLP), got "
-            f"{type(model).__name__}; for a function of Values use gradcheck(f, inputs)"
-        )
-    named = list(named())
-    if not named:
-        raise ValueError("gradcheck_model: the model has no parameters to check")
-    loss_fn = get_loss(loss)
+    named = _named_parameters(model)
     beans = _beans(x, y)
-
-    def mean_loss() -> Value:
-        total = None
-        for bx, by in beans:
-            e = loss_fn(model(bx), by)  # type: ignore[operator]
-            total = e if total is None else total + e
-        return total / len(beans) if len(beans) > 1 else total
-
-    params = [p for _, p in named]
+    mean_loss = _mean_loss(model, get_loss(loss), beans)
     out = mean_loss()
-    engine_grads = [g + 0.0 for g in grad(out, params)]  # + 0.0: show -0.0 as 0
-    hand = None
-    if by_hand is not None:
-        state = {name: p.data for name, p in named}
-        hand = dict.fromkeys(state, 0.0)
-        for bx, by in beans:
-            for name, g in by_hand(state, bx, by).items():
-                hand[name] += g / len(beans)
-    finite = []
-    for p in params:
-        start = p.data
-        try:
-            p.data = start + eps
-            up = mean_loss().data
-            p.data = start - eps
-            down = mean_loss().data
-        finally:
-            p.data = start
-        finite.append((up - down) / (2.0 * eps) + 0.0)
-
-    def agree(a: float, b: float) -> bool:
-        return abs(a - b) <= atol + rtol * abs(b)  # False for nan
-
-    rows = []
-    for (name, p), g, fd in zip(named, engine_grads, finite, strict=True):
-        h = hand.get(name) if hand is not None else None
-        found = [g, fd] if h is None else [g, h, fd]
-        err = max(abs(a - b) for a in found for b in found)
-        ok = agree(g, fd) and (h is None or (agree(h, fd) and agree(g, h)))
-        rows.append(ModelGradcheckRow(name, p.data, g, h, fd, err, ok))
+    engine_grads = [g + 0.0 for g in grad(out, [p for _, p in named])]  # + 0.0: show -0.0 as 0
+    hand = _by_hand_mean(by_hand, named, beans) if by_hand is not None else None
+    finite = _finite_differences(mean_loss, [p for _, p in named], eps)
+    rows = _model_rows(named, engine_grads, hand, finite, atol, rtol)
     result = ModelGradcheckResult(rows, out.data, len(beans), eps, atol, rtol)
     if raise_on_failure and not result:
         raise GradcheckError(str(result))

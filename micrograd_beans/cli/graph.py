@@ -30,6 +30,7 @@ this package)."""
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the `graph` subcommand."""
+    # Long only because it lists the options, one add_argument each, in --help's order.
     p = subparsers.add_parser(
         "graph",
         help="draw a computation graph to SVG/PNG/PDF",

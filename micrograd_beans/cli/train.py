@@ -100,21 +100,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from micrograd_beans import serialize
-    from micrograd_beans.cli.torch_backend import (
-        check_backend_options,
-        is_rank_zero,
-        train_with_torch,
-    )
+    from micrograd_beans.cli.torch_backend import check_backend_options, is_rank_zero
     from micrograd_beans.course.lessons import get_lesson
-    from micrograd_beans.course.options import (
-        check_training_options,
-        describe,
-        fit_arguments,
-        training_settings,
-    )
+    from micrograd_beans.course.options import check_training_options, training_settings
     from micrograd_beans.files import check_writable
-    from micrograd_beans.train import evaluate, fit
+    from micrograd_beans.train import evaluate
 
     check_training_options(args.usage_error, args)
     lesson = get_lesson(args.lesson)
@@ -126,19 +116,7 @@ def _train(args: argparse.Namespace) -> int:
     if hidden is not None:
         _check_size(lesson.nin, hidden, lesson.nout)
     xs, ys = lesson.make_data(args.seed, counts=args.beans)
-    if args.load:
-        model = serialize.load(args.load)
-        if model.nin != lesson.nin or model.nouts[-1] != lesson.nout:
-            raise ValueError(
-                f"{args.load}: holds {model!r}, which does not fit lesson "
-                f"{lesson.name!r} ({lesson.nin} input(s), {lesson.nout} output)"
-            )
-        if hidden is not None and model.nouts[:-1] != hidden:
-            raise ValueError(
-                f"{args.load}: hidden sizes {model.nouts[:-1]} differ from --hidden {hidden}"
-            )
-    else:
-        model = lesson.make_model(args.seed, hidden=hidden)
+    model = _starting_model(args, lesson, hidden)
     if args.epochs is not None:
         settings["epochs"] = args.epochs
     if args.lr is not None:
@@ -146,37 +124,81 @@ def _train(args: argparse.Namespace) -> int:
     start = "from " + args.load if args.load else f"seed {args.seed}"
     print(f"lesson {lesson.name} (course lesson {lesson.course}): {lesson.title}")
     print(f"model {model!r}, {len(model.parameters())} parameters, {start}; {len(xs)} beans")
-    how = ""
-    if args.backend == "torch":
-        history, how = train_with_torch(model, xs, ys, settings, args)
-        how = "; " + how
-    else:
-        compiled = False if args.dynamic else "auto"
-        history = fit(
-            model,
-            xs,
-            ys,
-            seed=args.seed,
-            progress=not args.no_progress,
-            compiled=compiled,
-            **fit_arguments(model, settings),
-        )
+    history, how = _run_training(model, xs, ys, settings, args)
     loss, accuracy = evaluate(model, xs, ys, settings["loss"])
     # saved before the result is printed: a closed pipe loses nothing (under torchrun, rank 0
     # saves: every process holds the same model)
     if args.save is not None and is_rank_zero():
-        serialize.save(
-            model,
-            args.save,
-            metadata={
-                "lesson": lesson.name,
-                "seed": args.seed,
-                "epochs": history.epochs,
-                "lr": settings["lr"],
-                "loss": loss,
-                "accuracy": accuracy,
-            },
+        _save(model, args, lesson.name, history.epochs, settings["lr"], loss, accuracy)
+    _print_result(model, xs, settings, history, how, loss, accuracy)
+    if args.save is not None:
+        print(f"saved to {args.save}")
+    return 0
+
+
+def _starting_model(args: argparse.Namespace, lesson, hidden: list[int] | None):
+    """The model --load names (checked against the lesson and --hidden), else a fresh one."""
+    from micrograd_beans import serialize
+
+    if not args.load:
+        return lesson.make_model(args.seed, hidden=hidden)
+    model = serialize.load(args.load)
+    if model.nin != lesson.nin or model.nouts[-1] != lesson.nout:
+        raise ValueError(
+            f"{args.load}: holds {model!r}, which does not fit lesson "
+            f"{lesson.name!r} ({lesson.nin} input(s), {lesson.nout} output)"
         )
+    if hidden is not None and model.nouts[:-1] != hidden:
+        raise ValueError(
+            f"{args.load}: hidden sizes {model.nouts[:-1]} differ from --hidden {hidden}"
+        )
+    return model
+
+
+def _run_training(model, xs, ys, settings: dict, args: argparse.Namespace):
+    """Train with the chosen backend; the history and "; how torch ran" (or "")."""
+    from micrograd_beans.cli.torch_backend import train_with_torch
+    from micrograd_beans.course.options import fit_arguments
+    from micrograd_beans.train import fit
+
+    if args.backend == "torch":
+        history, how = train_with_torch(model, xs, ys, settings, args)
+        return history, "; " + how
+    compiled = False if args.dynamic else "auto"
+    history = fit(
+        model,
+        xs,
+        ys,
+        seed=args.seed,
+        progress=not args.no_progress,
+        compiled=compiled,
+        **fit_arguments(model, settings),
+    )
+    return history, ""
+
+
+def _save(model, args: argparse.Namespace, lesson_name: str, epochs: int, lr, loss, accuracy):
+    """Write the model to --save with what made it (lesson, seed, epochs, lr) and its result."""
+    from micrograd_beans import serialize
+
+    serialize.save(
+        model,
+        args.save,
+        metadata={
+            "lesson": lesson_name,
+            "seed": args.seed,
+            "epochs": epochs,
+            "lr": lr,
+            "loss": loss,
+            "accuracy": accuracy,
+        },
+    )
+
+
+def _print_result(model, xs, settings: dict, history, how: str, loss, accuracy) -> None:
+    """Speed, final loss (and accuracy), and the parameters when few enough to read."""
+    from micrograd_beans.course.options import describe
+
     # bean visits per second of training: what batches, torch and workers change
     rate = history.epochs * len(xs) / history.seconds if history.seconds > 0 else math.inf
     print(
@@ -190,6 +212,3 @@ def _train(args: argparse.Namespace) -> int:
     state = model.state_dict()
     if len(state) <= 12:  # small enough to read, by the note's names
         print("parameters: " + "  ".join(f"{n}={v:.4g}" for n, v in state.items()))
-    if args.save is not None:
-        print(f"saved to {args.save}")
-    return 0

@@ -216,22 +216,22 @@ def _describe(name: str, module: nn.Module) -> str:
     return f"{name} ({type(module).__name__})"
 
 
-def _read_layout(module: nn.Module) -> dict:
-    """What a torch module holds, in the terms of MLP: Linear layers and their activations.
-
-    Accepts a `BeanMLP`, any module whose `layers` is an `nn.Sequential`, or an
-    `nn.Sequential` itself, holding Linear modules each followed by at most one activation
-    (Sigmoid, Tanh, ReLU, Identity). Anything else is a ValueError naming the module.
-    """
+def _sequential(module: nn.Module) -> tuple[nn.Sequential, str]:
+    """The Sequential to read and the prefix of its children's names in the module."""
     if isinstance(module, nn.Sequential):
-        seq, prefix = module, ""
-    elif isinstance(getattr(module, "layers", None), nn.Sequential):
-        seq, prefix = module.layers, "layers."
-    else:
-        raise TypeError(
-            "from_torch needs an nn.Sequential of Linear layers and activations, or a module "
-            f"whose `layers` is one (as to_torch makes), got {type(module).__name__}"
-        )
+        return module, ""
+    if isinstance(getattr(module, "layers", None), nn.Sequential):
+        return module.layers, "layers."
+    raise TypeError(
+        "from_torch needs an nn.Sequential of Linear layers and activations, or a module "
+        f"whose `layers` is one (as to_torch makes), got {type(module).__name__}"
+    )
+
+
+def _linears_and_activations(
+    seq: nn.Sequential, prefix: str
+) -> tuple[list[tuple[str, nn.Linear]], list[str]]:
+    """The named Linear layers in order and one activation name for each ("linear": none)."""
     linears: list[tuple[str, nn.Linear]] = []
     activations: list[str] = []
     for index, sub in seq.named_children():
@@ -253,10 +253,14 @@ def _read_layout(module: nn.Module) -> dict:
                 f"unsupported module {_describe(name, sub)}: micrograd_beans models hold only "
                 f"Linear layers and the activations {known}"
             )
-    if not linears:
-        raise ValueError(f"{type(module).__name__} holds no Linear layer")
     if len(activations) < len(linears):
         activations.append("linear")
+    return linears, activations
+
+
+def _check_consistent(linears: list[tuple[str, nn.Linear]], activations: list[str]) -> bool:
+    """Check the layers make one MLP (one hidden activation, biases all or none, sizes chain);
+    return whether they have biases."""
     hidden = set(activations[:-1])
     if len(hidden) > 1:
         found = ", ".join(
@@ -277,6 +281,20 @@ def _read_layout(module: nn.Module) -> dict:
             raise ValueError(
                 f"{name_a} gives {a.out_features} outputs but {name_b} takes {b.in_features}"
             )
+    return biased.pop()
+
+
+def _read_layout(module: nn.Module) -> dict:
+    """What a torch module holds, in the terms of MLP: Linear layers and their activations.
+
+    Accepts a `BeanMLP`, any module whose `layers` is an `nn.Sequential`, or an
+    `nn.Sequential` itself, holding Linear modules each followed by at most one activation
+    (Sigmoid, Tanh, ReLU, Identity). Anything else is a ValueError naming the module.
+    """
+    linears, activations = _linears_and_activations(*_sequential(module))
+    if not linears:
+        raise ValueError(f"{type(module).__name__} holds no Linear layer")
+    bias = _check_consistent(linears, activations)
     # With no hidden layer the hidden activation is unused: keep a BeanMLP's own record of
     # it, so a round trip gives back the same config; otherwise say the output's.
     hidden_activation = activations[0] if len(activations) > 1 else activations[-1]
@@ -289,7 +307,7 @@ def _read_layout(module: nn.Module) -> dict:
             "nouts": [linear.out_features for _, linear in linears],
             "activation": hidden_activation,
             "output_activation": activations[-1],
-            "bias": biased.pop(),
+            "bias": bias,
         },
     }
 

@@ -90,6 +90,62 @@ def _check_int(value: object, name: str, minimum: int) -> int:
     return int(value)
 
 
+def _one_epoch(
+    module: nn.Module,
+    act: str,
+    xe: torch.Tensor,
+    ye: torch.Tensor,
+    optimizer: torch.optim.Optimizer,
+    loss: str,
+    size: int,
+    rank: int,
+    workers: int,
+    binary: bool,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One pass over the beans in batches of `size` (this process's shard of each); the
+    summed loss and, for 0/1 targets, the number right, over this shard."""
+    n = len(xe)
+    total = torch.zeros((), dtype=torch.float64)
+    correct = torch.zeros((), dtype=torch.float64)
+    for k in range(0, n, size):
+        m = min(size, n - k)
+        xb, yb = xe[k + rank : k + m : workers], ye[k + rank : k + m : workers]
+        out, losses = outputs_and_losses(module, act, xb, yb, loss)
+        # this shard's share of the batch mean: DDP averages over workers, hence × workers
+        batch_loss = losses.sum() * (workers / m)
+        optimizer.zero_grad()
+        batch_loss.backward()
+        optimizer.step()
+        with torch.no_grad():
+            total += losses.sum()
+            if binary:
+                correct += ((out >= 0.5) == (yb == 1.0)).all(dim=1).sum()
+    return total, correct
+
+
+def _record_epoch(
+    history: TorchHistory,
+    total: torch.Tensor,
+    correct: torch.Tensor,
+    n: int,
+    epoch: int,
+    workers: int,
+) -> None:
+    """Add the epoch's mean loss (and accuracy) over all shards; stop on a diverged loss."""
+    if workers > 1:  # the epoch's statistics over all shards
+        stats = torch.stack([total, correct])
+        torch.distributed.all_reduce(stats)
+        total, correct = stats[0], stats[1]
+    mean = float(total) / n
+    if not math.isfinite(mean):
+        raise FloatingPointError(
+            f"training diverged in epoch {epoch}: the loss is {mean}; try a smaller learning rate"
+        )
+    history.loss.append(mean)
+    if history.accuracy is not None:
+        history.accuracy.append(float(correct) / n)
+
+
 def run_epochs(
     module: nn.Module,
     net: BeanMLP,
@@ -127,34 +183,10 @@ def run_epochs(
             order = order[rng.permutation(n)]
             index = torch.from_numpy(order)
             xe, ye = x[index], y[index]
-        total = torch.zeros((), dtype=torch.float64)
-        correct = torch.zeros((), dtype=torch.float64)
-        for k in range(0, n, size):
-            m = min(size, n - k)
-            xb, yb = xe[k + rank : k + m : workers], ye[k + rank : k + m : workers]
-            out, losses = outputs_and_losses(module, act, xb, yb, loss)
-            # this shard's share of the batch mean: DDP averages over workers, hence × workers
-            batch_loss = losses.sum() * (workers / m)
-            optimizer.zero_grad()
-            batch_loss.backward()
-            optimizer.step()
-            with torch.no_grad():
-                total += losses.sum()
-                if binary:
-                    correct += ((out >= 0.5) == (yb == 1.0)).all(dim=1).sum()
-        if workers > 1:  # the epoch's statistics over all shards
-            stats = torch.stack([total, correct])
-            torch.distributed.all_reduce(stats)
-            total, correct = stats[0], stats[1]
-        mean = float(total) / n
-        if not math.isfinite(mean):
-            raise FloatingPointError(
-                f"training diverged in epoch {epoch}: the loss is {mean}; "
-                "try a smaller learning rate"
-            )
-        history.loss.append(mean)
-        if history.accuracy is not None:
-            history.accuracy.append(float(correct) / n)
+        total, correct = _one_epoch(
+            module, act, xe, ye, optimizer, loss, size, rank, workers, binary
+        )
+        _record_epoch(history, total, correct, n, epoch, workers)
         history.epoch_seconds.append(time.perf_counter() - epoch_start)
     history.seconds = time.perf_counter() - start
     history.beans = n * history.epochs

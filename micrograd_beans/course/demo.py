@@ -33,7 +33,7 @@ from micrograd_beans.course.options import (
 )
 
 if TYPE_CHECKING:
-    from micrograd_beans.course import plots
+    from micrograd_beans.course import animation
 
 #: The demo that draws the note's graph instead of training a lesson.
 GRAPH_TOUR = "graph-tour"
@@ -73,11 +73,11 @@ def decide_window(show: bool | None) -> bool:
 
     Switches matplotlib to Agg when there is no display, so nothing tries to open one.
     """
-    from micrograd_beans.course import plots
+    from micrograd_beans.course import animation
 
     if show is False:
         return False
-    return plots.use_headless_backend_if_needed()
+    return animation.use_headless_backend_if_needed()
 
 
 # --- lesson figures ----------------------------------------------------------------------
@@ -205,7 +205,7 @@ def run_demo(
         return graph_tour(
             epochs=epochs, seed=seed, every=every, save=save, show=show, log=log, compiled=compiled
         )
-    from micrograd_beans.course import plots
+    from micrograd_beans.course import animation
     from micrograd_beans.course.lessons import get_lesson
     from micrograd_beans.train import evaluate
 
@@ -220,7 +220,7 @@ def run_demo(
     xs, ys = lesson.make_data(seed)
     model = lesson.make_model(seed)
     fig, draw, animated = lesson_figure(lesson, xs, ys, model, epochs)
-    anim = plots.TrainingAnimation(
+    anim = animation.TrainingAnimation(
         fig,
         draw,
         save=path,
@@ -249,7 +249,7 @@ def run_demo(
 
 
 def _train_drawing(
-    anim: plots.TrainingAnimation,
+    anim: animation.TrainingAnimation,
     model: Any,
     xs: np.ndarray,
     ys: np.ndarray,
@@ -280,12 +280,12 @@ def _window_and_file(
 ) -> tuple[bool, Path | None]:
     """Whether a live window opens, and the checked file to write (`<name>.png` when no
     window opens and no file was asked for)."""
-    from micrograd_beans.course import plots
+    from micrograd_beans.course import animation
 
     live = decide_window(show)
     if save is None and not live:
         save = f"{name}.png"
-    return live, (plots.check_save_path(save) if save is not None else None)
+    return live, (animation.check_save_path(save) if save is not None else None)
 
 
 def _summary(r: DemoResult) -> str:
@@ -296,7 +296,7 @@ def _summary(r: DemoResult) -> str:
     )
 
 
-def _show_or_close(fig: Any, anim: plots.TrainingAnimation) -> None:
+def _show_or_close(fig: Any, anim: animation.TrainingAnimation) -> None:
     import matplotlib.pyplot as plt
 
     if anim.live and anim.window_open():
@@ -355,7 +355,7 @@ def graph_tour(
     note writes out by hand. The final frame is the whole graph after backward. `epochs`
     trains the note's network that long first (default 0: the random start, as the note).
     """
-    from micrograd_beans.course import plots
+    from micrograd_beans.course import animation
 
     epochs = 0 if epochs is None else _check_int(epochs, "epochs", minimum=0)
     every = 1 if every is None else _check_int(every, "every", minimum=1)
@@ -370,7 +370,7 @@ def graph_tour(
         steps.append(len(nodes))
 
     fig = _tour_figure(epochs, x, y)
-    anim = plots.TrainingAnimation(
+    anim = animation.TrainingAnimation(
         fig,
         _TourFrame(fig.axes[0], e, nodes),
         save=path,
@@ -537,10 +537,10 @@ def run_args(args: argparse.Namespace, name: str | None = None) -> int:
     that is missing or not writable is an OSError naming the path, raised before training.
     """
     if args.save is not None:
-        from micrograd_beans.course import plots
+        from micrograd_beans.course import animation
 
         try:
-            plots.check_save_path(args.save)
+            animation.check_save_path(args.save)
         except ValueError as err:
             raise UsageError(f"argument --save: {err}") from None
     if hasattr(args, "usage_error"):

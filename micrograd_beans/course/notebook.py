@@ -194,11 +194,11 @@ def live_training(
     """
     import matplotlib.pyplot as plt
 
-    from micrograd_beans.course import plots
+    from micrograd_beans.course import animation
     from micrograd_beans.course.demo import default_every, lesson_figure
     from micrograd_beans.train import fit
 
-    if not plots.is_notebook_backend() or plots.is_inline_backend():
+    if not animation.is_notebook_backend() or animation.is_inline_backend():
         raise RuntimeError(
             "live_training redraws a live figure: run `%matplotlib widget` first (pip install "
             "ipympl), or use training_animation(...) to get an animation that plays inline"

@@ -22,7 +22,7 @@ import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from micrograd_beans import cli  # noqa: E402
-from micrograd_beans.course import demo, plots  # noqa: E402
+from micrograd_beans.course import animation, demo  # noqa: E402
 from micrograd_beans.course.lessons import LESSONS, get_lesson  # noqa: E402
 from micrograd_beans.train import fit  # noqa: E402
 
@@ -41,7 +41,7 @@ SCRIPTS = {
 def _headless(monkeypatch):
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
-    monkeypatch.setattr(plots.sys, "platform", "linux")
+    monkeypatch.setattr(animation.sys, "platform", "linux")
     yield
     plt.close("all")
 
@@ -166,9 +166,9 @@ def test_headless_without_save_writes_lesson_png_in_the_current_folder(
 def test_the_live_path_opens_without_blocking_and_keeps_the_last_frame(tmp_path, monkeypatch):
     # Pretend a window can open; record what plt.show is asked to do instead of showing.
     shows = []
-    monkeypatch.setattr(plots, "use_headless_backend_if_needed", lambda: True)
+    monkeypatch.setattr(animation, "use_headless_backend_if_needed", lambda: True)
     monkeypatch.setattr(plt, "show", lambda *a, **k: shows.append(k))
-    monkeypatch.setattr(plots.TrainingAnimation, "window_open", lambda self: True)
+    monkeypatch.setattr(animation.TrainingAnimation, "window_open", lambda self: True)
     draws = []
     real = demo.lesson_figure
 
@@ -185,7 +185,7 @@ def test_the_live_path_opens_without_blocking_and_keeps_the_last_frame(tmp_path,
 
 def test_cli_file_errors_are_one_line(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(plots, "ffmpeg_available", lambda: False)
+    monkeypatch.setattr(animation, "ffmpeg_available", lambda: False)
     assert cli.main(["demo", "hidden-layer", "--save", "out.mp4"]) == 1
     err = capsys.readouterr().err
     assert "needs ffmpeg" in err and err.count("\n") == 1

@@ -55,10 +55,10 @@ def test_live_training_needs_the_widget_backend():
 
 
 def test_live_training_redraws_the_shown_figure_as_it_trains(monkeypatch):
-    from micrograd_beans.course import plots
+    from micrograd_beans.course import animation
 
-    monkeypatch.setattr(plots, "is_notebook_backend", lambda backend=None: True)
-    monkeypatch.setattr(plots, "is_inline_backend", lambda backend=None: False)
+    monkeypatch.setattr(animation, "is_notebook_backend", lambda backend=None: True)
+    monkeypatch.setattr(animation, "is_inline_backend", lambda backend=None: False)
     shown = []
     model, history = live_training("line", epochs=20, every=5, display=shown.append)
     assert len(shown) == 1

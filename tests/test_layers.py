@@ -17,8 +17,12 @@ PACKAGE = Path(__file__).resolve().parent.parent / "micrograd_beans"
 # Bottom to top. A module belongs to the first entry naming it or a package above it
 # (`course` holds every `course.*`). Imports may go down or stay in a layer, never up.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    # rng: seeding; files: atomic writes; display: notebook tables; argtypes: CLI arguments
-    ("helpers that import nothing of the package", ("rng", "files", "display", "argtypes")),
+    # rng: seeding; files: atomic writes; display: notebook tables; argtypes: CLI arguments;
+    # render: running Graphviz on DOT text
+    (
+        "helpers that import nothing of the package",
+        ("rng", "files", "display", "argtypes", "render"),
+    ),
     ("the engine", ("engine",)),
     ("learning on it", ("nn", "losses", "optim")),
     # (micrograd: the micrograd-compatible face; torch: the bridge to PyTorch)

@@ -15,15 +15,12 @@ import pytest
 
 from micrograd_beans import Value, affine
 from micrograd_beans.course.by_hand import gradients
+from micrograd_beans.render import ENV_VAR, RendererNotFoundError, RenderError
 from micrograd_beans.viz import (
     CURRENT_COLOUR,
-    ENV_VAR,
     HIGHLIGHT_COLOUR,
     ROLE_COLOURS,
-    RendererNotFoundError,
-    RenderError,
     draw_dot,
-    find_renderer,
     note_network,
 )
 
@@ -345,24 +342,6 @@ def _fake_renderer(folder: Path, name: str, script: str) -> Path:
     exe.write_text("#!/bin/sh\n" + script + "\n")
     exe.chmod(exe.stat().st_mode | stat.S_IXUSR)
     return exe
-
-
-def test_renderer_lookup_order(no_renderer, tmp_path, monkeypatch):
-    on_path, scripts = tmp_path / "path", tmp_path / "venv-bin"
-    pure_in_venv = _fake_renderer(scripts, "graphviz-pure", "exit 0")
-    monkeypatch.setattr(sys, "executable", str(scripts / "python"))
-    assert find_renderer() == str(pure_in_venv)  # a venv that is not activated
-    monkeypatch.setenv("PATH", str(on_path))
-    pure = _fake_renderer(on_path, "graphviz-pure", "exit 0")
-    assert find_renderer() == str(pure)
-    dot = _fake_renderer(on_path, "dot", "exit 0")
-    assert find_renderer() == str(dot)
-    chosen = _fake_renderer(tmp_path / "mine", "my-dot", "exit 0")
-    monkeypatch.setenv(ENV_VAR, str(chosen))
-    assert find_renderer() == str(chosen)
-    monkeypatch.setenv(ENV_VAR, str(tmp_path / "nowhere" / "dot"))
-    with pytest.raises(RendererNotFoundError, match=ENV_VAR):
-        find_renderer()
 
 
 def test_failed_render_leaves_no_file(tmp_path, monkeypatch):

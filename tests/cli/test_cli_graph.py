@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from micrograd_beans.cli import main
-from micrograd_beans.viz import ENV_VAR
+from micrograd_beans.render import ENV_VAR
 
 SVG = "{http://www.w3.org/2000/svg}"
 PARAMS = ("w11_1", "b1_1", "w12_1", "b2_1", "w11_2", "w21_2", "b1_2")

@@ -166,7 +166,15 @@ class DragWeights:
         self.hand: dict[str, float] | None = None
         self.loss = math.nan
 
-        self.sliders = {}
+        self.sliders = self._make_sliders(w)
+        self._make_controls(w, lr)
+        self.widget = self._layout(w, title)
+        self._figure, self._view, self._marker = self._make_figure()
+        self.refresh()
+
+    def _make_sliders(self, w: Any) -> dict[str, Any]:
+        """One slider per parameter, named as the note names it, writing the model."""
+        sliders = {}
         for name, p in self.params.items():
             bound = _slider_bound(p.data)
             slider = w.FloatSlider(
@@ -181,7 +189,11 @@ class DragWeights:
                 layout=w.Layout(width="330px"),
             )
             slider.observe(self._on_slider, names="value")
-            self.sliders[name] = slider
+            sliders[name] = slider
+        return sliders
+
+    def _make_controls(self, w: Any, lr: float) -> None:
+        """The bean chooser, α, the step/epoch/reset buttons and the output areas."""
         options = [("all beans (mean loss)", -1)] + [
             (f"bean {i}: x = {_bean_x(x, 3)}, y = {y:g}", i) for i, (x, y) in enumerate(self.beans)
         ]
@@ -217,6 +229,9 @@ class DragWeights:
         self.plot = w.Image(format="png", layout=w.Layout(width="480px"))
         self.numbers = w.HTML()
         self.status = w.HTML()
+
+    def _layout(self, w: Any, title: str) -> Any:
+        """Controls on the left, the picture and the numbers on the right."""
         heading = w.HTML(f"<b>{html.escape(title)}</b>") if title else w.HTML("")
         controls = w.VBox(
             [
@@ -228,9 +243,7 @@ class DragWeights:
                 self.status,
             ]
         )
-        self.widget = w.HBox([controls, w.VBox([self.plot, self.numbers])])
-        self._figure, self._view, self._marker = self._make_figure()
-        self.refresh()
+        return w.HBox([controls, w.VBox([self.plot, self.numbers])])
 
     @classmethod
     def from_lesson(cls, lesson: str = "hidden-layer", seed: int = 0) -> DragWeights:

@@ -435,6 +435,7 @@ class MLP(Module):
 
         named = self.named_parameters()
         sizes = "-".join(str(n) for n in [self.nin, *self.nouts])
-        caption = f"{sizes} network, {len(named)} parameters: {self!r}"
+        count = f"{len(named)} parameter{'s' if len(named) != 1 else ''}"
+        caption = f"{sizes} network, {count}: {self!r}"
         rows = [(name, f"{p.data:.6g}", f"{p.grad:.6g}") for name, p in named]
         return display.html_table(("parameter", "data", "grad"), rows, caption)

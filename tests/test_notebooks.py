@@ -21,8 +21,9 @@ pytest.importorskip("ipykernel")
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-#: Each notebook must run well under a minute; this is the hard limit for one notebook.
-NOTEBOOK_TIMEOUT = 120.0
+#: Each notebook runs well under a minute on a quiet machine; this hard limit only catches
+#: a hang (the suite often runs beside other heavy jobs).
+NOTEBOOK_TIMEOUT = 300.0
 
 
 def _kernel_env() -> dict[str, str]:

@@ -101,6 +101,8 @@ def _op_table() -> tuple[Op, ...]:
         Op("neg", 1, operator.neg, ("-g",), "-{0}"),
         Op("sin", 1, _sin, ("g * cos(a)",), "sin({0})"),
         Op("cos", 1, _cos, ("-g * sin(a)",), "cos({0})"),
+        # log(1 + e^a) without overflow: binary cross-entropy from a logit (losses.py)
+        Op("softplus", 1, _softplus, ("g * sigmoid(a)",), "softplus({0})"),
         # A neuron's weighted sum w1*x1 + ... + wn*xn + b as one node: 2n fewer nodes to
         # build and walk, which is most of an MLP's graph (see benchmarks/README.md).
         Op("affine", 0, _affine, _affine_backward, _affine_code),
@@ -160,6 +162,7 @@ class Value:
     relu: Callable[[Value], Value]
     sin: Callable[[Value], Value]
     cos: Callable[[Value], Value]
+    softplus: Callable[[Value], Value]  # log(1 + e^v)
 
     # --- reading it ---------------------------------------------------------------------------
 
@@ -662,6 +665,13 @@ def _cos(a: float) -> float:
         return math.nan
 
 
+def _softplus(a: float) -> float:
+    # log(1 + e^a) in two branches so exp never overflows; log1p keeps the small tail exact
+    if a > 0.0:
+        return a + math.log1p(math.exp(-a))
+    return math.log1p(math.exp(a))
+
+
 def _relu(a: float) -> float:
     return 0.0 if a < 0.0 else a  # NaN stays NaN and -0.0 stays -0.0, as in PyTorch
 
@@ -902,6 +912,7 @@ _OPERATOR_METHODS = [
     ("relu", _unary_method, "relu"),
     ("sin", _unary_method, "sin"),
     ("cos", _unary_method, "cos"),
+    ("softplus", _unary_method, "softplus"),
 ]  # define_op appends each new op
 
 

@@ -87,14 +87,16 @@ def mse(preds: Sequence, targets: Sequence, reduction: Reduction = "mean") -> Ou
     return total / outputs if reduction == "mean" else total
 
 
-def _bce_one(p: Output, y: float) -> Output:
+def _bce_one(p: Output, y: float | Value) -> Output:
     if isinstance(p, Value) and p.op == "sigmoid":
-        # Work from the logit z (p = σ(z)): -[y log σ(z) + (1-y) log(1-σ(z))]
-        # = max(z, 0) - z y + log(1 + e^-|z|), finite for any z and exact where p rounds to 0 or 1.
+        # Work from the logit z (p = σ(z)): -log σ(z) = softplus(-z), -log(1 - σ(z)) =
+        # softplus(z), so bce = (1 - y) softplus(z) + y softplus(-z): finite for any z, exact
+        # for a 0/1 label (one term is 0), no cancellation for labels between, and the same
+        # graph for every label and every z (so generated code can run it for any sample).
         z = p.parents[0]
-        if z.data >= 0.0:
-            return z * (1.0 - y) + (1.0 + (-z).exp()).log()
-        return -z * y + (1.0 + z.exp()).log()
+        return (1.0 - y) * z.softplus() + y * (-z).softplus()
+    if isinstance(y, Value):  # a target given as a Value (compiling): its number decides
+        y = y.data
     data = p.data if isinstance(p, Value) else float(p)
     if not 0.0 <= data <= 1.0:
         raise ValueError(f"binary cross-entropy needs a probability in [0, 1], got {data!r}")
@@ -124,7 +126,8 @@ def binary_cross_entropy(
     stays finite (with the right gradient σ(z) - y) even where p is exactly 0.0 or 1.0.
     """
     _check_reduction(reduction)
-    out = _reduce([_bce_one(p, float(y)) for p, y in _pairs(pred, target)], reduction)
+    terms = [_bce_one(p, y if isinstance(y, Value) else float(y)) for p, y in _pairs(pred, target)]
+    out = _reduce(terms, reduction)
     if isinstance(out, Value):
         out.label = "bce"
     return out

@@ -49,6 +49,8 @@ class History:
     accuracy: list[float] | None = field(default_factory=list)
     seconds: float = 0.0
     stopped_early: bool = False
+    #: Which code ran the updates: "generated code", or "engine graph (why not generated)".
+    path: str = ""
 
     @property
     def epochs(self) -> int:
@@ -119,6 +121,22 @@ class GraphStep:
 
     def sync(self) -> None:
         """Nothing to copy: the graph updates the model's own parameter Values."""
+
+
+def _path(
+    step: object, model: MLP, loss: Callable, optimizer: Optimizer | None, compiled: bool | str
+) -> str:
+    """History.path: which code runs the updates, and why not generated code if not."""
+    from micrograd_beans.codegen import CompiledStep, why_not_compiled
+
+    if isinstance(step, CompiledStep):
+        return "generated code"
+    if not isinstance(step, GraphStep):
+        return f"your step ({type(step).__name__})"
+    if not compiled:
+        return "engine graph (compiled=False)"
+    reason = why_not_compiled(loss, optimizer, model)
+    return f"engine graph ({reason or 'the graph is too wide to write out as code'})"
 
 
 def make_optimizer(
@@ -224,6 +242,9 @@ def fit(
     (the default) runs the updates through generated code (codegen) wherever that applies,
     with the same numbers bit for bit as the engine's graph, and silently on the graph
     elsewhere; `compiled=True` insists on generated code, `compiled=False` uses the graph.
+    `history.path` says which code ran the updates: "generated code", or "engine graph
+    (why not)" (`codegen.why_not_compiled`: both losses, SGD, momentum and Adam at any batch
+    size are generated); the progress bar is named by it too.
     """
     # (Long only by its documented arguments: the body is the three steps below.)
     # 1. Check everything a user passes, so a mistake fails here and not mid-training.
@@ -237,12 +258,15 @@ def fit(
     if step is None:
         opt = make_optimizer(model, optimizer, lr)
         step = compiled_step(model, loss_fn, opt, compiled) or GraphStep(model, loss_fn, opt)
+        path = _path(step, model, loss_fn, opt, compiled)
+    else:
+        path = _path(step, model, loss_fn, None, compiled)
     pairs = list(zip(data_x, data_y, strict=False))
     n = len(pairs)
     run_epoch = _epoch_runner(step, model, n, batch_size, binary)
     rng = make_rng(seed) if shuffle else None
-    history = History(accuracy=[] if binary else None)
-    bar = _progress_bar(epochs) if progress and _show_progress() else None
+    history = History(accuracy=[] if binary else None, path=path)
+    bar = _progress_bar(epochs, path) if progress and _show_progress() else None
     params = model.parameters()
     rate = getattr(getattr(step, "optimizer", None), "lr", lr)  # for the divergence message
     # 3. The epochs: run one, check it, record it, call back; always leave the model current.
@@ -355,12 +379,20 @@ def _show_progress() -> bool:
     return sys.stderr.isatty() or _in_jupyter()
 
 
-def _progress_bar(epochs: int) -> object:
+def _progress_bar(epochs: int, path: str) -> object:
     """A bar counting epochs, gone when training ends: tqdm.auto picks the notebook widget
-    in Jupyter (text when ipywidgets is missing) and the text bar on a terminal."""
+    in Jupyter (text when ipywidgets is missing) and the text bar on a terminal. It is named
+    by which code runs the updates ("generated code" or "engine graph")."""
     from tqdm.auto import tqdm
 
-    return tqdm(total=epochs, unit="epoch", file=sys.stderr, leave=False, dynamic_ncols=True)
+    return tqdm(
+        total=epochs,
+        unit="epoch",
+        desc="generated code" if path == "generated code" else "engine graph",
+        file=sys.stderr,
+        leave=False,
+        dynamic_ncols=True,
+    )
 
 
 def _cause(err: ArithmeticError) -> str:

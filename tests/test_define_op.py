@@ -33,8 +33,8 @@ def scratch_ops():
     engine._propagate, engine.BACKWARD_SOURCE = loop
 
 
-def softplus(scratch_ops):
-    return define_op("softplus", "log(1.0 + exp(a))", "g * sigmoid(a)")
+def smoothplus(scratch_ops):
+    return define_op("smoothplus", "log(1.0 + exp(a))", "g * sigmoid(a)")
 
 
 # --- sin and cos, rows of the table -------------------------------------------------------
@@ -66,22 +66,22 @@ def test_sin_and_cos_to_second_order_and_in_code():
 
 
 def test_a_user_op_is_a_method_with_its_value_and_gradient(scratch_ops):
-    op = softplus(scratch_ops)
-    assert engine.OPS["softplus"] is op
+    op = smoothplus(scratch_ops)
+    assert engine.OPS["smoothplus"] is op
     x = Value(0.3)
-    y = x.softplus()
-    assert y.op == "softplus" and y._op == "softplus" and y.parents == (x,)
+    y = x.smoothplus()
+    assert y.op == "smoothplus" and y._op == "smoothplus" and y.parents == (x,)
     assert y.data == math.log(1.0 + math.exp(0.3))
     y.backward()
     assert x.grad == 1.0 / (1.0 + math.exp(-0.3))
     # its derivative was pasted into the backward loop, written again
-    assert "elif op == 'softplus':" in engine.BACKWARD_SOURCE
+    assert "elif op == 'smoothplus':" in engine.BACKWARD_SOURCE
 
 
 def test_a_user_op_passes_gradcheck_to_second_order(scratch_ops):
-    softplus(scratch_ops)
+    smoothplus(scratch_ops)
     define_op("leaky_relu", "relu(a) - 0.01 * relu(-a)", "g * (0.01 + 0.99 * step(a))")
-    f = lambda x, w: (x * w).softplus() * (x - w).leaky_relu()  # noqa: E731
+    f = lambda x, w: (x * w).smoothplus() * (x - w).leaky_relu()  # noqa: E731
     for point in ([0.3, -1.2], [1.5, 0.7], [-0.4, 0.9]):
         result = gradcheck(f, point, order=2)
         assert result, str(result)
@@ -139,10 +139,10 @@ def test_anomaly_mode_reaches_a_user_op(scratch_ops):
 
 
 def test_a_user_op_is_drawn_by_name(scratch_ops):
-    softplus(scratch_ops)
+    smoothplus(scratch_ops)
     x = Value(0.3, label="x")
-    drawing = draw_dot(x.softplus(), legend=False)
-    assert 'label="softplus"' in drawing.source or "label=softplus" in drawing.source
+    drawing = draw_dot(x.smoothplus(), legend=False)
+    assert 'label="smoothplus"' in drawing.source or "label=smoothplus" in drawing.source
 
 
 # --- what is refused -------------------------------------------------------------------------

@@ -55,6 +55,7 @@ OP_ROWS = {
     "relu": (lambda a: a.relu(), lambda a: max(a, 0.0), (away_from_kink,)),
     "sin": (lambda a: a.sin(), math.sin, (finite,)),
     "cos": (lambda a: a.cos(), math.cos, (finite,)),
+    "softplus": (lambda a: a.softplus(), lambda a: math.log1p(math.exp(a)), (finite,)),
     "affine": (
         lambda w1, x1, w2, x2, b: affine([w1, w2], [x1, x2], b),
         lambda w1, x1, w2, x2, b: w1 * x1 + w2 * x2 + b,

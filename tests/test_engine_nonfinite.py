@@ -33,6 +33,7 @@ TORCH_OPS = {
     "neg": torch.neg,
     "sin": torch.sin,
     "cos": torch.cos,
+    "softplus": lambda t: torch.nn.functional.softplus(t, threshold=1000.0),  # no cut at 20
 }
 METHODS = {
     "+": "__add__",

@@ -46,6 +46,7 @@ OP_CASES = {
     "relu": (lambda a: a.relu(), [0.9]),
     "sin": (lambda a: a.sin(), [0.9]),
     "cos": (lambda a: a.cos(), [0.9]),
+    "softplus": (lambda a: a.softplus(), [-0.8]),
     "affine": (lambda w1, x1, w2, x2, b: affine([w1, w2], [x1, x2], b), [0.5, -1, 2, 0.3, 0.1]),
 }
 # More ways an op is met: constant exponents and bases, negative bases, relu's flat side,

@@ -150,3 +150,38 @@ def test_bce_over_a_list_is_the_mean_of_the_samples_or_with_sum_their_sum():
     loss.backward()
     sig = [1 / (1 + math.exp(-z.data)) for z in zs]
     assert [z.grad for z in zs] == pytest.approx([(sig[0] - 1) / 2, (sig[1] - 0) / 2])
+
+
+def _ops(root: Value) -> list[str]:
+    from micrograd_beans.engine import _topological_order
+
+    return [v.op for v in _topological_order(root)]
+
+
+@pytest.mark.parametrize("y", [0.0, 1.0, 0.3, 0.75])
+@pytest.mark.parametrize("z", [-800.0, -37.0, -2.5, -1e-9, 0.0, 0.4, 3.0, 37.0, 800.0])
+def test_bce_from_a_logit_is_torchs_for_any_label_in_0_1(z, y):
+    torch = pytest.importorskip("torch")
+    zt = torch.tensor(z, dtype=torch.float64, requires_grad=True)
+    expected = torch.nn.functional.binary_cross_entropy_with_logits(
+        zt, torch.tensor(y, dtype=torch.float64)
+    )
+    expected.backward()
+    zv = Value(z)
+    e = binary_cross_entropy(zv.sigmoid(), y)
+    e.backward()
+    # (torch's logits form rounds a right, confident answer's tiny loss to 0: abs 1e-15)
+    assert e.data == pytest.approx(expected.item(), rel=1e-12, abs=1e-15)
+    assert zv.grad == pytest.approx(zt.grad.item(), rel=1e-12, abs=1e-15)
+    if y in (0.0, 1.0):  # a 0/1 label: the loss is one softplus, exact even where tiny
+        assert e.data == pytest.approx(math.log1p(math.exp(-abs(z))) + max(z if y == 0 else -z, 0))
+
+
+def test_bce_from_a_logit_has_one_graph_shape_for_every_label_and_logit():
+    # what lets generated code run it: the same ops in the same order, whatever the sample
+    shapes = {
+        tuple(_ops(binary_cross_entropy(Value(z).sigmoid(), y)))
+        for z in (-5.0, 0.0, 5.0)
+        for y in (0.0, 0.3, 1.0)
+    }
+    assert len(shapes) == 1 and "softplus" in next(iter(shapes))

@@ -39,6 +39,7 @@ STEPS = {
     "relu": (1, lambda lib, c, a: lib.relu(a)),
     "sin": (1, lambda lib, c, a: lib.sin(a)),
     "cos": (1, lambda lib, c, a: lib.cos(a)),
+    "softplus": (1, lambda lib, c, a: lib.softplus(a)),
     "affine": (None, lambda lib, c, *a: lib.affine(a[:-1:2], a[1:-1:2], a[-1])),
 }
 
@@ -59,6 +60,7 @@ FLOATS = SimpleNamespace(
     relu=lambda a: max(a, 0.0),
     sin=math.sin,
     cos=math.cos,
+    softplus=lambda a: math.log1p(math.exp(a)),
     affine=sum_affine,
 )
 VALUES = SimpleNamespace(
@@ -69,6 +71,7 @@ VALUES = SimpleNamespace(
     relu=Value.relu,
     sin=Value.sin,
     cos=Value.cos,
+    softplus=Value.softplus,
     affine=affine,
 )
 

@@ -156,7 +156,8 @@ def _starting_model(args: argparse.Namespace, lesson, hidden: list[int] | None):
 
 
 def _run_training(model, xs, ys, settings: dict, args: argparse.Namespace):
-    """Train with the chosen backend; the history and "; how torch ran" (or "")."""
+    """Train with the chosen backend; the history and "; how it ran" (torch, generated code,
+    or the engine's graph and why)."""
     from micrograd_beans.cli.torch_backend import train_with_torch
     from micrograd_beans.course.options import fit_arguments
     from micrograd_beans.train import fit
@@ -174,7 +175,7 @@ def _run_training(model, xs, ys, settings: dict, args: argparse.Namespace):
         compiled=compiled,
         **fit_arguments(model, settings),
     )
-    return history, ""
+    return history, f"; {history.path}"  # generated code, or the engine's graph and why
 
 
 def _save(model, args: argparse.Namespace, lesson_name: str, epochs: int, lr, loss, accuracy):

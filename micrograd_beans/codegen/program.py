@@ -196,12 +196,22 @@ def _build_once(
     in `unnumbered` (folded last time) get a throwaway name instead of a number."""
     _check_arguments(output, inputs, params)
     forward = _forward_order(output)  # operands first, in reading order
+    # predictions the output does not use (a sigmoid whose logit the loss reads) are
+    # computed after it, for counting right answers; they send nothing backward
+    seen = {id(node) for node in forward}
+    extra = []
+    for v in predictions:
+        if isinstance(v, Value) and v.parents and id(v) not in seen:
+            for node in _forward_order(v):
+                if id(node) not in seen:
+                    seen.add(id(node))
+                    extra.append(node)
     namer = _Namer()
     names = _name_leaves(namer, inputs, params)
-    _check_leaves(output, forward, names)
+    _check_leaves(output, forward + extra, names)
     out_label = output_name or output.label or "e"
     temps: set[str] = set()  # names of unlabelled op results (t1, t2, ...)
-    for node in forward:
+    for node in forward + extra:
         label = out_label if node is output else node.label
         names[id(node)] = namer.name("_folded" if id(node) in unnumbered else label)
         if not label:
@@ -215,11 +225,13 @@ def _build_once(
     )
     program.varying.update({n: True for n in program.inputs})  # inputs change per sample
     program.varying.update({n: False for n in program.params})
-    _write_forward(program, forward, names)
+    _write_forward(program, forward + extra, names)
     _Backward(program, namer, names, re.sub(r"\W", "_", out_label)).write(output, forward, params)
     for v in predictions:
         if id(v) not in names:
-            raise CodegenError(f"prediction {_describe(v)} is not a node of the output's graph")
+            raise CodegenError(
+                f"prediction {_describe(v)} is a leaf in neither the inputs nor the params"
+            )
         program.predictions.append(names[id(v)])
     folded = _fold(program, temps)
     return program, {node_id for node_id, name in names.items() if name in folded}
@@ -376,7 +388,10 @@ def _substitute(e: _Expr, name: str, value: _Expr) -> _Expr:
             _substitute(test.lhs, name, value), test.cmp, _substitute(test.rhs, name, value)
         )
         return _Expr("if", (test, _substitute(yes, name, value), _substitute(no, name, value)))
-    return _Expr(kind, tuple(_substitute(x, name, value) for x in e.args))
+    if kind == "neg":
+        return -_substitute(e.args[0], name, value)
+    # rebuilt through _binop, which drops what is exact to drop (1.0 * g is g)
+    return _binop(kind, _substitute(e.args[0], name, value), _substitute(e.args[1], name, value))
 
 
 def _fold(program: _Program, temps: set[str]) -> set[str]:
@@ -388,8 +403,9 @@ def _fold(program: _Program, temps: set[str]) -> set[str]:
     operations in the same order (an expression tree put in place of the name it was stored
     under), so the numbers do not change, and the loops store fewer locals.
     """
-    # backward: a gradient that is a plain copy of another (`dedt1 = dedz1_1`) is replaced by
-    # that name where it is read, unless it is a parameter's gradient (the result)
+    # backward: a gradient that is a plain copy of another (`dedt1 = dedz1_1`) or a number
+    # (the 1.0 a sum passes on) is written where it is read, unless it is a parameter's
+    # gradient (the result)
     keep = set(program.grads)
     assigned: dict[str, int] = {}
     for name, _, _ in program.backward:
@@ -401,7 +417,8 @@ def _fold(program: _Program, temps: set[str]) -> set[str]:
             expr = _substitute(expr, old, new) if old in _names_in(expr, set()) else expr
             if rest is not None and old in _names_in(rest, set()):
                 rest = _substitute(rest, old, new)
-        if expr.kind == "var" and rest is None and name not in keep and assigned[name] == 1:
+        plain = expr.kind in ("var", "lit")
+        if plain and rest is None and name not in keep and assigned[name] == 1:
             copies[name] = expr
             continue
         backward.append((name, expr, rest))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from micrograd_beans.codegen.loops import _loop_source
+from micrograd_beans.codegen.loops import OPTIMIZER_LOOPS, _loop_source, _optimizer_loop_source
 from micrograd_beans.codegen.program import _AST_LOCK, _build, _Program
 from micrograd_beans.codegen.source import _batched_function, _scalar_function
 from micrograd_beans.codegen.vocabulary import BATCH_HELPERS, SCALAR_HELPERS
@@ -126,6 +126,29 @@ class CompiledGraph:
         unless a gradient needs it)."""
         return self._loop("full", self._labels(labels), record_loss)
 
+    def optimizer_loop(
+        self,
+        optimizer: str = "sgd",
+        per_sample: bool = True,
+        labels: Sequence[tuple[str, str]] = (),
+    ) -> Loop:
+        """The generated loop `train(samples, params, state, hyper, epochs, size)` for
+        "sgd", "momentum" or "adam", per sample or in mini-batches of `size` samples.
+
+        `hyper` is `(lr,)`, `(lr, momentum)` or `(lr, beta1, beta2, eps)`; `state` is `()`,
+        the velocities (a list; -0.0 for "none yet": -0.0 + g is g to the bit) or Adam's
+        `(step, m, v)`. It returns `(params, state, losses, corrects)`, as `sgd_loop` does
+        with the state added. Per sample the numbers are the engine's with optim.SGD/Adam,
+        bit for bit; in mini-batches within ~1e-16 a step (the mean gradient is summed
+        first and scaled once).
+        """
+        if optimizer not in OPTIMIZER_LOOPS:
+            raise ValueError(
+                f"optimizer must be one of {', '.join(OPTIMIZER_LOOPS)}, got {optimizer!r}"
+            )
+        kind = f"{optimizer} {'per sample' if per_sample else 'mini-batch'}"
+        return self._loop(kind, self._labels(labels))
+
     def train_sgd(
         self,
         samples: Sequence[Sequence[float]],
@@ -174,7 +197,13 @@ class CompiledGraph:
         """The loop of `kind`, generated and loaded on first use, then reused."""
         key = (kind, labels, record_loss)
         if key not in self._loops:
-            source, name = _loop_source(self._program, kind, labels, record_loss)
+            if kind in ("sgd", "full"):
+                source, name = _loop_source(self._program, kind, labels, record_loss)
+            else:  # "<optimizer> per sample" or "<optimizer> mini-batch"
+                optimizer, how = kind.split(" ", 1)
+                source, name = _optimizer_loop_source(
+                    self._program, optimizer, how == "per sample", labels
+                )
             filename = f"<micrograd_beans.codegen {kind} {len(self._loops)} {self._key}>"
             self._loops[key] = Loop(source, _load(source, filename)[name])
         return self._loops[key]

@@ -11,24 +11,47 @@ from micrograd_beans.codegen.runtime import compile_graph
 from micrograd_beans.engine import Value
 
 
-def why_not_compiled(loss: Callable, optimizer: object) -> str | None:
+def why_not_compiled(loss: Callable, optimizer: object, model: object = None) -> str | None:
     """Why fit's updates cannot run as generated code, or None when they can.
 
-    The compiled step needs a graph whose shape is the same for every sample and every
-    parameter value (the squared-error loss; binary cross-entropy picks its formula per
-    sample in Python) and the plain SGD update θ ← θ − lr·dθ (no momentum, no Adam state).
+    Generated code needs a graph whose shape is the same for every sample and every
+    parameter value, and an update it knows how to write out. Compiled: the library's
+    losses (squared error; binary cross-entropy of a sigmoid output, computed from its
+    logit) with optim.SGD (with or without momentum) or optim.Adam, per sample or in
+    batches. Not compiled: a loss function of your own (its graph may change with the
+    sample), binary cross-entropy of an output that is not a sigmoid (its clamp picks a
+    formula per sample), and optimizers of other classes.
     """
-    from micrograd_beans.losses import squared_error
-    from micrograd_beans.optim import SGD
+    from micrograd_beans.losses import binary_cross_entropy, squared_error
+    from micrograd_beans.optim import SGD, Adam
 
-    if loss is not squared_error:
+    if loss is not squared_error and loss is not binary_cross_entropy:
         name = getattr(loss, "__name__", type(loss).__name__)
-        return f"only the squared-error loss is compiled (got {name})"
-    if type(optimizer) is not SGD or optimizer.momentum:
-        return f"only plain SGD is compiled (got {type(optimizer).__name__}" + (
-            " with momentum)" if type(optimizer) is SGD else ")"
+        return (
+            f"the loss {name} is your own function: only the library's losses "
+            "(squared_error, bce) are compiled"
+        )
+    output_activation = getattr(model, "output_activation", "sigmoid")
+    if loss is binary_cross_entropy and output_activation != "sigmoid":
+        return (
+            f"binary cross-entropy is compiled from a sigmoid output's logit; this model's "
+            f"output is {output_activation} (its probability is clamped per sample)"
+        )
+    if type(optimizer) not in (SGD, Adam):
+        return (
+            f"the optimizer {type(optimizer).__name__} has no generated update "
+            "(SGD, SGD with momentum and Adam do)"
         )
     return None
+
+
+def _optimizer_kind(optimizer: object) -> str:
+    """ "sgd", "momentum" or "adam": which generated update runs the optimizer."""
+    from micrograd_beans.optim import Adam
+
+    if isinstance(optimizer, Adam):
+        return "adam"
+    return "momentum" if optimizer.momentum else "sgd"
 
 
 class CompiledStep:
@@ -53,6 +76,8 @@ class CompiledStep:
         labels = list(
             zip(self.compiled.prediction_names, self.compiled.input_names[nin:], strict=True)
         )
+        self.kind = _optimizer_kind(optimizer)
+        self._labels = labels
         self._sgd = self.compiled.sgd_loop(labels).function
         self._full = self.compiled.full_batch_loop(labels).function
         self._nin, self._nout = nin, nout
@@ -71,6 +96,8 @@ class CompiledStep:
 
     def epoch(self, pairs: Sequence[tuple], size: int) -> tuple[float, int]:
         """One epoch over `pairs` in order: (sum of the losses, count of right answers)."""
+        if self.kind != "sgd":
+            return self._optimizer_epoch(pairs, size)
         lr = self.optimizer.lr
         if size == 1:
             rows = pairs if self._nin == self._nout == 1 else [self._row(x, y) for x, y in pairs]
@@ -90,13 +117,32 @@ class CompiledStep:
         self._write([float(v) for v in values])
         return total, correct
 
+    def _optimizer_epoch(self, pairs: Sequence[tuple], size: int) -> tuple[float, int]:
+        """One epoch of SGD with momentum or Adam in one generated loop; the optimizer's
+        state goes in from the optimizer and comes back out into it."""
+        opt = self.optimizer
+        train = self.compiled.optimizer_loop(self.kind, size == 1, self._labels).function
+        rows = pairs if self._nin == self._nout == 1 else [self._row(x, y) for x, y in pairs]
+        if self.kind == "momentum":
+            # -0.0 stands for "no velocity yet": mu * -0.0 + g is g to the bit (v = g first)
+            state = opt.velocity or [-0.0] * len(self.params)
+            hyper = (opt.lr, opt.momentum)
+        else:
+            state = (opt.t, opt.m, opt.v)
+            hyper = (opt.lr, *opt.betas, opt.eps)
+        final, state, losses, corrects = train(rows, self._read(), state, hyper, 1, size)
+        self._write(final)
+        if self.kind == "momentum":
+            opt.velocity = state
+        else:
+            opt.t, opt.m, opt.v = state
+        return losses[0], (corrects[0] if corrects else 0)
+
     def sample(self, x: object, y: object) -> tuple[float, object]:
         """One per-sample update; returns (loss, model output before the update)."""
         out = self.model.predict(x)
         e, grads = self.compiled.function(*self._row(x, y), *self._read())
-        lr = self.optimizer.lr
-        for p, g in zip(self.params, grads, strict=True):
-            p.data -= lr * g
+        self._update(grads)
         return e, out
 
     def batch(self, pairs: Sequence[tuple]) -> tuple[float, list]:
@@ -105,10 +151,21 @@ class CompiledStep:
         batch, columns = len(pairs), list(np.array([self._row(x, y) for x, y in pairs]).T)
         with np.errstate(all="ignore"):
             es, grads = self.compiled.batched_function(batch, *columns, *self._read())
-        lr, scale = self.optimizer.lr, 1.0 / batch
-        for p, g in zip(self.params, grads, strict=True):
-            p.data -= lr * (float(g) * scale)
+        scale = 1.0 / batch
+        self._update([float(g) * scale for g in grads])
         return float(np.sum(es)), outs
+
+    def _update(self, grads: Sequence[float]) -> None:
+        """θ ← θ − lr·g for plain SGD; other optimizers step on the grads as the graph would."""
+        if self.kind == "sgd":
+            lr = self.optimizer.lr
+            for p, g in zip(self.params, grads, strict=True):
+                p.data -= lr * g
+            return
+        for p, g in zip(self.params, grads, strict=True):
+            p.grad = g
+        self.optimizer.step()
+        self.optimizer.zero_grad()
 
     def sync(self) -> None:
         """Nothing to copy: every call writes the parameters back into the model."""
@@ -123,7 +180,7 @@ def compiled_step(
         return None
     if compiled not in (True, "auto"):
         raise ValueError(f"compiled must be True, False or 'auto', got {compiled!r}")
-    reason = why_not_compiled(loss, optimizer)
+    reason = why_not_compiled(loss, optimizer, model)
     if reason is None:
         try:
             return CompiledStep(model, loss, optimizer)

@@ -9,7 +9,7 @@ import keyword
 
 #: Prepended to the scalar source: the math-style functions the generated code may call.
 SCALAR_HELPERS = '''\
-from math import exp, log, tanh, sin, cos, pow, inf, nan
+from math import exp, log, log1p, tanh, sin, cos, pow, sqrt, inf, nan
 
 
 def sigmoid(z):
@@ -22,11 +22,18 @@ def sigmoid(z):
 
 def relu(z):
     return 0.0 if z < 0.0 else z
+
+
+def softplus(z):
+    """log(1 + e^z), in two branches so that exp never overflows."""
+    if z > 0.0:
+        return z + log1p(exp(-z))
+    return log1p(exp(z))
 '''
 
 #: Prepended to the batched source: the same functions over numpy arrays.
 BATCH_HELPERS = '''\
-from numpy import exp, log, tanh, sin, cos, inf, nan, where, dot, abs
+from numpy import exp, log, log1p, tanh, sin, cos, sqrt, inf, nan, where, dot, abs
 
 
 def sigmoid(z):
@@ -37,11 +44,16 @@ def sigmoid(z):
 
 def relu(z):
     return where(z < 0.0, 0.0, z)
+
+
+def softplus(z):
+    """log(1 + e^z) elementwise: both branches of the scalar softplus, no overflow."""
+    return where(z > 0.0, z, 0.0) + log1p(exp(-abs(z)))
 '''
 
 # Functions a forward rule's `Op.code` may call: an op whose code calls anything else has
 # no codegen rule and is refused at compile time.
-_FUNCTIONS = frozenset({"exp", "log", "tanh", "sigmoid", "relu", "sin", "cos"})
+_FUNCTIONS = frozenset({"exp", "log", "tanh", "sigmoid", "relu", "sin", "cos", "softplus"})
 _RESERVED = frozenset(
     set(keyword.kwlist)
     | set(dir(builtins))
@@ -52,6 +64,8 @@ _RESERVED = frozenset(
         "where",
         "dot",
         "abs",
+        "log1p",
+        "sqrt",
         "np",
         "lr",
         "epochs",
@@ -74,5 +88,22 @@ _RESERVED = frozenset(
         "_sample",
         "gradient",
         "gradient_batch",
+        # the optimizer loops' (loops.py: train)
+        "state",
+        "hyper",
+        "size",
+        "mu",
+        "beta1",
+        "beta2",
+        "ob1",
+        "ob2",
+        "eps",
+        "step",
+        "c1",
+        "c2",
+        "step_size",
+        "count",
+        "btotal",
+        "train",
     }
 )

@@ -76,7 +76,7 @@ def test_each_option_trains_as_fit_with_that_setting(tmp_path, capsys, options, 
 def test_without_options_the_lessons_settings_train(tmp_path, capsys):
     got, out = trained_by_cli(tmp_path, capsys)
     assert got == trained_directly()
-    assert "(per-sample sgd, lr 0.03, loss squared_error)" in out
+    assert "(per-sample sgd, lr 0.03, loss squared_error; generated code)" in out
 
 
 @pytest.mark.parametrize(
@@ -132,3 +132,10 @@ def test_demo_trains_with_the_options(tmp_path, capsys):
 def test_the_graph_tour_refuses_training_options(capsys):
     assert main(["demo", "graph-tour", "--optimizer", "adam", "--no-window"]) == 1
     assert "optimizer apply to the lessons' demos" in capsys.readouterr().err
+
+
+def test_train_says_which_code_ran_the_updates(capsys):
+    assert main(["train", "--epochs", "2", "--optimizer", "adam", "--loss", "bce"]) == 0
+    assert "loss bce; generated code)" in capsys.readouterr().out
+    assert main(["train", "--epochs", "2", "--dynamic"]) == 0
+    assert "; engine graph (compiled=False))" in capsys.readouterr().out

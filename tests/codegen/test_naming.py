@@ -94,7 +94,7 @@ def test_labels_never_take_a_name_the_generated_code_needs(label):
     assert final == [model_w] and losses == expected_losses and corrects == expected_correct
 
 
-HELPER_FUNCTIONS = {"sigmoid", "relu"}  # their own locals (z, t) are theirs alone
+HELPER_FUNCTIONS = {"sigmoid", "relu", "softplus"}  # their own locals (z, t) are theirs alone
 
 
 def _internal_names(source: str, user: re.Pattern) -> set[str]:
@@ -134,8 +134,15 @@ def test_every_name_the_generated_code_uses_is_reserved():
         compiled.batched_source,
         compiled.sgd_loop(labels).source,
         compiled.full_batch_loop(labels).source,
+        *(
+            compiled.optimizer_loop(kind, per_sample, labels).source
+            for kind in ("sgd", "momentum", "adam")
+            for per_sample in (True, False)
+        ),
     ]
-    user = re.compile(r"d?u\w*|t\d+")  # names made from the labels above, and temporaries
+    # names made from the labels above, temporaries, and the optimizer state of each
+    # parameter (made unique against the program's names by loops.py)
+    user = re.compile(r"d?u\w*|t\d+|(vel|m1|m2|acc)_u\w*")
     used = set().union(*(_internal_names(s, user) for s in sources))
     assert used - _RESERVED - set(dir(builtins)) == set()
 

@@ -113,7 +113,7 @@ def test_every_activation_in_a_neuron(activation):
 
 # --- random graphs of every op -------------------------------------------------------------
 
-UNARY = ("neg", "exp", "log", "tanh", "sigmoid", "relu", "sin", "cos")
+UNARY = ("neg", "exp", "log", "tanh", "sigmoid", "relu", "sin", "cos", "softplus")
 BINARY = ("+", "-", "*", "/", "**")
 assert set(UNARY) | set(BINARY) | {"affine"} == set(OPS), "a new op needs a row in these tests"
 

@@ -367,7 +367,7 @@ def test_the_progress_bar_shows_on_a_terminal_or_in_jupyter_only(monkeypatch):
     monkeypatch.setattr(train, "_in_jupyter", lambda: True)
     assert train._show_progress()
     made = []
-    monkeypatch.setattr(train, "_progress_bar", lambda epochs: made.append(epochs) or None)
+    monkeypatch.setattr(train, "_progress_bar", lambda epochs, path: made.append(epochs) or None)
     fit(MLP(1, [1], seed=0), [0.1, 0.2], [0.0, 1.0], epochs=3, progress=True)
     assert made == [3]
     made.clear()

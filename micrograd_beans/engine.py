@@ -610,6 +610,8 @@ def _ieee_pow(a: float, b: float) -> float:
         odd = b.is_integer() and b % 2.0 == 1.0
         return math.copysign(math.inf, a) if odd else math.inf
     except OverflowError:
+        if a < 0.0 and not b.is_integer():  # (-1e-300) ** -2.5: Python's complex overflowed
+            return math.nan
         odd = b.is_integer() and b % 2.0 == 1.0
         return -math.inf if a < 0.0 and odd else math.inf
     return math.nan if type(result) is complex else result  # (-8.0) ** 0.5

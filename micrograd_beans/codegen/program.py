@@ -59,27 +59,17 @@ class _Program:
 
 
 class _PowToCall(ast.NodeTransformer):
-    """`a ** b` -> `pow(a, b)` (math.pow) unless b is a whole-number literal.
+    """`a ** b` -> `power(a, b)`: the engine's `**` (the vocabulary's helper), not Python's.
 
-    Python's `**` turns a negative base with a fractional exponent into a complex number;
-    math.pow raises ValueError there, as the engine does.
+    Python's float `**` raises OverflowError where the engine gives inf, and makes a complex
+    number of a negative base with a fractional exponent, where the engine raises.
     """
 
     def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
         self.generic_visit(node)
-        if isinstance(node.op, ast.Pow) and not _whole_literal(node.right):
-            return ast.Call(ast.Name("pow", ast.Load()), [node.left, node.right], [])
+        if isinstance(node.op, ast.Pow):
+            return ast.Call(ast.Name("power", ast.Load()), [node.left, node.right], [])
         return node
-
-
-def _whole_literal(node: ast.AST) -> bool:
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        node = node.operand
-    return (
-        isinstance(node, ast.Constant)
-        and isinstance(node.value, (int, float))
-        and float(node.value).is_integer()
-    )
 
 
 def _forward_rule(
@@ -119,14 +109,10 @@ def _forward_rule(
                 f"op {node.op!r} has no codegen rule: its code {source!r} uses {sub.id!r}, "
                 f"which generated code does not provide (it knows {', '.join(sorted(_FUNCTIONS))})"
             )
-    scalar = source
-    if any(
-        isinstance(sub, ast.BinOp) and isinstance(sub.op, ast.Pow) and not _whole_literal(sub.right)
-        for sub in ast.walk(tree)
-    ):
+    if any(isinstance(sub, ast.BinOp) and isinstance(sub.op, ast.Pow) for sub in ast.walk(tree)):
         with _AST_LOCK:
-            scalar = ast.unparse(ast.fix_missing_locations(_PowToCall().visit(tree)))
-    return source, scalar, None
+            source = ast.unparse(ast.fix_missing_locations(_PowToCall().visit(tree)))
+    return source, source, None
 
 
 def _operand(leaf_names: dict[int, str], node: Value) -> tuple[str, _Expr]:

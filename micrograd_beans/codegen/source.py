@@ -13,7 +13,8 @@ _WIDTH = 100  # wrap longer signatures and return lines
 
 
 def _inline(name: str, op: str, operands: list[str], indent: str) -> list[str] | None:
-    """sigmoid and relu written out in place (hot loops: no call per node), else None."""
+    """sigmoid, relu and a small whole power written out in place (hot loops: no call per
+    node), else None."""
     if op == "sigmoid":
         (z,) = operands
         return [
@@ -26,7 +27,27 @@ def _inline(name: str, op: str, operands: list[str], indent: str) -> list[str] |
     if op == "relu":
         (z,) = operands
         return [f"{indent}{name} = {z} if {z} > 0.0 else 0.0"]
+    if op == "**":  # the note's (y - a) ** 2: Python's ** wherever it cannot overflow
+        base, exponent = operands
+        bound = _no_overflow_below(exponent)
+        if bound is not None:
+            return [
+                f"{indent}{name} = {base} ** {exponent} if -{bound!r} < {base} < {bound!r} "
+                f"else power({base}, {exponent})"
+            ]
     return None
+
+
+def _no_overflow_below(exponent: str) -> float | None:
+    """For a whole-number literal exponent n >= 1: a bound such that |a| < bound makes a ** n
+    finite (Python's ** then is exactly the engine's power, without the call); else None."""
+    try:
+        n = float(exponent.strip("()"))
+    except ValueError:
+        return None
+    if not (n.is_integer() and 1.0 <= n <= 1023.0):
+        return None
+    return 2.0 ** (1023 // int(n))  # |a| ** n < 2 ** 1023: finite
 
 
 def _live(program: _Program, wanted: Sequence[str]) -> set[str]:

@@ -6,7 +6,7 @@ import math
 import numbers
 from typing import TYPE_CHECKING
 
-from micrograd_beans.engine import Value
+from micrograd_beans.engine import Value, _ieee_pow
 
 if TYPE_CHECKING:  # only for the annotations: trace imports this module
     from micrograd_beans.codegen.trace import _Explorer
@@ -19,7 +19,7 @@ _FLOAT_OPS = {
     "-": float.__sub__,
     "*": float.__mul__,
     "/": float.__truediv__,
-    "**": float.__pow__,
+    "**": _ieee_pow,  # a derivative's power: IEEE, as the engine's rules compute it
 }
 
 
@@ -274,6 +274,8 @@ class _Printer:
             return "-" + (text if prec > _UNARY else f"({text})"), _UNARY
         if kind == "call":
             return f"{e.args[0]}({self.expr(e.args[1])})", _ATOM
+        if kind == "**":  # a rule's power is the engine's `_ieee_pow`: Python's ** raises
+            return f"ieee_pow({self.expr(e.args[0])}, {self.expr(e.args[1])})", _ATOM
         if kind == "if":
             test, yes, no = e.args
             cond = f"{self.expr(test.lhs)} {test.cmp} {self.expr(test.rhs)}"
@@ -283,12 +285,9 @@ class _Printer:
         prec = _BINARY_PREC[kind]
         left, lp = self._print(e.args[0])
         right, rp = self._print(e.args[1])
-        if kind == "**":  # right-associative; a unary left operand needs parentheses too
-            left = left if lp > prec else f"({left})"
-            right = right if rp >= prec else f"({right})"
-        else:  # left-associative: a right operand of equal precedence keeps its parentheses
-            left = left if lp >= prec else f"({left})"
-            right = right if rp > prec else f"({right})"
+        # left-associative: a right operand of equal precedence keeps its parentheses
+        left = left if lp >= prec else f"({left})"
+        right = right if rp > prec else f"({right})"
         return f"{left} {kind} {right}", prec
 
 

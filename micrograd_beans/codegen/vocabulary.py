@@ -5,11 +5,16 @@ from __future__ import annotations
 import builtins
 import keyword
 
-# The runtime the generated code calls: its whole vocabulary beyond + - * / **.
+# The runtime the generated code calls: its whole vocabulary beyond + - * /.
 
 #: Prepended to the scalar source: the math-style functions the generated code may call.
 SCALAR_HELPERS = '''\
 from math import exp, log, log1p, tanh, sin, cos, pow, sqrt, inf, nan
+
+# `**` exactly as the engine computes it, from the engine itself (one rule, no copy): `power`
+# is the forward a ** b (an error for 0 ** -1 or (-8) ** 0.5, inf on overflow), `ieee_pow`
+# the power inside a derivative (IEEE 754 pow, as PyTorch: 0 ** -0.5 is inf, never an error).
+from micrograd_beans.engine import _pow as power, _ieee_pow as ieee_pow
 
 
 def sigmoid(z):
@@ -33,7 +38,21 @@ def softplus(z):
 
 #: Prepended to the batched source: the same functions over numpy arrays.
 BATCH_HELPERS = '''\
+import numpy as np
 from numpy import exp, log, log1p, tanh, sin, cos, sqrt, inf, nan, where, dot, abs
+
+
+def power(a, b):
+    """a ** b elementwise as IEEE 754 pow, the engine's `**`: its numbers, and inf or nan
+    where the engine's forward raises (as every op here). numpy's own power takes a single
+    exponent 0.5 as sqrt, which gives -0.0 at -0.0 and nan at -inf (pow: 0.0 and inf)."""
+    if np.ndim(b) == 0 and b == 0.5:
+        a = np.asarray(a, dtype=float)
+        return np.power(a.reshape(-1), np.full(a.size, 0.5)).reshape(a.shape)
+    return np.power(a, b)
+
+
+ieee_pow = power  # in a derivative: the same IEEE power
 
 
 def sigmoid(z):
@@ -78,6 +97,8 @@ _RESERVED = frozenset(
         "batch",
         "math",
         "pow",
+        "power",
+        "ieee_pow",
         # the training loops' own locals and names (loops.py); tests/codegen/test_naming.py
         # checks that every name a generated loop uses is in this set
         "train_sgd",

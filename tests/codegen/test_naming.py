@@ -94,7 +94,7 @@ def test_labels_never_take_a_name_the_generated_code_needs(label):
     assert final == [model_w] and losses == expected_losses and corrects == expected_correct
 
 
-HELPER_FUNCTIONS = {"sigmoid", "relu", "softplus"}  # their own locals (z, t) are theirs alone
+HELPER_FUNCTIONS = {"sigmoid", "relu", "softplus", "power"}  # their locals (z, t, a, b) are theirs
 
 
 def _internal_names(source: str, user: re.Pattern) -> set[str]:

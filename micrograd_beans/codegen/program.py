@@ -389,9 +389,14 @@ def _fold(program: _Program, temps: set[str]) -> set[str]:
     operations in the same order (an expression tree put in place of the name it was stored
     under), so the numbers do not change, and the loops store fewer locals.
     """
-    # backward: a gradient that is a plain copy of another (`dedt1 = dedz1_1`) or a number
-    # (the 1.0 a sum passes on) is written where it is read, unless it is a parameter's
-    # gradient (the result)
+    _fold_gradient_copies(program)
+    return _fold_forward_temporaries(program, temps)
+
+
+def _fold_gradient_copies(program: _Program) -> None:
+    """Backward: a gradient that is a plain copy of another (`dedt1 = dedz1_1`) or a number
+    (the 1.0 a sum passes on) is written where it is read, unless it is a parameter's
+    gradient (the result)."""
     keep = set(program.grads)
     assigned: dict[str, int] = {}
     for name, _, _ in program.backward:
@@ -410,10 +415,12 @@ def _fold(program: _Program, temps: set[str]) -> set[str]:
         backward.append((name, expr, rest))
     program.backward = backward
 
-    # forward: a temporary computed by + - * and read once, by another such line, and
-    # nowhere backward, is written into that line
+
+def _fold_forward_temporaries(program: _Program, temps: set[str]) -> set[str]:
+    """Forward: a temporary computed by + - * and read once, by another such line, and
+    nowhere backward, is written into that line. Returns the names folded away."""
     read_backward: set[str] = set()
-    for _, expr, rest in backward:
+    for _, expr, rest in program.backward:
         _names_in(expr, read_backward)
         if rest is not None:
             _names_in(rest, read_backward)

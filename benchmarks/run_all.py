@@ -12,6 +12,7 @@ import platform
 
 import bench_beans
 import bench_chain
+import bench_loops
 import bench_memory
 import bench_mlp
 import bench_nn_step
@@ -37,6 +38,8 @@ def main(argv: list[str] | None = None) -> dict[str, bool]:
     memory = bench_memory.main(extra)
     print()
     chain = bench_chain.main(extra)
+    print()
+    bench_loops.main(extra)  # issue 14: generated code against a hand-written floor
     print()
     try:  # issue 17: the spiral on 100,000 beans, engine against torch (needs the [torch] extra)
         bench_torch.main(extra)

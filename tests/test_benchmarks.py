@@ -109,3 +109,18 @@ def test_nn_step(bench, capsys):
     assert "RATIO nn.MLP step / hand-built step" in out
     # the same step on the same starting parameters: the same numbers after an epoch
     assert res["gap"] == 0.0
+
+
+def test_loops(bench, capsys):
+    res = bench("bench_loops").main(["--tiny"])
+    out = _lines(capsys.readouterr().out)
+    cases = [
+        f"{c} {opt}"
+        for c in ("hidden-layer squared_error", "hidden-layer bce")
+        for opt in ("sgd", "momentum", "adam")
+    ]
+    for case in cases:
+        # the hand-written floor and the generated code land on the same parameters
+        assert res[f"{case} diff"] <= 1e-9
+        assert float(out[f"{case} max |generated - floor| after one epoch"]) <= 1e-9
+        assert res[f"{case} generated/floor"] > 0 and res[f"{case} graph/generated"] > 0

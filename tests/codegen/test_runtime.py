@@ -252,11 +252,22 @@ def same(a: float, b: float) -> bool:
     return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
 
 
-def same_values(got: list[float], want: list[float]) -> bool:
+def last_digits(a: float, b: float, ulps: int = 4) -> bool:
+    """`same`, or both finite and apart by at most a few units in the last place: numpy's
+    log, power and the like may round differently from C's libm (numpy 1.24 takes 1 / x
+    for x ** -1 and its own log), which is all the batched code promises (see the top)."""
+    if same(a, b):
+        return True
+    finite = math.isfinite(a) and math.isfinite(b)
+    return finite and abs(a - b) <= ulps * math.ulp(max(abs(a), abs(b)))
+
+
+def same_values(got: list[float], want: list[float], equal=same) -> bool:
     """The output bit for bit, and the gradients too except the sign of a zero: the engine
-    adds every gradient to 0.0, so it never has -0.0 (docs/engine.md says so)."""
-    return same(got[0], want[0]) and all(
-        same(g, w) or g == w == 0.0 for g, w in zip(got[1:], want[1:], strict=True)
+    adds every gradient to 0.0, so it never has -0.0 (docs/engine.md says so). `equal`
+    compares two numbers (`last_digits` for the numpy-batched code)."""
+    return equal(got[0], want[0]) and all(
+        equal(g, w) or g == w == 0.0 for g, w in zip(got[1:], want[1:], strict=True)
     )
 
 
@@ -301,8 +312,9 @@ def test_the_issue_examples_give_the_engines_numbers():
 @given(st.sampled_from(SPECIAL), st.sampled_from(SPECIAL), st.booleans())
 def test_power_at_special_values_is_the_engines_bit_for_bit(a, b, literal_exponent):
     """x ** y over ±0, ±1, ±inf, nan, negative, tiny and huge numbers: the scalar code gives
-    the engine's value and both derivatives or raises its error; the batched code gives
-    its numbers wherever the engine gives numbers (nan or inf where it raises)."""
+    the engine's value and both derivatives bit for bit or raises its error; the batched
+    code gives its numbers (to numpy's last digits) wherever the engine gives numbers (nan
+    or inf where it raises)."""
     want = engine_power(a, b)
     x, y = Value(a, "x"), Value(b, "y")
     if literal_exponent:  # x ** 2.0 with the exponent a literal, as the note writes it
@@ -325,12 +337,13 @@ def test_power_at_special_values_is_the_engines_bit_for_bit(a, b, literal_expone
     assert same_values([got, *grads], want), (want, compiled.source)
     outs, sums = compiled.batched([], params)
     batched = [float(outs[0]), *sums]
-    assert same_values(batched, want), (want, compiled.batched_source)
+    assert same_values(batched, want, last_digits), (want, compiled.batched_source)
 
 
 def test_batched_power_is_the_engines_ieee_power_on_a_grid():
     """The batched code's power (its ** forward and in derivatives) against the engine's
-    rules, bit for bit, over every pair of special values, with one exponent for the batch
+    rules, to numpy's last digits (nan, inf and zeros exactly), over every pair of special
+    values, with one exponent for the batch
     (where numpy would take sqrt or square) and as a scalar: the derivative's power always,
     the forward's where the engine gives a number (where it raises: inf or nan)."""
     from micrograd_beans.codegen import BATCH_HELPERS
@@ -345,8 +358,9 @@ def test_batched_power_is_the_engines_ieee_power_on_a_grid():
             column = power(bases, b).tolist()
             scalars = [float(power(a, b)) for a in SPECIAL]
         for a, g, g_scalar in zip(SPECIAL, column, scalars, strict=True):
-            assert same(g, _ieee_pow(a, b)) and same(g_scalar, g), (a, b, g, g_scalar)
+            assert last_digits(g, _ieee_pow(a, b)), (a, b, g, _ieee_pow(a, b))
+            assert last_digits(g_scalar, g), (a, b, g, g_scalar)
             try:
-                assert same(g, _pow(a, b)), (a, b)
+                assert last_digits(g, _pow(a, b)), (a, b)
             except (ArithmeticError, ValueError):
                 assert math.isinf(g) or math.isnan(g), (a, b)

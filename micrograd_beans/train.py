@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import html
 import math
-import numbers
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -23,6 +22,7 @@ from functools import partial
 
 import numpy as np
 
+from micrograd_beans.checks import check_int
 from micrograd_beans.codegen import compiled_step
 from micrograd_beans.engine import Value
 from micrograd_beans.losses import get_loss
@@ -198,14 +198,6 @@ def _as_data(model: MLP, xs: object, ys: object) -> tuple[list, list, bool]:
     return xl, yl, binary
 
 
-def _check_int(value: object, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}: {value!r:.40}")
-    if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value}")
-    return int(value)
-
-
 def _correct(out: object, y: object) -> bool:
     if isinstance(out, list):
         return all((o >= 0.5) == (t == 1.0) for o, t in zip(out, y, strict=False))  # type: ignore[arg-type]
@@ -248,10 +240,10 @@ def fit(
     """
     # (Long only by its documented arguments: the body is the three steps below.)
     # 1. Check everything a user passes, so a mistake fails here and not mid-training.
-    epochs = _check_int(epochs, "epochs", 0)
-    every = _check_int(every, "every", 1)
+    epochs = check_int(epochs, "epochs", 0)
+    every = check_int(every, "every", 1)
     if batch_size is not None:
-        batch_size = _check_int(batch_size, "batch_size", 1)
+        batch_size = check_int(batch_size, "batch_size", 1)
     loss_fn = get_loss(loss)
     data_x, data_y, binary = _as_data(model, xs, ys)
     # 2. Choose how an update runs (the graph, or generated code) and how an epoch runs.

@@ -18,10 +18,10 @@ PACKAGE = Path(__file__).resolve().parent.parent / "micrograd_beans"
 # (`course` holds every `course.*`). Imports may go down or stay in a layer, never up.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     # rng: seeding; files: atomic writes; display: notebook tables; argtypes: CLI arguments;
-    # render: running Graphviz on DOT text
+    # render: running Graphviz on DOT text; checks: argument checks shared by layers
     (
         "helpers that import nothing of the package",
-        ("rng", "files", "display", "argtypes", "render"),
+        ("rng", "files", "display", "argtypes", "render", "checks"),
     ),
     ("the engine", ("engine",)),
     ("learning on it", ("nn", "losses", "optim")),

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from micrograd_beans.argtypes import UsageError, count, output_path, positive_int
+from micrograd_beans.checks import check_int
 from micrograd_beans.course.options import (
     add_training_options,
     check_training_options,
@@ -213,8 +214,8 @@ def run_demo(
     lesson = get_lesson(name).with_(
         **{k: training[k] for k in ("optimizer", "loss", "batch_size") if k in training}
     )
-    epochs = _check_int(lesson.epochs if epochs is None else epochs, "epochs", minimum=0)
-    every = _check_int(default_every(epochs) if every is None else every, "every", minimum=1)
+    epochs = check_int(lesson.epochs if epochs is None else epochs, "epochs", minimum=0)
+    every = check_int(default_every(epochs) if every is None else every, "every", minimum=1)
     live, path = _window_and_file(name, save, show)
     started = time.perf_counter()
     xs, ys = lesson.make_data(seed)
@@ -304,14 +305,6 @@ def _show_or_close(fig: Any, anim: animation.TrainingAnimation) -> None:
     plt.close(fig)
 
 
-def _check_int(value: object, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value}")
-    return value
-
-
 # --- the graph tour ----------------------------------------------------------------------
 
 
@@ -357,8 +350,8 @@ def graph_tour(
     """
     from micrograd_beans.course import animation
 
-    epochs = 0 if epochs is None else _check_int(epochs, "epochs", minimum=0)
-    every = 1 if every is None else _check_int(every, "every", minimum=1)
+    epochs = 0 if epochs is None else check_int(epochs, "epochs", minimum=0)
+    every = 1 if every is None else check_int(every, "every", minimum=1)
     live, path = _window_and_file(GRAPH_TOUR, save, show)
     started = time.perf_counter()
     x, y = 0.9, 1.0  # one toxic bean of size 0.9, as in the README

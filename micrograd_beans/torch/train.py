@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import importlib
 import math
-import numbers
 import time
 from dataclasses import dataclass, field
 
@@ -25,6 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from micrograd_beans.checks import check_int
 from micrograd_beans.nn import MLP
 from micrograd_beans.rng import Seed, make_rng
 from micrograd_beans.torch.convert import BeanMLP, as_arrays, from_torch, to_torch
@@ -80,14 +80,6 @@ def make_torch_optimizer(
     elif not 0.0 <= momentum < 1.0:
         raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
     return torch.optim.SGD(params, lr=lr, momentum=momentum), lr
-
-
-def _check_int(value: object, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}: {value!r:.40}")
-    if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value}")
-    return int(value)
 
 
 def _one_epoch(
@@ -218,16 +210,16 @@ def fit_torch(
     `dtype=torch.float32` trains in single precision (faster on big batches; no longer
     the engine's numbers to the last bits).
     """
-    epochs = _check_int(epochs, "epochs", 0)
+    epochs = check_int(epochs, "epochs", 0)
     check_loss(loss)
     x, y = as_arrays(model, xs, ys)
-    batch_size = len(x) if batch_size is None else _check_int(batch_size, "batch_size", 1)
+    batch_size = len(x) if batch_size is None else check_int(batch_size, "batch_size", 1)
     net = to_torch(model, dtype=dtype)
     opt, _ = make_torch_optimizer(net.parameters(), optimizer, lr, momentum)
     xt, yt = torch.from_numpy(x).to(dtype), torch.from_numpy(y).to(dtype)
     threads_before = torch.get_num_threads()
     if threads is not None:
-        torch.set_num_threads(_check_int(threads, "threads", 1))
+        torch.set_num_threads(check_int(threads, "threads", 1))
     try:
         history = run_epochs(
             net,

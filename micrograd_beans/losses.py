@@ -37,8 +37,11 @@ def _total(terms: list) -> Output:
     return total
 
 
+_REDUCTIONS = ("mean", "sum")
+
+
 def _check_reduction(reduction: object) -> None:
-    if reduction not in ("mean", "sum"):
+    if reduction not in _REDUCTIONS:
         raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
 
 
@@ -59,11 +62,11 @@ def squared_error(
 
     Several outputs give the mean of their squared errors (`reduction="sum"`: their sum).
     """
-    _check_reduction(reduction)
-    if isinstance(pred, Value):  # one output: the common case, kept short
+    if isinstance(pred, Value) and reduction in _REDUCTIONS:  # one output: the common case
         e = (target - pred) ** 2
         e.label = "e"
         return e
+    _check_reduction(reduction)
     e = _reduce([(y - a) ** 2 for a, y in _pairs(pred, target)], reduction)
     if isinstance(e, Value):
         e.label = "e"

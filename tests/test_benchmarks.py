@@ -115,12 +115,50 @@ def test_loops(bench, capsys):
     res = bench("bench_loops").main(["--tiny"])
     out = _lines(capsys.readouterr().out)
     cases = [
-        f"{c} {opt}"
-        for c in ("hidden-layer squared_error", "hidden-layer bce")
+        f"{lesson} {loss} {opt}"
+        for lesson in ("hidden-layer", "spiral")
+        for loss in ("squared_error", "bce")
         for opt in ("sgd", "momentum", "adam")
     ]
     for case in cases:
         # the hand-written floor and the generated code land on the same parameters
-        assert res[f"{case} diff"] <= 1e-9
-        assert float(out[f"{case} max |generated - floor| after one epoch"]) <= 1e-9
+        assert res[f"{case} diff"] <= 1e-12
+        assert float(out[f"{case} max |generated - floor| after one epoch"]) <= 1e-12
         assert res[f"{case} generated/floor"] > 0 and res[f"{case} graph/generated"] > 0
+    worst = max(res[f"{case} generated/floor"] for case in cases)
+    assert res["worst generated/floor"] == worst
+    assert out["RATIO worst generated / floor"].startswith(f"{worst:.2f}x")
+
+
+def test_loop_floors_are_the_algorithms_they_name(bench):
+    """Each floor, written by hand, trains as the library's graph path does (not only as the
+    generated code): several epochs, every loss and optimizer, both lessons."""
+    import numpy as np
+
+    from micrograd_beans.course.lessons import get_lesson
+    from micrograd_beans.train import DEFAULT_LR, fit
+
+    loops = bench("bench_loops")
+    for lesson_name, floor in loops.FLOORS.items():
+        lesson = get_lesson(lesson_name)
+        for loss in loops.LOSSES:
+            for opt in loops.OPTIMIZERS:
+                model, xs, ys = lesson.setup(seed=1)
+                xs, ys = np.asarray(xs[:12], dtype=float), np.asarray(ys[:12], dtype=float)
+                params = [p.data for p in model.parameters()]
+                lr = DEFAULT_LR[opt]
+                fit(
+                    model,
+                    xs,
+                    ys,
+                    epochs=1,
+                    loss=loss,
+                    optimizer=opt,
+                    lr=lr,
+                    compiled=False,
+                    progress=False,
+                )
+                by_hand = floor(params, xs.tolist(), ys.tolist(), loss, opt, lr)
+                graph = [p.data for p in model.parameters()]
+                assert max(abs(a - b) for a, b in zip(graph, by_hand, strict=True)) <= 1e-12
+                assert by_hand != params  # it moved

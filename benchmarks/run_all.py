@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> dict[str, bool]:
     print()
     chain = bench_chain.main(extra)
     print()
-    bench_loops.main(extra)  # issue 14: generated code against a hand-written floor
+    loops = bench_loops.main(extra)  # issue 14: generated code against a hand-written floor
     print()
     try:  # issue 17: the spiral on 100,000 beans, engine against torch (needs the [torch] extra)
         bench_torch.main(extra)
@@ -58,6 +58,9 @@ def main(argv: list[str] | None = None) -> dict[str, bool]:
         "3 per node at 3x10^6 within 1.15x of 10^6 (gc on)": chain[top] <= 1.15 * chain[below],
         "4 beans step >= 8x micrograd (own-ops sigmoid)": beans["ratio"] >= 8,
         "nn.MLP step <= 1.2x the hand-built Values step": nn_step["ratio"] <= 1.2,
+        "every generated loop <= 1.5x its hand-written floor (note, spiral)": (
+            loops["worst generated/floor"] <= 1.5
+        ),
         "MLP forward+backward no slower than before (>= 23.4x micrograd)": (
             mlp["micrograd"] / mlp["ours"] >= 23.4
         ),

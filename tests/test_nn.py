@@ -131,6 +131,26 @@ def test_call_shapes_and_inputs():
     assert many(np.array([1.0, 2.0]))[1].data == out[1].data
 
 
+def test_calling_a_module_runs_its_forward_as_in_pytorch():
+    class Doubled(Neuron):  # a learner's own neuron: overriding forward is enough
+        def forward(self, x):
+            out = super().forward(x) * 2
+            out.label = "doubled"
+            return out
+
+    neuron = Doubled(1, j=1, layer=1, seed=0)
+    x = [Value(0.5, "x")]
+    assert neuron(x).label == "doubled"
+    assert neuron(x).data == 2 * Neuron(1, j=1, layer=1, seed=0)(x).data
+    layer = Layer(1, 2, seed=0)
+    layer.neurons[1] = neuron  # Layer and MLP call each neuron's forward too
+    assert [o.label for o in layer([0.5])] == ["a1_1", "doubled"]
+    model = MLP(1, [2, 1], seed=0)
+    model.layers[0] = layer
+    labels = {v.label for v in _graph_nodes(model(0.5))}
+    assert {"doubled", "a1_1", "a1_2"} <= labels
+
+
 def test_number_inputs_wrapped_once_per_call():
     model = MLP(2, [3, 1], seed=0)
     out = model([1.0, 2.0])

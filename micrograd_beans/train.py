@@ -238,7 +238,6 @@ def fit(
     (why not)" (`codegen.why_not_compiled`: both losses, SGD, momentum and Adam at any batch
     size are generated); the progress bar is named by it too.
     """
-    # (Long only by its documented arguments: the body is the three steps below.)
     # 1. Check everything a user passes, so a mistake fails here and not mid-training.
     epochs = check_int(epochs, "epochs", 0)
     every = check_int(every, "every", 1)
@@ -247,21 +246,56 @@ def fit(
     loss_fn = get_loss(loss)
     data_x, data_y, binary = _as_data(model, xs, ys)
     # 2. Choose how an update runs (the graph, or generated code) and how an epoch runs.
-    if step is None:
-        opt = make_optimizer(model, optimizer, lr)
-        step = compiled_step(model, loss_fn, opt, compiled) or GraphStep(model, loss_fn, opt)
-        path = _path(step, model, loss_fn, opt, compiled)
-    else:
-        path = _path(step, model, loss_fn, None, compiled)
+    step, path = _choose_step(model, loss_fn, optimizer, lr, step, compiled)
     pairs = list(zip(data_x, data_y, strict=False))
-    n = len(pairs)
-    run_epoch = _epoch_runner(step, model, n, batch_size, binary)
+    run_epoch = _epoch_runner(step, model, len(pairs), batch_size, binary)
     rng = make_rng(seed) if shuffle else None
     history = History(accuracy=[] if binary else None, path=path)
-    bar = _progress_bar(epochs, path) if progress and _show_progress() else None
-    params = model.parameters()
-    rate = getattr(getattr(step, "optimizer", None), "lr", lr)  # for the divergence message
     # 3. The epochs: run one, check it, record it, call back; always leave the model current.
+    bar = _progress_bar(epochs, path) if progress and _show_progress() else None
+    rate = getattr(getattr(step, "optimizer", None), "lr", lr)  # for the divergence message
+    _run_epochs(step, model, run_epoch, pairs, rng, history, bar, epochs, every, callback, rate)
+    return history
+
+
+# --- fit's steps -----------------------------------------------------------------------------
+
+
+def _choose_step(
+    model: MLP,
+    loss_fn: Callable,
+    optimizer: str | Optimizer,
+    lr: float | None,
+    step: GraphStep | None,
+    compiled: bool | str,
+) -> tuple[GraphStep, str]:
+    """fit's step 2: the step that runs the updates (the user's `step`, else generated code
+    where it applies, else the graph) and History.path saying which it is."""
+    if step is not None:
+        return step, _path(step, model, loss_fn, None, compiled)
+    opt = make_optimizer(model, optimizer, lr)
+    step = compiled_step(model, loss_fn, opt, compiled) or GraphStep(model, loss_fn, opt)
+    return step, _path(step, model, loss_fn, opt, compiled)
+
+
+def _run_epochs(
+    step: GraphStep,
+    model: MLP,
+    run_epoch: Callable[[list[tuple]], tuple[float, int]],
+    pairs: list[tuple],
+    rng: np.random.Generator | None,
+    history: History,
+    bar: object,
+    epochs: int,
+    every: int,
+    callback: Callable[[int, MLP, History], object] | None,
+    rate: float | None,
+) -> None:
+    """fit's step 3: run the epochs into `history` (reshuffling the pairs first when `rng`
+    is given), stop on divergence or when `callback` returns True, and leave the model's
+    parameters current (`step.sync()`) whatever happens."""
+    n = len(pairs)
+    params = model.parameters()
     start = time.perf_counter()
     epoch = 0
     try:
@@ -288,10 +322,6 @@ def fit(
         history.seconds = time.perf_counter() - start
         if bar is not None:
             bar.close()
-    return history
-
-
-# --- fit's steps -----------------------------------------------------------------------------
 
 
 def _epoch_runner(

@@ -465,6 +465,27 @@ def draw_dot(
       one node saying how many were left out. `max_nodes=None` draws everything (slow to lay
       out past ~2000 nodes).
     """
+    rankdir, format = _checked_options(root, rankdir, format, collapse, max_nodes)
+    order = _topological(root)
+    users = _consumers(order)
+    param_set = set(params) if params is not None else None
+    roles = {v: _role(v, root, param_set) for v in order}
+    _check_in_graph(root, users, highlight=highlight, current=current)
+
+    plan = _readable_plan(order, users, roles, root, hide_constants, collapse, max_nodes)
+    on_path = _path_to_output(highlight, order, users) if highlight is not None else set()
+    drawing = _emit(root, order, roles, plan, on_path, rankdir, legend)
+    drawing.format = drawing.digraph.format = format  # the graphviz.Digraph's render too
+    if current is not None:
+        _mark_current(drawing, current, order, plan)
+    return drawing
+
+
+def _checked_options(
+    root: object, rankdir: object, format: object, collapse: object, max_nodes: object
+) -> tuple[str, str]:
+    """draw_dot's options checked, as (rankdir, format): a picture format given where rankdir
+    goes (micrograd's `draw_dot(root, 'png')`) is taken as the format, with rankdir "LR"."""
     if not isinstance(root, Value):
         raise TypeError(f"draw_dot needs a Value, got {type(root).__name__}")
     if isinstance(rankdir, str) and rankdir.lower() in PICTURE_FORMATS:  # micrograd's order
@@ -476,22 +497,14 @@ def draw_dot(
         raise ValueError(f"collapse must be None, 'auto', 'neuron' or 'layer', got {collapse!r}")
     if max_nodes is not None and (isinstance(max_nodes, bool) or max_nodes < 10):
         raise ValueError(f"max_nodes must be None (no limit) or at least 10, got {max_nodes!r}")
-    order = _topological(root)
-    users = _consumers(order)
-    param_set = set(params) if params is not None else None
-    roles = {v: _role(v, root, param_set) for v in order}
-    if highlight is not None and highlight not in users:
-        raise ValueError(f"highlight={highlight!r} is not part of the graph of {root!r}")
-    if current is not None and current not in users:
-        raise ValueError(f"current={current!r} is not part of the graph of {root!r}")
+    return rankdir, format
 
-    plan = _readable_plan(order, users, roles, root, hide_constants, collapse, max_nodes)
-    on_path = _path_to_output(highlight, order, users) if highlight is not None else set()
-    drawing = _emit(root, order, roles, plan, on_path, rankdir, legend)
-    drawing.format = drawing.digraph.format = format  # the graphviz.Digraph's render too
-    if current is not None:
-        _mark_current(drawing, current, order, plan)
-    return drawing
+
+def _check_in_graph(root: Value, users: dict, **values: Value | None) -> None:
+    """Each Value given (highlight=..., current=...) must be a node of root's graph."""
+    for name, v in values.items():
+        if v is not None and v not in users:
+            raise ValueError(f"{name}={v!r} is not part of the graph of {root!r}")
 
 
 def _readable_plan(order, users, roles, root, hide_constants, collapse, max_nodes) -> _Plan:

@@ -29,19 +29,12 @@ this package)."""
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add the `graph` subcommand."""
-    # Long only because it lists the options, one add_argument each, in --help's order.
+    """Add the `graph` subcommand: --out, then the options grouped by what they choose."""
     p = subparsers.add_parser(
         "graph",
         help="draw a computation graph to SVG/PNG/PDF",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    p.add_argument(
-        "--lesson",
-        metavar="NAME",
-        choices=list(LESSONS),
-        help="draw a lesson's network and loss instead: " + ", ".join(LESSONS),
     )
     p.add_argument(
         "--out",
@@ -50,12 +43,39 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="PATH",
         help="where to write the picture (default: graph.svg)",
     )
-    p.add_argument(
+    _add_what_to_draw(p.add_argument_group("what to draw"))
+    _add_how_to_draw(p.add_argument_group("how to draw it"))
+    p.set_defaults(run=run)
+
+
+def _add_what_to_draw(group: argparse._ArgumentGroup) -> None:
+    """The graph's source: the note's network, a lesson's (fresh or --load'ed), which beans."""
+    group.add_argument(
+        "--lesson",
+        metavar="NAME",
+        choices=list(LESSONS),
+        help="draw a lesson's network and loss instead: " + ", ".join(LESSONS),
+    )
+    add_load_option(group)
+    group.add_argument(
+        "--samples",
+        type=positive_int,
+        default=1,
+        metavar="N",
+        help="with --lesson: beans in the loss (their mean loss; default 1)",
+    )
+    group.add_argument("--seed", type=count, default=0, help="with --lesson: model and data seed")
+    group.add_argument(
         "--before-backward",
         action="store_true",
         help="draw before calling backward (every grad shows 0)",
     )
-    p.add_argument(
+
+
+def _add_how_to_draw(group: argparse._ArgumentGroup) -> None:
+    """The picture's look: boxes for neurons or layers, constants, a red path, direction,
+    and the size past which a big graph is simplified."""
+    group.add_argument(
         "--collapse",
         nargs="?",
         const="neuron",
@@ -64,39 +84,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="one box per neuron (the default when given alone) or per layer; "
         "'auto' (default) collapses only graphs too big to read",
     )
-    p.add_argument(
+    group.add_argument(
         "--hide-constants",
         action="store_true",
         help="write constants into their ops (** 2) instead of drawing them",
     )
-    p.add_argument(
+    group.add_argument(
         "--highlight",
         metavar="LABEL",
         help="draw in red the paths from the Value with this label to the output",
     )
-    p.add_argument(
-        "--samples",
-        type=positive_int,
-        default=1,
-        metavar="N",
-        help="with --lesson: beans in the loss (their mean loss; default 1)",
-    )
-    p.add_argument("--seed", type=count, default=0, help="with --lesson: model and data seed")
-    p.add_argument(
+    group.add_argument(
         "--rankdir",
         default="LR",
         choices=["LR", "TB", "RL", "BT"],
         help="direction of the flow (default LR: inputs left, output right)",
     )
-    p.add_argument(
+    group.add_argument(
         "--max-nodes",
         type=_max_nodes,
         default=None,
         metavar="N",
         help="simplify graphs with more drawn nodes than N (default 300; 0: never)",
     )
-    add_load_option(p)
-    p.set_defaults(run=run)
 
 
 def lesson_loss(name: str, samples: int = 1, seed: int = 0, model=None):

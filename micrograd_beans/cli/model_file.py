@@ -12,8 +12,8 @@ import argparse
 from micrograd_beans.argtypes import input_path
 
 
-def add_load_option(parser: argparse.ArgumentParser) -> None:
-    """Add --load PATH."""
+def add_load_option(parser: argparse._ActionsContainer) -> None:
+    """Add --load PATH to a parser or an argument group (both are _ActionsContainers)."""
     parser.add_argument(
         "--load",
         type=input_path,

@@ -107,6 +107,30 @@ def test_highlight_by_label(tmp_path):
     assert info.value.code == 2
 
 
+def test_help_groups_the_options_by_what_they_choose(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")  # argparse wraps at the terminal's width
+    with pytest.raises(SystemExit) as info:
+        main(["graph", "--help"])
+    assert info.value.code == 0
+    text = capsys.readouterr().out
+    sections: dict[str, list[str]] = {}
+    for block in text.split("\n\n")[2:]:  # after the usage and the description
+        heading, *lines = block.splitlines()
+        sections[heading] = [line.split()[0] for line in lines if line.startswith("  --")]
+    assert sections == {
+        "options:": ["--out"],
+        "what to draw:": ["--lesson", "--load", "--samples", "--seed", "--before-backward"],
+        "how to draw it:": [
+            "--collapse",
+            "--hide-constants",
+            "--highlight",
+            "--rankdir",
+            "--max-nodes",
+        ],
+    }
+    assert "  --out PATH            where to write the picture (default: graph.svg)" in text
+
+
 @pytest.mark.parametrize(
     "argv, message",
     [

@@ -48,7 +48,7 @@ class LessonAnimation:
     def __init__(self, lesson: Any, model: Any, xs: Any, ys: Any, history: Any, snaps: list):
         import matplotlib.pyplot as plt
 
-        from micrograd_beans.course.demo import lesson_figure
+        from micrograd_beans.course.lesson_figure import lesson_figure
         from micrograd_beans.train import History
 
         self.lesson, self.model, self.history = lesson, model, history
@@ -195,7 +195,7 @@ def live_training(
     import matplotlib.pyplot as plt
 
     from micrograd_beans.course import animation
-    from micrograd_beans.course.demo import default_every, lesson_figure
+    from micrograd_beans.course.lesson_figure import default_every, lesson_figure
     from micrograd_beans.train import fit
 
     if not animation.is_notebook_backend() or animation.is_inline_backend():

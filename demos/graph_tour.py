@@ -12,7 +12,7 @@ is the same as `micrograd-beans demo graph-tour ...`.
 
 import sys
 
-from micrograd_beans.course.demo import main
+from micrograd_beans.cli.demo import main
 
 if __name__ == "__main__":
     sys.exit(main("graph-tour"))

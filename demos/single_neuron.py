@@ -11,7 +11,7 @@ display, else a file (single-neuron.png unless --save names one).
 
 import sys
 
-from micrograd_beans.course.demo import main
+from micrograd_beans.cli.demo import main
 
 if __name__ == "__main__":
     sys.exit(main("single-neuron"))

@@ -11,7 +11,7 @@ is the same as `micrograd-beans demo two-inputs ...`.
 
 import sys
 
-from micrograd_beans.course.demo import main
+from micrograd_beans.cli.demo import main
 
 if __name__ == "__main__":
     sys.exit(main("two-inputs"))

@@ -6,7 +6,7 @@ Each function here is an argparse `type=`: it gets the text the user typed and r
 value, or raises `argparse.ArgumentTypeError` saying what was expected; argparse then adds
 the flag's name and the usage. `UsageError` is for the few checks that need more than one
 argument's text (a bean index against the lesson's data, a flag that needs another):
-`cli.main` and `course.demo.main` turn it into the same usage error.
+`cli.main` and `cli.demo.main` (the demos/ scripts) turn it into the same usage error.
 """
 
 from __future__ import annotations

@@ -7,31 +7,23 @@ headless (Agg) and writes a file; `save=` picks the file: `.gif` (Pillow) or `.m
 (ffmpeg) for the animation, `.png`/`.svg`/`.pdf` for the final frame.
 
 One function serves the console script (`micrograd-beans demo LESSON`) and the scripts in
-`demos/`, so both run the same code. Lessons are the presets of `lessons.py`, drawn by
-`course.lesson_figure`; the extra demo `graph-tour` (`course.tour`) walks backward through
-the note's computation graph.
+`demos/` (both parse their options in `cli/demo.py`), so both run the same code. Lessons
+are the presets of `lessons.py`, drawn by `course.lesson_figure`; the extra demo
+`graph-tour` (`course.tour`) walks backward through the note's computation graph.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
-import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from micrograd_beans.argtypes import UsageError, count, output_path, positive_int
 from micrograd_beans.checks import check_int
 from micrograd_beans.course import demo_output
 from micrograd_beans.course.lesson_figure import default_every, lesson_figure
-from micrograd_beans.course.options import (
-    add_training_options,
-    check_training_options,
-    training_settings,
-)
 from micrograd_beans.course.tour import GRAPH_TOUR, graph_tour
 
 if TYPE_CHECKING:
@@ -155,97 +147,3 @@ def _summary(r: demo_output.DemoResult) -> str:
         f"{r.name}: {r.epochs} epochs in {r.train_seconds:.2f} s of training, "
         f"final loss {r.loss:.4g}{acc}"
     )
-
-
-# --- command line ------------------------------------------------------------------------
-
-
-def add_arguments(parser: argparse.ArgumentParser, lesson: bool = True) -> None:
-    """The options every demo takes (the CLI's `demo` and each script in demos/)."""
-    if lesson:
-        parser.add_argument(
-            "lesson",
-            metavar="LESSON",
-            choices=demo_names(),
-            help="which demo: " + ", ".join(demo_names()),
-        )
-    parser.add_argument(
-        "--epochs",
-        type=count,
-        default=None,
-        help="training epochs (default: the lesson's, 5000 for the note)",
-    )
-    parser.add_argument("--seed", type=count, default=0, help="seed for beans and weights")
-    parser.add_argument(
-        "--every",
-        type=positive_int,
-        default=None,
-        help="redraw every N epochs (default: epochs/50, 100 for the note)",
-    )
-    parser.add_argument(
-        "--save",
-        type=output_path(),
-        metavar="PATH",
-        default=None,
-        help="write .gif (animation), .mp4 (needs ffmpeg) or .png (final frame)",
-    )
-    parser.add_argument(
-        "--no-window",
-        dest="show",
-        action="store_false",
-        default=None,
-        help="never open a window, even when a display is available",
-    )
-    parser.add_argument(
-        "--dynamic",
-        action="store_true",
-        help="train on the engine's graph of Values instead of the generated "
-        "chain-rule code (same numbers, slower)",
-    )
-    add_training_options(parser)
-    # run_args checks the options that go together with the parser's error (exit 2, usage)
-    parser.set_defaults(usage_error=parser.error)
-
-
-def run_args(args: argparse.Namespace, name: str | None = None) -> int:
-    """Run the demo the parsed options ask for; 0 on success.
-
-    A --save path of an unknown type is a UsageError (exit 2 with the usage); a folder
-    that is missing or not writable is an OSError naming the path, raised before training.
-    """
-    if args.save is not None:
-        from micrograd_beans.course import animation
-
-        try:
-            animation.check_save_path(args.save)
-        except ValueError as err:
-            raise UsageError(f"argument --save: {err}") from None
-    if hasattr(args, "usage_error"):
-        check_training_options(args.usage_error, args)
-    run_demo(
-        name or args.lesson,
-        epochs=args.epochs,
-        seed=args.seed,
-        every=args.every,
-        save=args.save,
-        show=args.show,
-        compiled=False if getattr(args, "dynamic", False) else "auto",
-        training=training_settings({}, args),
-    )
-    return 0
-
-
-def main(name: str, argv: Sequence[str] | None = None) -> int:
-    """Entry point of a demos/ script: `main("hidden-layer")` parses the same options."""
-    parser = argparse.ArgumentParser(
-        prog=f"{name} demo", description=f"Run the {name} demo of micrograd_beans."
-    )
-    add_arguments(parser, lesson=False)
-    args = parser.parse_args(argv)
-    try:
-        return run_args(args, name)
-    except UsageError as err:
-        parser.error(str(err))  # usage, message, exit 2
-    except (ValueError, TypeError, OSError, RuntimeError, ArithmeticError) as err:
-        print(f"{name} demo: error: {err}", file=sys.stderr)
-        return 1

@@ -46,17 +46,3 @@ def test_cli_train_uses_generated_code_unless_dynamic(capsys):
         out = capsys.readouterr().out
         runs[bool(flags)] = [s for s in out.splitlines() if not s.startswith("trained ")]
     assert runs[False] == runs[True]  # same loss, accuracy and parameters, to the digit
-
-
-def test_demo_flag_dynamic_selects_the_engine(monkeypatch):
-    import argparse
-
-    from micrograd_beans.course import demo
-
-    calls = []
-    monkeypatch.setattr(demo, "run_demo", lambda name, **kw: calls.append(kw["compiled"]))
-    parser = argparse.ArgumentParser()
-    demo.add_arguments(parser, lesson=False)
-    demo.run_args(parser.parse_args([]), "hidden-layer")
-    demo.run_args(parser.parse_args(["--dynamic"]), "hidden-layer")
-    assert calls == ["auto", False]

@@ -8,6 +8,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import argparse  # noqa: E402
 import os  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -20,6 +21,7 @@ import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from micrograd_beans import cli  # noqa: E402
+from micrograd_beans.cli import demo as demo_cli  # noqa: E402
 from micrograd_beans.course import animation, demo  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -56,6 +58,45 @@ def test_every_script_is_a_demo():
     assert sorted(p.name for p in (ROOT / "demos").glob("*.py")) == sorted(
         [*SCRIPTS.values(), "quickstart.py"]  # quickstart prints, it draws nothing
     )
+
+
+def test_demo_flag_dynamic_selects_the_engine(monkeypatch):
+    calls = []
+    monkeypatch.setattr(demo, "run_demo", lambda name, **kw: calls.append((name, kw["compiled"])))
+    parser = argparse.ArgumentParser()
+    demo_cli.add_arguments(parser, lesson=False)
+    assert demo_cli.run(parser.parse_args([]), "hidden-layer") == 0
+    assert demo_cli.run(parser.parse_args(["--dynamic"]), "hidden-layer") == 0
+    assert calls == [("hidden-layer", "auto"), ("hidden-layer", False)]
+
+
+def test_the_options_reach_run_demo(monkeypatch, tmp_path):
+    calls = []
+    monkeypatch.setattr(demo, "run_demo", lambda name, **kw: calls.append((name, kw)))
+    out = tmp_path / "d.gif"
+    argv = ["demo", "disc", "--epochs", "7", "--seed", "3", "--every", "2", "--save", str(out)]
+    assert cli.main([*argv, "--no-window", "--optimizer", "adam"]) == 0
+    ((name, kw),) = calls
+    assert name == "disc"
+    assert (kw["epochs"], kw["seed"], kw["every"], kw["show"]) == (7, 3, 2, False)
+    assert Path(kw["save"]) == out
+    assert kw["training"]["optimizer"] == "adam"
+
+
+def test_a_scripts_bad_option_is_a_usage_error_naming_the_script(capsys):
+    with pytest.raises(SystemExit) as info:
+        demo_cli.main("disc", ["--every", "0"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: disc demo") and "argument --every: expected a number >= 1" in err
+
+
+def test_a_scripts_error_is_one_line_and_exit_1(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(animation, "ffmpeg_available", lambda: False)
+    assert demo_cli.main("disc", ["--save", str(tmp_path / "d.mp4")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("disc demo: error: ") and "needs ffmpeg" in err
+    assert err.count("\n") == 1 and list(tmp_path.iterdir()) == []
 
 
 def test_headless_without_save_writes_lesson_png_in_the_current_folder(

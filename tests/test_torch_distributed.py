@@ -3,13 +3,21 @@ with the same global batch ends (skipped without torch)."""
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
+import socket
+
 import pytest
 
 torch = pytest.importorskip("torch")
 
 from micrograd_beans.course.lessons import LESSONS  # noqa: E402
 from micrograd_beans.torch import fit_torch, train_distributed  # noqa: E402
-from micrograd_beans.torch.distributed import launched_by_torchrun  # noqa: E402
+from micrograd_beans.torch.distributed import (  # noqa: E402
+    _RunSettings,
+    launched_by_torchrun,
+    train_in_torchrun,
+)
 
 pytestmark = pytest.mark.skipif(
     not torch.distributed.is_available() or not torch.distributed.is_gloo_available(),
@@ -49,3 +57,43 @@ def test_torchrun_is_recognised_by_its_environment(monkeypatch):
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     assert launched_by_torchrun()
+
+
+def test_one_torchrun_process_ends_where_fit_torch_ends(monkeypatch):
+    # what torchrun --nproc-per-node 1 sets: this process is the whole group
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {"RANK": "0", "WORLD_SIZE": "1", "LOCAL_RANK": "0", "MASTER_ADDR": "127.0.0.1"}
+    for name, value in (env | {"MASTER_PORT": str(port)}).items():
+        monkeypatch.setenv(name, value)
+    lesson = LESSONS["disc"]
+    xs, ys = lesson.make_data(2, counts=50)
+    settings = dict(epochs=2, batch_size=None, shuffle=True, seed=4, optimizer="momentum")
+    settings |= dict(lr=0.2, momentum=0.5, loss="bce")
+    alone, in_torchrun = lesson.make_model(2), lesson.make_model(2)
+    one = fit_torch(alone, xs, ys, **settings)
+    history, rank = train_in_torchrun(in_torchrun, xs, ys, **settings)
+    assert rank == 0 and history.workers == 1 and history.batch_size == 50
+    assert in_torchrun.state_dict() == pytest.approx(alone.state_dict(), abs=1e-12)
+    assert history.loss == pytest.approx(one.loss, rel=1e-12)
+    start = lesson.make_model(2).state_dict()
+    assert max(abs(start[k] - v) for k, v in in_torchrun.state_dict().items()) > 1e-3
+    assert not torch.distributed.is_initialized()  # the group is left behind for no one
+
+
+def test_both_ways_in_take_the_run_settings_in_their_order():
+    fields = [f.name for f in dataclasses.fields(_RunSettings)]
+    assert fields == [
+        "epochs",
+        "lr",
+        "optimizer",
+        "loss",
+        "batch_size",
+        "shuffle",
+        "seed",
+        "momentum",
+    ]
+    for way_in in (train_distributed, train_in_torchrun):
+        params = [name for name in inspect.signature(way_in).parameters if name in fields]
+        assert params == fields, way_in.__name__  # each builds _RunSettings positionally

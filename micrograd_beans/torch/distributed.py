@@ -19,6 +19,7 @@ import json
 import os
 import socket
 import tempfile
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +35,22 @@ from micrograd_beans.torch.train import TorchHistory, make_torch_optimizer, run_
 
 #: The environment variables torchrun sets in every process it starts.
 TORCHRUN_VARIABLES = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")
+
+
+@dataclass(frozen=True)
+class _RunSettings:
+    """The training settings of one distributed run, the same in every process: what
+    `train_distributed` and `train_in_torchrun` take besides the model, data and dtype
+    (as `fit_torch` takes them), sent to each process with the job."""
+
+    epochs: int
+    lr: float | None
+    optimizer: str
+    loss: str
+    batch_size: int | None  # None: the whole data set (replaced by its size in the job)
+    shuffle: bool
+    seed: Seed
+    momentum: float | None
 
 
 def launched_by_torchrun() -> bool:
@@ -66,8 +83,8 @@ def _train_in_group(job: dict, rank: int, workers: int) -> tuple[TorchHistory, d
     dtype = getattr(torch, job["dtype"])
     net = to_torch(model, dtype=dtype)
     ddp = DistributedDataParallel(net)
-    s = job["settings"]
-    opt, _ = make_torch_optimizer(ddp.parameters(), s["optimizer"], s["lr"], s["momentum"])
+    s: _RunSettings = job["settings"]
+    opt, _ = make_torch_optimizer(ddp.parameters(), s.optimizer, s.lr, s.momentum)
     x = torch.from_numpy(job["xs"]).to(dtype)
     y = torch.from_numpy(job["ys"]).to(dtype)
     history = run_epochs(
@@ -76,11 +93,11 @@ def _train_in_group(job: dict, rank: int, workers: int) -> tuple[TorchHistory, d
         x,
         y,
         opt,
-        loss=s["loss"],
-        epochs=s["epochs"],
-        batch_size=s["batch_size"],
-        shuffle=s["shuffle"],
-        seed=s["seed"],
+        loss=s.loss,
+        epochs=s.epochs,
+        batch_size=s.batch_size,
+        shuffle=s.shuffle,
+        seed=s.seed,
         rank=rank,
         workers=workers,
     )
@@ -101,16 +118,17 @@ def _spawned_worker(rank: int, workers: int, init_method: str, job: dict, result
 
 
 def _job(
-    model: MLP, xs: object, ys: object, dtype: torch.dtype, settings: dict
+    model: MLP, xs: object, ys: object, dtype: torch.dtype, settings: _RunSettings
 ) -> tuple[dict, int]:
+    """What every process needs (model, beans, dtype, settings), checked: (job, beans)."""
     if not isinstance(model, MLP):
         raise TypeError(f"training needs a micrograd_beans MLP, got {type(model).__name__}")
-    check_loss(settings["loss"])
+    check_loss(settings.loss)
     x, y = as_arrays(model, xs, ys)
     if dtype not in (torch.float64, torch.float32):
         raise ValueError(f"dtype must be torch.float64 or torch.float32, got {dtype}")
-    if settings["batch_size"] is None:
-        settings["batch_size"] = len(x)
+    if settings.batch_size is None:
+        settings = replace(settings, batch_size=len(x))
     job = {
         "config": model.config(),
         "state": model.state_dict(),
@@ -142,18 +160,9 @@ def train_distributed(
     (all workers' shards together): the run makes the same updates as `fit_torch` with
     that batch size, up to rounding. `seed` must be an int or None when shuffling (every
     process draws the same permutations from it)."""
-    settings = {
-        "epochs": epochs,
-        "lr": lr,
-        "optimizer": optimizer,
-        "loss": loss,
-        "batch_size": batch_size,
-        "shuffle": shuffle,
-        "seed": seed,
-        "momentum": momentum,
-    }
+    settings = _RunSettings(epochs, lr, optimizer, loss, batch_size, shuffle, seed, momentum)
     job, n = _job(model, xs, ys, dtype, settings)
-    _check_workers(workers, job["settings"]["batch_size"], n)
+    _check_workers(workers, job["settings"].batch_size, n)
     if isinstance(seed, np.random.Generator):
         raise TypeError("train_distributed needs an int seed (each process makes its own rng)")
     init_method = f"tcp://127.0.0.1:{_free_localhost_port()}"
@@ -186,21 +195,12 @@ def train_in_torchrun(
 ) -> tuple[TorchHistory, int]:
     """This process's part of a run started by torchrun: (history, rank). Every process
     ends with the same parameters, written into `model`."""
-    settings = {
-        "epochs": epochs,
-        "lr": lr,
-        "optimizer": optimizer,
-        "loss": loss,
-        "batch_size": batch_size,
-        "shuffle": shuffle,
-        "seed": seed,
-        "momentum": momentum,
-    }
+    settings = _RunSettings(epochs, lr, optimizer, loss, batch_size, shuffle, seed, momentum)
     job, n = _job(model, xs, ys, dtype, settings)
     dist.init_process_group("gloo")  # rank, world size and rendezvous from torchrun's env
     try:
         rank, workers = dist.get_rank(), dist.get_world_size()
-        _check_workers(workers, job["settings"]["batch_size"], n)
+        _check_workers(workers, job["settings"].batch_size, n)
         history, state = _train_in_group(job, rank, workers)
     finally:
         dist.destroy_process_group()

@@ -4,14 +4,10 @@ Built around the "bean toxicity" lesson: a 1-2-1 sigmoid network fitted by per-s
 gradient descent, with every derivative derived by the engine and checked by hand.
 """
 
+from micrograd_beans.anomaly import detect_anomaly
 from micrograd_beans.engine import OPS, Constant, Value, affine, define_op, zero_grad
-from micrograd_beans.gradcheck import (
-    detect_anomaly,
-    grad,
-    gradcheck,
-    gradcheck_model,
-    gradgradcheck,
-)
+from micrograd_beans.gradcheck import gradcheck, gradcheck_model, gradgradcheck
+from micrograd_beans.gradients import grad
 
 __all__ = ["OPS", "Constant", "Value", "affine", "define_op", "zero_grad"]
 __all__ += ["detect_anomaly", "grad", "gradcheck", "gradcheck_model", "gradgradcheck"]

@@ -1,4 +1,4 @@
-"""Gradient checking: finite differences, differentiable gradients and anomaly mode.
+"""Gradient checking: the engine's derivatives against finite differences.
 
 - `gradcheck(f, inputs)` compares the engine's derivatives with central finite differences
   (the method and defaults of `torch.autograd.gradcheck`) and prints the comparison as a
@@ -8,29 +8,23 @@
 - `gradcheck_model(model, x, y, loss)` checks a model's parameters on one or more beans:
   per parameter the engine's gradient, a hand-derived one where you pass it, and a central
   finite difference (the table `micrograd-beans gradcheck` prints).
-- `grad(output, inputs, create_graph=False)` returns gradients without touching `.grad`.
-  With `create_graph=True` it runs the same `OPS` derivative rules on Values, so the
-  gradients are Values with graphs of their own that can be differentiated again.
-- `detect_anomaly()` makes the first op whose result or gradient is nan or infinite raise
-  `FloatingPointError` naming the op and its inputs. It swaps checking versions of the
-  engine's forward rules and backward pass in on entry and the originals back on exit,
-  so outside it the engine runs exactly as before.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
-import threading
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations_with_replacement
 
-from micrograd_beans import engine
+# grad and detect_anomaly lived in this module before they got modules of their own, and
+# users' code imports them from here, so they stay importable from here.
+from micrograd_beans.anomaly import detect_anomaly
 from micrograd_beans.display import html_table
 from micrograd_beans.engine import Constant, Value
+from micrograd_beans.gradients import Gradient, grad
 from micrograd_beans.losses import get_loss
 
 __all__ = [
@@ -46,193 +40,6 @@ __all__ = [
     "gradcheck_model",
     "gradgradcheck",
 ]
-
-Gradient = float | Value
-
-
-# --- grad(): reverse mode into a dict, on floats or on Values ------------------------------
-
-
-def grad(
-    output: Value,
-    inputs: Value | Sequence[Value],
-    create_graph: bool = False,
-) -> Gradient | tuple[Gradient, ...]:
-    """d(output)/d(input) for each input, leaving every `.grad` field as it is.
-
-    `inputs` may be one Value (one gradient is returned) or a sequence (a tuple is
-    returned); an input `output` does not depend on gets 0. With `create_graph=True` the
-    gradients are Values built from the same derivative rules, so `grad` can be applied to
-    them again (second, third ... derivatives); otherwise they are floats.
-    """
-    if not isinstance(output, Value):
-        raise TypeError(f"grad() needs a Value as output, got {type(output).__name__}")
-    single = isinstance(inputs, Value)
-    targets = (inputs,) if single else tuple(inputs)
-    for i, v in enumerate(targets):
-        if not isinstance(v, Value):
-            raise TypeError(f"grad() inputs must be Values, got {type(v).__name__} at position {i}")
-    grads = _reverse(output, targets, create_graph)
-    zero: Gradient = Constant(0.0) if create_graph else 0.0
-    result = tuple(grads.get(v, zero) for v in targets)
-    return result[0] if single else result
-
-
-def _reverse(root: Value, targets: tuple[Value, ...], create_graph: bool) -> dict:
-    """The chain rule from root down to the targets, gradients kept in a dict (not `.grad`)."""
-    order = engine._topological_order(root)  # op results, each before its operands
-    wanted = set(targets)
-    # Nodes with a target below them; the only ones whose derivative rules need to run.
-    leads: set[Value] = set()
-    # Op results computed from Constants alone: passed to the rules as plain numbers, like
-    # the Constants themselves, so gradient graphs do not grow branches that are always 0.
-    fixed: set[Value] = set()
-    for node in reversed(order):
-        if any(p in wanted or p in leads for p in node.parents):
-            leads.add(node)
-        elif all(p.is_constant or p in fixed for p in node.parents):
-            fixed.add(node)
-    grads: dict[Value, Gradient] = {root: Constant(1.0) if create_graph else 1.0}
-    rules = engine._BACKWARD
-    checking = _anomaly_depth > 0
-    global _quiet
-    for node in order:
-        if node not in leads or node not in grads:
-            continue
-        g = grads[node]
-        parents = node.parents
-        if create_graph:
-            args = [
-                p.data if p not in wanted and (p.is_constant or p in fixed) else p for p in parents
-            ]
-            # Under detect_anomaly, a nan made for an operand nobody asked about (the
-            # exponent 2 of x ** 2 at x < 0) is no anomaly: check only what is kept, below.
-            _quiet += checking
-            try:
-                local = rules[node.op](g, node, *args)
-            finally:
-                _quiet -= checking
-        else:
-            local = rules[node.op](g, node.data, *[p.data for p in parents])
-        for k, (p, gp) in enumerate(zip(parents, local, strict=True)):
-            if p not in wanted and p not in leads:
-                continue
-            if create_graph and not isinstance(gp, Value):
-                gp = Constant(gp)
-            total = grads[p] + gp if p in grads else gp
-            grads[p] = total
-            if checking and not math.isfinite(total.data if create_graph else total):
-                raise FloatingPointError(_backward_anomaly(node, g, k, gp, total))
-    return grads
-
-
-# --- anomaly mode --------------------------------------------------------------------------
-
-_anomaly_depth = 0  # how many detect_anomaly() blocks are open, in all threads
-_anomaly_lock = threading.Lock()  # blocks may open and close in several threads at once
-_quiet = 0  # > 0 while grad() runs rules whose discarded results may be nan
-_saved_forward: dict[str, Callable[..., float]] = {}
-_saved_backward: Callable[[Value], None] | None = None
-
-
-def _describe(v: Value | float) -> str:
-    if not isinstance(v, Value):
-        return repr(v)
-    if v.label:
-        return f"{v.label}={v.data!r}"
-    return f"{v.data!r}" if not v.op else f"({v.op} result)={v.data!r}"
-
-
-def _backward_anomaly(node: Value, g: Gradient, k: int, local: Gradient, total: Gradient) -> str:
-    inputs = ", ".join(_describe(p) for p in node.parents)
-    g = g.data if isinstance(g, Value) else g
-    local = local.data if isinstance(local, Value) else local
-    total = total.data if isinstance(total, Value) else total
-    what = "a nan" if math.isnan(total) else "an infinite"
-    return (
-        f"backward of {node.op!r} on ({inputs}) made {what} gradient for its input "
-        f"{k + 1} ({_describe(node.parents[k])}): {local!r} (incoming gradient {g!r}, "
-        f"accumulated {total!r}) [detect_anomaly]"
-    )
-
-
-def _checked_forward(name: str, rule: Callable[..., float]) -> Callable[..., float]:
-    def checked(*args: float) -> float:
-        result = rule(*args)
-        if not math.isfinite(result) and not _quiet:
-            # the engine's operator methods turn this into "'op' failed on (inputs): ..."
-            raise FloatingPointError(f"the result is {result!r} [detect_anomaly]")
-        return result
-
-    return checked
-
-
-def _variable_nodes(order: list[Value]) -> set[Value]:
-    """Op results that depend on some non-Constant leaf (those whose gradient matters)."""
-    variable: set[Value] = set()
-    for node in reversed(order):
-        if any(p in variable or (p.is_leaf and not p.is_constant) for p in node.parents):
-            variable.add(node)
-    return variable
-
-
-def _checked_backward(root: Value) -> None:
-    """engine._backward, with every gradient a non-Constant receives checked as it arrives."""
-    if not root.parents:
-        root.grad += 1.0
-        return
-    order = engine._topological_order(root)
-    for node in order:
-        node.grad = 0.0
-    root.grad = 1.0
-    variable = _variable_nodes(order)
-    rules = engine._BACKWARD
-    for node in order:
-        parents = node.parents
-        local = rules[node.op](node.grad, node.data, *[p.data for p in parents])
-        for k, (p, gp) in enumerate(zip(parents, local, strict=True)):
-            p.grad += gp
-            if not math.isfinite(p.grad) and (p in variable or not p.is_constant):
-                raise FloatingPointError(_backward_anomaly(node, node.grad, k, gp, p.grad))
-
-
-@contextmanager
-def detect_anomaly() -> Iterator[None]:
-    """Within this block, the first nan or infinity an op makes raises FloatingPointError.
-
-    Forward: the op's result, e.g. `'*' failed on (w=1e+200, x=1e+200): the result is inf`.
-    Backward (`backward()` and `grad()`): the first gradient that becomes nan or infinite,
-    naming the op, its inputs' labels and values. Gradients flowing into numbers (Constant
-    leaves) are not checked. Blocks may nest; on exit the engine is exactly as before.
-
-    The mode is process-wide, as PyTorch's anomaly mode is: while any thread is inside a
-    block, arithmetic in every thread is checked (and may raise). Blocks opened and closed
-    from several threads at once are safe: the checks end when the last block closes.
-    """
-    global _anomaly_depth, _saved_backward
-    with _anomaly_lock:
-        if _anomaly_depth == 0:
-            _saved_forward.clear()
-            _saved_forward.update(engine._FORWARD)
-            for name, rule in _saved_forward.items():
-                engine._FORWARD[name] = _checked_forward(name, rule)
-            engine._make_operator_methods()
-            _saved_backward = engine._backward
-            engine._backward = _checked_backward
-        _anomaly_depth += 1
-    try:
-        yield
-    finally:
-        with _anomaly_lock:
-            _anomaly_depth -= 1
-            if _anomaly_depth == 0:
-                engine._FORWARD.update(_saved_forward)
-                engine._make_operator_methods()
-                engine._backward = _saved_backward
-                _saved_forward.clear()
-
-
-# --- gradcheck -------------------------------------------------------------------------
 
 
 class GradcheckError(RuntimeError):

@@ -514,7 +514,7 @@ def test_the_second_derivative_of_a_power_at_a_zero_exponent_keeps_its_dependenc
     # d/da a**b = b·a**(b-1) is 0 at b = 0, but its derivative in b there is a**-1 (found
     # by the property tests: x0 ** x1 at (1, 0))
     from micrograd_beans import Value
-    from micrograd_beans.gradcheck import grad
+    from micrograd_beans.gradients import grad
 
     a, b = Value(2.0, label="a"), Value(0.0, label="b")
     da = grad(a**b, a, create_graph=True)

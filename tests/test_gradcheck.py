@@ -1,5 +1,5 @@
-"""Tests for micrograd_beans/gradcheck.py: gradcheck at orders 1-3 for every op, grad() with
-and without create_graph against closed forms, and detect_anomaly."""
+"""Tests for micrograd_beans/gradcheck.py: gradcheck at orders 1-3 for every op, its result
+table, the wrong rules it catches, gradcheck_model, and the names that still import from it."""
 
 from __future__ import annotations
 
@@ -7,22 +7,16 @@ import math
 
 import pytest
 
-from micrograd_beans import (
-    OPS,
-    Value,
-    affine,
-    detect_anomaly,
-    engine,
-    grad,
-    gradcheck,
-    gradgradcheck,
-)
+from micrograd_beans import engine
+from micrograd_beans.engine import OPS, Value, affine
 from micrograd_beans.gradcheck import (
     GradcheckError,
     GradcheckResult,
     GradcheckWarning,
     ModelGradcheckResult,
+    gradcheck,
     gradcheck_model,
+    gradgradcheck,
 )
 
 
@@ -201,230 +195,6 @@ def test_constant_function_and_bad_arguments():
     assert isinstance(gradcheck(lambda a: a, [1.0]), GradcheckResult)
 
 
-# --- grad(): gradients as floats or as Values -----------------------------------------------
-
-
-def nth(f, x: float, n: int) -> float:
-    """The n-th derivative of f at x by grad(..., create_graph=True) n times."""
-    v = Value(x, label="x")
-    d = f(v)
-    for k in range(n):
-        d = grad(d, v, create_graph=k < n - 1)
-    return float(d)
-
-
-CLOSED_FORMS = [
-    # (name, f, x, order, exact)
-    (
-        "sigmoid''",
-        lambda x: x.sigmoid(),
-        0.7,
-        2,
-        sigmoid(0.7) * (1 - sigmoid(0.7)) * (1 - 2 * sigmoid(0.7)),
-    ),
-    ("tanh''", lambda x: x.tanh(), 0.7, 2, -2 * math.tanh(0.7) * (1 - math.tanh(0.7) ** 2)),
-    ("(x^3)'''", lambda x: x**3, 0.7, 3, 6.0),
-    ("(x^3)''' at x < 0", lambda x: x**3, -2.0, 3, 6.0),
-    ("(x^3)''''", lambda x: x**3, -2.0, 4, 0.0),
-    ("exp'''", lambda x: x.exp(), 0.7, 3, math.exp(0.7)),
-    ("log''", lambda x: x.log(), 0.7, 2, -1 / 0.7**2),
-    ("log'''", lambda x: x.log(), 0.7, 3, 2 / 0.7**3),
-    ("(2^x)''", lambda x: 2.0**x, 0.7, 2, math.log(2) ** 2 * 2**0.7),
-    ("(x^x)''", lambda x: x**x, 0.7, 2, 0.7**0.7 * ((math.log(0.7) + 1) ** 2 + 1 / 0.7)),
-    ("relu'", lambda x: x.relu(), 0.7, 1, 1.0),
-    ("relu' flat", lambda x: x.relu(), -0.7, 1, 0.0),
-    ("relu''", lambda x: x.relu(), 0.7, 2, 0.0),
-    ("(x relu x)''", lambda x: x * x.relu(), 0.7, 2, 2.0),
-    ("(1/x)''", lambda x: 1.0 / x, 0.7, 2, 2 / 0.7**3),
-    ("(-x)'", lambda x: -x, 0.7, 1, -1.0),
-    ("(-x^2)''", lambda x: -(x * x), 0.7, 2, -2.0),
-    ("affine(x, x, x)''", lambda x: affine([x], [x], x), 0.7, 2, 2.0),
-]
-
-
-@pytest.mark.parametrize("name, f, x, order, exact", CLOSED_FORMS, ids=[c[0] for c in CLOSED_FORMS])
-def test_higher_derivatives_match_closed_forms(name, f, x, order, exact):
-    assert nth(f, x, order) == pytest.approx(exact, rel=1e-12, abs=1e-12)
-
-
-def test_backward_through_a_gradient_gives_the_second_derivative():
-    x = Value(0.7, label="x")
-    dx = grad(x.tanh() * x, x, create_graph=True)
-    dx.backward()
-    t = math.tanh(0.7)
-    assert x.grad == pytest.approx(2 * (1 - t * t) - 2 * 0.7 * t * (1 - t * t))
-
-
-def test_mixed_partials_of_pow_div_affine():
-    a, b = Value(1.7, label="a"), Value(-0.6, label="b")
-    da, db = grad(a**b, [a, b], create_graph=True)
-    assert float(da) == pytest.approx(-0.6 * 1.7**-1.6)
-    assert float(db) == pytest.approx(1.7**-0.6 * math.log(1.7))
-    assert grad(da, [a, b]) == pytest.approx(
-        (-0.6 * -1.6 * 1.7**-2.6, 1.7**-1.6 * (1 + -0.6 * math.log(1.7)))
-    )
-    assert grad(db, b) == pytest.approx(1.7**-0.6 * math.log(1.7) ** 2)
-
-    da, db = grad(a / b, [a, b], create_graph=True)
-    assert grad(da, [a, b]) == pytest.approx((0.0, -1 / 0.6**2))
-    assert grad(db, b) == pytest.approx(2 * 1.7 / (-0.6) ** 3)
-
-    w1, x1, w2, x2, c = (Value(v, label=n) for v, n in zip([1, 2, 3, 4, 5], "wxvyc", strict=True))
-    dw1, dx1, dc = grad(affine([w1, w2], [x1, x2], c), [w1, x1, c], create_graph=True)
-    assert grad(dw1, [w1, x1, w2, x2, c]) == (0.0, 1.0, 0.0, 0.0, 0.0)
-    assert grad(dx1, [w1, x1, w2, x2, c]) == (1.0, 0.0, 0.0, 0.0, 0.0)
-    assert grad(dc, [w1, c]) == (0.0, 0.0)
-
-
-def test_grad_leaves_grad_fields_alone_and_matches_backward():
-    w, x = Value(0.3, label="w"), Value(-1.1, label="x")
-    h = (w * x).sigmoid()
-    e = (1.0 - h) ** 2 + w.exp() * h
-    nodes = [w, x, h, e]
-    for v in nodes:
-        v.grad = 0.25
-    dw, dx = grad(e, [w, x])
-    dh = grad(e, h)
-    assert [v.grad for v in nodes] == [0.25] * 4
-    e.backward()
-    assert (dw, dx, dh) == pytest.approx((w.grad - 0.25, x.grad - 0.25, h.grad))
-    gw, gx = grad(e, [w, x], create_graph=True)
-    assert isinstance(gw, Value) and (gw.data, gx.data) == pytest.approx((dw, dx))
-
-
-def test_grad_edge_cases():
-    x, y = Value(2.0, label="x"), Value(3.0, label="y")
-    assert grad(x * x, x) == 4.0
-    assert grad(x * x, [x]) == (4.0,)
-    assert grad(x + x, [x, x]) == (2.0, 2.0)
-    assert grad(x * 2.0, [x, y]) == (2.0, 0.0)
-    unused = grad(x * 2.0, y, create_graph=True)
-    assert isinstance(unused, Value) and unused.data == 0.0
-    assert grad(x, x) == 1.0
-    z = x * y
-    assert grad(z.exp(), z) == pytest.approx(math.exp(6.0))
-    # d/dy of (d/dx x*y): a Value the first grad was not asked about stays differentiable
-    dx = grad(x * y, x, create_graph=True)
-    assert grad(dx, y) == 1.0
-    # numbers are Values too: d2/dc2 of x*c*c for the Constant c made from 3.0
-    y = x * 3.0
-    c = y.parents[1]
-    dc = grad(y * c, c, create_graph=True)
-    assert (dc.data, grad(dc, c), grad(dc, x)) == (12.0, 4.0, 6.0)
-    with pytest.raises(TypeError, match="Value as output"):
-        grad(2.0, x)
-    with pytest.raises(TypeError, match="position 1"):
-        grad(x * y, [x, 3.0])
-
-
-def test_second_derivatives_agree_with_differences_of_grad():
-    def first(w: float, x: float) -> tuple[float, float]:
-        wv, xv = Value(w), Value(x)
-        return grad(((wv * xv).tanh() + wv**2).log(), [wv, xv])
-
-    wv, xv = Value(0.8), Value(-0.4)
-    dw, dx = grad(((wv * xv).tanh() + wv**2).log(), [wv, xv], create_graph=True)
-    hessian = [grad(dw, [wv, xv]), grad(dx, [wv, xv])]
-    eps = 1e-6
-    up_w, down_w = first(0.8 + eps, -0.4), first(0.8 - eps, -0.4)
-    up_x, down_x = first(0.8, -0.4 + eps), first(0.8, -0.4 - eps)
-    for i in range(2):
-        assert hessian[i][0] == pytest.approx((up_w[i] - down_w[i]) / (2 * eps), rel=1e-6)
-        assert hessian[i][1] == pytest.approx((up_x[i] - down_x[i]) / (2 * eps), rel=1e-6)
-
-
-# --- detect_anomaly -------------------------------------------------------------------------
-
-
-def test_forward_anomaly_names_the_op_and_its_inputs():
-    w, x = Value(1e200, label="w"), Value(1e200, label="x")
-    assert math.isinf((w * x).data)  # outside: unchanged, inf goes through
-    with detect_anomaly(), pytest.raises(FloatingPointError) as info:
-        w * x
-    assert "'*'" in str(info.value) and "w=1e+200" in str(info.value)
-    assert "x=1e+200" in str(info.value)
-    with detect_anomaly(), pytest.raises(FloatingPointError, match=r"'\+'.*n=nan"):
-        Value(math.nan, label="n") + 1.0
-    with detect_anomaly(), pytest.raises(FloatingPointError, match="'affine'.*w=1e\\+200"):
-        affine([w], [x], 0.0)
-
-
-def test_backward_anomaly_names_the_first_op():
-    x = Value(1e-320, label="x")
-    loss = x.log() * 3.0  # log is finite; its derivative 1/x is not
-    loss.backward()
-    assert math.isinf(x.grad)
-    with detect_anomaly():
-        with pytest.raises(FloatingPointError, match=r"backward of 'log' on \(x=1e-320\)"):
-            loss.backward()
-        with pytest.raises(FloatingPointError, match="'log'"):
-            grad(loss, x)
-        with pytest.raises(FloatingPointError, match="'log'"):
-            grad(loss, x, create_graph=True)
-
-
-def test_no_false_alarm_for_gradients_of_numbers():
-    # d(x**2)/d(2) = x**2 ln x is nan for x < 0; nobody asked for it, so no anomaly.
-    x = Value(-3.0, label="x")
-    with detect_anomaly():
-        y = x**2
-        y.backward()
-        assert x.grad == -6.0
-        assert grad(y, x) == -6.0
-        d = grad(y, x, create_graph=True)
-        assert grad(d, x) == 2.0
-        d.backward()
-    # but a nan gradient for an exponent that is a variable is one
-    b = Value(2.0, label="b")
-    with detect_anomaly(), pytest.raises(FloatingPointError, match="input 2 \\(b=2.0\\)"):
-        (x**b).backward()
-
-
-def test_anomaly_mode_restores_the_engine():
-    forward, backward = dict(engine._FORWARD), engine._backward
-    with pytest.raises(FloatingPointError), detect_anomaly():
-        with detect_anomaly():
-            pass
-        assert forward != engine._FORWARD  # still inside the outer block
-        Value(1e300) * 1e300
-    assert forward == engine._FORWARD and engine._backward is backward
-    assert math.isinf((Value(1e300) * 1e300).data)
-
-
-@pytest.mark.parametrize(
-    "make",
-    [
-        lambda: Value(1e300) * 1e300,  # an operator method
-        lambda: 1e300 * Value(1e300),  # a reflected one
-        lambda: Value(math.nan).sigmoid(),  # a unary one
-        lambda: affine([Value(1e300)], [1e300], 0.0),  # an op of any arity
-    ],
-)
-def test_anomaly_mode_reaches_every_kind_of_operator_method(make):
-    with pytest.raises(FloatingPointError, match="detect_anomaly"), detect_anomaly():
-        make()
-    assert not math.isfinite(make().data)  # outside the block: the plain rules again
-
-
-def test_anomaly_mode_gives_the_same_gradients():
-    def run():
-        w, x = Value(0.3, label="w"), Value(-1.1, label="x")
-        e = ((w * x).sigmoid() - 1.0) ** 2 + affine([w], [x], 0.5).relu() / (x * x + 1)
-        e.backward()
-        e.backward()
-        return w.grad, x.grad, grad(e, [w, x])
-
-    plain = run()
-    with detect_anomaly():
-        checked = run()
-    assert checked == plain
-    leaf = Value(2.0)
-    with detect_anomaly():
-        leaf.backward()
-        leaf.backward()
-    assert leaf.grad == 2.0
-
-
 # --- empty checks and gradcheck_model ---------------------------------------------------------
 
 
@@ -524,3 +294,11 @@ def test_gradcheck_model_bad_arguments():
         gradcheck_model(lambda x: x, 1.0, 1.0)
     with pytest.raises(ValueError, match="eps"):
         gradcheck_model(model, 1.0, 1.0, eps=-1.0)
+
+
+def test_names_that_moved_out_still_import_from_here():
+    # grad and detect_anomaly lived in this module before they got modules of their own
+    from micrograd_beans import anomaly, gradients
+    from micrograd_beans.gradcheck import detect_anomaly, grad
+
+    assert grad is gradients.grad and detect_anomaly is anomaly.detect_anomaly

@@ -24,6 +24,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         ("rng", "files", "display", "argtypes", "render", "checks"),
     ),
     ("the engine", ("engine",)),
+    # anomaly: detect_anomaly; gradients: grad(), to any order (it checks under anomaly mode)
+    ("the engine's own modes and passes", ("anomaly", "gradients")),
     ("learning on it", ("nn", "losses", "optim")),
     # (micrograd: the micrograd-compatible face; torch: the bridge to PyTorch)
     (

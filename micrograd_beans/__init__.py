@@ -6,8 +6,9 @@ gradient descent, with every derivative derived by the engine and checked by han
 
 from micrograd_beans.anomaly import detect_anomaly
 from micrograd_beans.engine import OPS, Constant, Value, affine, define_op, zero_grad
-from micrograd_beans.gradcheck import gradcheck, gradcheck_model, gradgradcheck
+from micrograd_beans.gradcheck import gradcheck, gradgradcheck
 from micrograd_beans.gradients import grad
+from micrograd_beans.model_gradcheck import gradcheck_model
 
 __all__ = ["OPS", "Constant", "Value", "affine", "define_op", "zero_grad"]
 __all__ += ["detect_anomaly", "grad", "gradcheck", "gradcheck_model", "gradgradcheck"]

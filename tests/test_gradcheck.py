@@ -1,5 +1,5 @@
 """Tests for micrograd_beans/gradcheck.py: gradcheck at orders 1-3 for every op, its result
-table, the wrong rules it catches, gradcheck_model, and the names that still import from it."""
+table, the wrong rules it catches, and the names that still import from it."""
 
 from __future__ import annotations
 
@@ -13,9 +13,7 @@ from micrograd_beans.gradcheck import (
     GradcheckError,
     GradcheckResult,
     GradcheckWarning,
-    ModelGradcheckResult,
     gradcheck,
-    gradcheck_model,
     gradgradcheck,
 )
 
@@ -195,9 +193,6 @@ def test_constant_function_and_bad_arguments():
     assert isinstance(gradcheck(lambda a: a, [1.0]), GradcheckResult)
 
 
-# --- empty checks and gradcheck_model ---------------------------------------------------------
-
-
 def test_a_lambda_that_ignores_its_inputs_is_an_error_not_a_pass():
     # the learner's mistake from issue 15: the lambda reads the model, not its arguments
     from micrograd_beans.losses import squared_error
@@ -216,89 +211,26 @@ def test_gradcheck_result_reprs_are_short_and_the_html_is_a_table():
     assert f"{result.rows[0].engine:.10g}" in page
 
 
-def _note_model(seed=3):
-    from micrograd_beans.course.lessons import get_lesson
-
-    lesson = get_lesson("hidden-layer")
-    xs, ys = lesson.make_data(seed)
-    return lesson.make_model(seed), xs, ys
-
-
-def test_gradcheck_model_three_ways_on_one_bean():
-    from micrograd_beans.course import by_hand
-
-    model, xs, ys = _note_model()
-    before = model.state_dict()
-    result = gradcheck_model(model, xs[40], ys[40], by_hand=by_hand.gradients)
-    assert isinstance(result, ModelGradcheckResult) and result
-    assert [r.name for r in result.rows] == list(by_hand.PARAM_NAMES)
-    hand = by_hand.gradients(before, float(xs[40]), float(ys[40]))
-    for row in result.rows:
-        assert row.by_hand == hand[row.name]
-        assert row.engine == pytest.approx(hand[row.name], rel=1e-12, abs=1e-15)
-        assert row.finite_difference == pytest.approx(hand[row.name], rel=1e-6, abs=1e-9)
-        assert row.value == before[row.name]
-    assert model.state_dict() == before  # parameters restored exactly
-    assert all(p.grad == 0.0 for p in model.parameters())  # .grad left alone
-    assert str(result).splitlines()[-1].startswith("all 7 gradients agree")
-    assert result._repr_html_().count("<tr") == 8
-
-
-def test_gradcheck_model_on_many_beans_is_the_mean():
-    from micrograd_beans.course import by_hand
-
-    model, xs, ys = _note_model()
-    many = gradcheck_model(model, xs[:5], ys[:5], by_hand=by_hand.gradients)
-    assert many.beans == 5 and many
-    ones = [gradcheck_model(model, xs[i], ys[i]).rows for i in range(5)]
-    for k, row in enumerate(many.rows):
-        assert row.engine == pytest.approx(sum(r[k].engine for r in ones) / 5, rel=1e-12)
-
-
-def test_gradcheck_model_two_inputs_and_no_by_hand():
-    from micrograd_beans.course.lessons import get_lesson
-
-    lesson = get_lesson("disc")
-    model, X, ys = lesson.setup(seed=2)
-    result = gradcheck_model(model, X[7], ys[7])
-    assert result and all(r.by_hand is None for r in result.rows)
-    assert len(result.rows) == len(model.parameters())
-
-
-def test_gradcheck_model_catches_a_wrong_rule(monkeypatch):
-    from micrograd_beans import engine
-
-    model, xs, ys = _note_model()
-    monkeypatch.setitem(engine._BACKWARD, "sigmoid", lambda g, out, a: (g * out,))
-    result = gradcheck_model(model, xs[40], ys[40])
-    assert not result and "7 of 7 gradients disagree" in str(result)
-    with pytest.raises(GradcheckError):
-        gradcheck_model(model, xs[40], ys[40], raise_on_failure=True)
-
-
-def test_gradcheck_model_warns_when_every_gradient_is_zero():
-    from micrograd_beans.nn import MLP
-
-    model = MLP(1, [1], activation="relu", seed=0)  # relu at a negative input: flat
-    model.load_state_dict({"w11_1": 0.5, "b1_1": -3.0})
-    with pytest.warns(GradcheckWarning, match="all 2 gradients are 0"):
-        result = gradcheck_model(model, 1.0, 1.0)
-    assert result.empty
-
-
-def test_gradcheck_model_bad_arguments():
-    model, xs, ys = _note_model()
-    with pytest.raises(ValueError, match="3 beans but y has 2"):
-        gradcheck_model(model, xs[:3], ys[:2])
-    with pytest.raises(TypeError, match="named_parameters"):
-        gradcheck_model(lambda x: x, 1.0, 1.0)
-    with pytest.raises(ValueError, match="eps"):
-        gradcheck_model(model, 1.0, 1.0, eps=-1.0)
-
-
 def test_names_that_moved_out_still_import_from_here():
-    # grad and detect_anomaly lived in this module before they got modules of their own
-    from micrograd_beans import anomaly, gradients
-    from micrograd_beans.gradcheck import detect_anomaly, grad
+    # grad, detect_anomaly and gradcheck_model lived in this module before the split
+    import sys
+
+    from micrograd_beans import anomaly, gradients, model_gradcheck
+    from micrograd_beans.gradcheck import (
+        ModelGradcheckResult,
+        ModelGradcheckRow,
+        detect_anomaly,
+        grad,
+        gradcheck_model,
+    )
 
     assert grad is gradients.grad and detect_anomaly is anomaly.detect_anomaly
+    assert gradcheck_model is model_gradcheck.gradcheck_model
+    assert ModelGradcheckResult is model_gradcheck.ModelGradcheckResult
+    assert ModelGradcheckRow is model_gradcheck.ModelGradcheckRow
+    module = sys.modules["micrograd_beans.gradcheck"]  # the package's `gradcheck` is the function
+    namespace: dict = {}
+    exec("from micrograd_beans.gradcheck import *", namespace)
+    assert set(module.__all__) <= set(namespace) and "gradcheck_model" in module.__all__
+    with pytest.raises(AttributeError, match="has no attribute 'gradcheck_modle'"):
+        module.gradcheck_modle  # noqa: B018

@@ -27,10 +27,11 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     # anomaly: detect_anomaly; gradients: grad(), to any order (it checks under anomaly mode)
     ("the engine's own modes and passes", ("anomaly", "gradients")),
     ("learning on it", ("nn", "losses", "optim")),
-    # (micrograd: the micrograd-compatible face; torch: the bridge to PyTorch)
+    # (micrograd: the micrograd-compatible face; torch: the bridge to PyTorch;
+    # model_gradcheck: gradcheck_model, the engine vs a by-hand formula vs finite differences)
     (
         "tools over graphs and models",
-        ("gradcheck", "viz", "codegen", "serialize", "micrograd", "torch"),
+        ("gradcheck", "model_gradcheck", "viz", "codegen", "serialize", "micrograd", "torch"),
     ),
     # fit(compiled=...) runs the code codegen generates, so the training loop sits above it
     ("the training loop", ("train",)),

@@ -49,13 +49,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Print the lesson's gradient table (gradcheck.gradcheck_model); 1 if any disagree."""
+    """Print the lesson's gradient table (model_gradcheck.gradcheck_model); 1 if any disagree."""
     import numpy as np
 
     from micrograd_beans.cli.model_file import lesson_and_model
     from micrograd_beans.course import by_hand
     from micrograd_beans.course.lessons import get_lesson
-    from micrograd_beans.gradcheck import gradcheck_model
+    from micrograd_beans.model_gradcheck import gradcheck_model
 
     name, loaded = lesson_and_model(args, "hidden-layer")
     lesson = get_lesson(name)

@@ -4,7 +4,7 @@ Inside the block, the first op whose result or gradient is nan or infinite raise
 `FloatingPointError` naming the op and its inputs. It swaps checking versions of the
 engine's forward rules and backward pass in on entry and the originals back on exit,
 so outside it the engine runs exactly as before. `grad()` (in `gradients`) checks its own
-reverse pass with `_is_on`, `_without_forward_checks` and `_backward_anomaly` from here.
+reverse pass inside the block too, with the helpers at the end of this module.
 """
 
 from __future__ import annotations

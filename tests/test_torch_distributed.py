@@ -48,6 +48,35 @@ def test_workers_need_a_batch_to_share():
         train_distributed(model, xs, ys, workers=0)
 
 
+@pytest.mark.parametrize("way_in", ["train_distributed", "train_in_torchrun"])
+@pytest.mark.parametrize(
+    "bad, error, message",
+    [
+        ({"epochs": 2.5}, TypeError, "epochs must be an integer, got float: 2.5"),
+        ({"epochs": -1}, ValueError, "epochs must be at least 0, got -1"),
+        ({"batch_size": "64"}, TypeError, "batch_size must be an integer, got str: '64'"),
+        ({"batch_size": 0}, ValueError, "batch_size must be at least 1, got 0"),
+        ({"optimizer": "rmsprop"}, ValueError, "unknown optimizer 'rmsprop'"),
+        ({"lr": -0.1}, ValueError, "lr must be a finite number > 0, got -0.1"),
+        ({"momentum": 1.5}, ValueError, r"momentum must be in \[0, 1\), got 1.5"),
+        ({"loss": "hinge"}, ValueError, "computes the losses squared_error, bce; got 'hinge'"),
+    ],
+)
+def test_bad_settings_fail_before_any_process_starts(way_in, bad, error, message, monkeypatch):
+    from micrograd_beans.torch import distributed
+
+    def no_processes(*args, **kwargs):
+        raise AssertionError("a process group was started for settings that cannot train")
+
+    monkeypatch.setattr(distributed.torch.multiprocessing, "spawn", no_processes)
+    monkeypatch.setattr(distributed.dist, "init_process_group", no_processes)
+    model, xs, ys = LESSONS["hidden-layer"].setup(0)
+    start = model.state_dict()
+    with pytest.raises(error, match=message):
+        getattr(distributed, way_in)(model, xs, ys, **{"batch_size": 10, **bad})
+    assert model.state_dict() == start
+
+
 def test_torchrun_is_recognised_by_its_environment(monkeypatch):
     for name in ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
         monkeypatch.delenv(name, raising=False)

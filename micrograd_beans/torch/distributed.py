@@ -27,6 +27,7 @@ import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 
+from micrograd_beans.checks import check_int
 from micrograd_beans.nn import MLP
 from micrograd_beans.rng import Seed
 from micrograd_beans.torch.convert import as_arrays, from_torch, to_torch
@@ -123,12 +124,22 @@ def _job(
     """What every process needs (model, beans, dtype, settings), checked: (job, beans)."""
     if not isinstance(model, MLP):
         raise TypeError(f"training needs a micrograd_beans MLP, got {type(model).__name__}")
+    # fit_torch's checks (the optimizer's by building one and dropping it), here in this
+    # process: one clear message, not a traceback from every worker
+    epochs = check_int(settings.epochs, "epochs", 0)
     check_loss(settings.loss)
     x, y = as_arrays(model, xs, ys)
+    size = settings.batch_size
+    batch_size = len(x) if size is None else check_int(size, "batch_size", 1)
     if dtype not in (torch.float64, torch.float32):
         raise ValueError(f"dtype must be torch.float64 or torch.float32, got {dtype}")
-    if settings.batch_size is None:
-        settings = replace(settings, batch_size=len(x))
+    make_torch_optimizer(
+        to_torch(model, dtype=dtype).parameters(),
+        settings.optimizer,
+        settings.lr,
+        settings.momentum,
+    )
+    settings = replace(settings, epochs=epochs, batch_size=batch_size)
     job = {
         "config": model.config(),
         "state": model.state_dict(),

@@ -40,6 +40,27 @@ def test_two_workers_end_on_one_process_parameters():
     assert two.accuracy == one.accuracy
 
 
+def test_workers_meet_through_a_file_without_picking_a_port(tmp_path, monkeypatch):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the run's files go
+    picked = []
+    real_bind = socket.socket.bind
+
+    def bind(sock, address):  # a port picked in advance could be taken by another process
+        picked.append(address)
+        return real_bind(sock, address)
+
+    monkeypatch.setattr(socket.socket, "bind", bind)
+    lesson = LESSONS["disc"]
+    xs, ys = lesson.make_data(2, counts=40)
+    model = lesson.make_model(2)
+    history = train_distributed(model, xs, ys, workers=2, epochs=1, batch_size=8, lr=0.5)
+    assert history.workers == 2 and history.beans == 40
+    assert picked == []  # in this process; the workers' gloo sockets are their own
+    assert list(tmp_path.glob("micrograd_beans-*")) == []  # rendezvous and result removed
+
+
 def test_workers_need_a_batch_to_share():
     model, xs, ys = LESSONS["hidden-layer"].setup(0)
     with pytest.raises(ValueError, match="2 workers need a batch of at least 2 beans"):

@@ -3,7 +3,7 @@
 Two ways in, both PyTorch's own:
 
 - `train_distributed(model, xs, ys, workers=N, ...)` starts N processes on this machine
-  with `torch.multiprocessing.spawn`, joined by a gloo process group on 127.0.0.1;
+  with `torch.multiprocessing.spawn`, joined by a gloo process group (meeting through a file);
 - under `torchrun` (which sets RANK, WORLD_SIZE, MASTER_ADDR, ...), `train_in_torchrun`
   joins the group torchrun describes, on one machine or many.
 
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -57,12 +56,6 @@ class _RunSettings:
 def launched_by_torchrun() -> bool:
     """Whether this process was started by torchrun (or another launcher setting its env)."""
     return all(name in os.environ for name in TORCHRUN_VARIABLES)
-
-
-def _free_localhost_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _check_workers(workers: object, batch_size: int | None, n: int) -> int:
@@ -167,17 +160,19 @@ def train_distributed(
     momentum: float | None = None,
 ) -> TorchHistory:
     """Train `model` in `workers` processes on this machine with DistributedDataParallel
-    (gloo on 127.0.0.1), and write the result into it. `batch_size` is the global batch
-    (all workers' shards together): the run makes the same updates as `fit_torch` with
-    that batch size, up to rounding. `seed` must be an int or None when shuffling (every
-    process draws the same permutations from it)."""
+    (gloo, meeting through a temporary file), and write the result into it. `batch_size`
+    is the global batch (all workers' shards together): the run makes the same updates as
+    `fit_torch` with that batch size, up to rounding. `seed` must be an int or None when
+    shuffling (every process draws the same permutations from it)."""
     settings = _RunSettings(epochs, lr, optimizer, loss, batch_size, shuffle, seed, momentum)
     job, n = _job(model, xs, ys, dtype, settings)
     _check_workers(workers, job["settings"].batch_size, n)
     if isinstance(seed, np.random.Generator):
         raise TypeError("train_distributed needs an int seed (each process makes its own rng)")
-    init_method = f"tcp://127.0.0.1:{_free_localhost_port()}"
     with tempfile.TemporaryDirectory(prefix="micrograd_beans-ddp-") as tmp:
+        # The workers meet through a file in this private directory, not a TCP port picked
+        # in advance: another process can take a free port between picking and binding it.
+        init_method = (Path(tmp) / "rendezvous").as_uri()
         result = Path(tmp) / "result.json"
         torch.multiprocessing.spawn(
             _spawned_worker,

@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -59,8 +60,6 @@ def run_demo(
     `training` replaces some of the lesson's fit settings (optimizer, momentum, loss,
     batch_size: see course.options.training_settings).
     """
-    # (Long by its documented arguments; the steps are _window_and_file, lesson_figure,
-    # _train_drawing and the animation's finish.)
     training = dict(training or {})
     if name == GRAPH_TOUR:
         if training:
@@ -71,14 +70,9 @@ def run_demo(
         return graph_tour(
             epochs=epochs, seed=seed, every=every, save=save, show=show, log=log, compiled=compiled
         )
-    from micrograd_beans.course import animation
-    from micrograd_beans.course.lessons import get_lesson
     from micrograd_beans.train import evaluate
 
-    # the lesson as asked for: its figure and summary then show the loss that trains
-    lesson = get_lesson(name).with_(
-        **{k: training[k] for k in ("optimizer", "loss", "batch_size") if k in training}
-    )
+    lesson = _lesson_as_asked(name, training)
     epochs = check_int(lesson.epochs if epochs is None else epochs, "epochs", minimum=0)
     every = check_int(default_every(epochs) if every is None else every, "every", minimum=1)
     live, path = demo_output.window_and_file(name, save, show)
@@ -86,32 +80,48 @@ def run_demo(
     xs, ys = lesson.make_data(seed)
     model = lesson.make_model(seed)
     fig, draw, animated = lesson_figure(lesson, xs, ys, model, epochs)
-    anim = animation.TrainingAnimation(
-        fig,
-        draw,
-        save=path,
-        live=live,
-        animated=animated,
-        expected_frames=epochs // every + 1,
-        max_frames=demo_output.MAX_FRAMES,
-    )
+    anim = _lesson_animation(fig, draw, animated, path, live, epochs // every + 1)
     with anim:  # on an error or Ctrl-C, no half-written file is left
         settings = {**lesson.fit_kwargs(), **training, "epochs": epochs}
         fit_options = {"seed": seed, "every": every, "progress": progress, "compiled": compiled}
         history, train_seconds = _train_drawing(anim, model, xs, ys, settings, fit_options)
         loss, accuracy = evaluate(model, xs, ys, lesson.loss)
-        result = demo_output.DemoResult(
-            name, epochs, 0.0, train_seconds, loss, accuracy, path, anim.frames_written
-        )
-        if log is not None:
-            log(_summary(result))
-        written = anim.finish(epochs, history, show=False)
-        result.seconds = time.perf_counter() - started
-        result.frames = anim.frames_written
-        if written is not None and log is not None:
-            log(f"wrote {written}")
+        result = demo_output.DemoResult(name, epochs, 0.0, train_seconds, loss, accuracy, path)
+        _finish(anim, result, history, log, started)
     demo_output.show_or_close(fig, anim)
     return result
+
+
+def _lesson_as_asked(name: str, training: Mapping[str, Any]) -> Any:
+    """The lesson with the optimizer, loss and batch size asked for: its figure and summary
+    then show the loss that trains."""
+    from micrograd_beans.course.lessons import get_lesson
+
+    asked = {k: training[k] for k in ("optimizer", "loss", "batch_size") if k in training}
+    return get_lesson(name).with_(**asked)
+
+
+def _lesson_animation(
+    fig: Any,
+    draw: Callable[..., bool],
+    animated: Callable[[], list],
+    path: Path | None,
+    live: bool,
+    expected_frames: int,
+) -> animation.TrainingAnimation:
+    """The animation of a lesson's figure: to the window and/or the file, blitting the
+    artists `draw` changes, at most MAX_FRAMES frames into the file."""
+    from micrograd_beans.course import animation
+
+    return animation.TrainingAnimation(
+        fig,
+        draw,
+        save=path,
+        live=live,
+        animated=animated,
+        expected_frames=expected_frames,
+        max_frames=demo_output.MAX_FRAMES,
+    )
 
 
 def _train_drawing(
@@ -139,6 +149,24 @@ def _train_drawing(
     kwargs = fit_arguments(model, settings)
     history = fit(model, xs, ys, callback=callback, **fit_options, **kwargs)
     return history, history.seconds - drawing
+
+
+def _finish(
+    anim: animation.TrainingAnimation,
+    result: demo_output.DemoResult,
+    history: Any,
+    log: Callable[[str], object] | None,
+    started: float,
+) -> None:
+    """Log the summary, write the file (the final frame, held), then fill in the result's
+    time and frames and log the path written."""
+    if log is not None:
+        log(_summary(result))
+    written = anim.finish(result.epochs, history, show=False)
+    result.seconds = time.perf_counter() - started
+    result.frames = anim.frames_written
+    if written is not None and log is not None:
+        log(f"wrote {written}")
 
 
 def _summary(r: demo_output.DemoResult) -> str:

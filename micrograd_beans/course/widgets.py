@@ -620,6 +620,12 @@ class StepBackward:
         self.rankdir = rankdir
         self._moving = False
         self.lines: list[str] = []
+        self._make_controls(w, bean)
+        self.widget = self._layout(w, title)
+        self.rebuild()
+
+    def _make_controls(self, w: Any, bean: int) -> None:
+        """The bean and step sliders, the start/back/step/end buttons, the output areas."""
         self.bean = w.IntSlider(
             value=bean,
             min=0,
@@ -650,9 +656,12 @@ class StepBackward:
         self.graph = w.HTML()
         self.explain = w.HTML()
         self.table = w.HTML()
+
+    def _layout(self, w: Any, title: str) -> Any:
+        """Title, bean, step and buttons above the chain-rule lines, the graph, the table."""
         heading = w.HTML(f"<b>{html.escape(title)}</b>") if title else w.HTML("")
         buttons = w.HBox([self.start_button, self.back_button, self.next_button, self.end_button])
-        self.widget = w.VBox(
+        return w.VBox(
             [
                 heading,
                 w.HBox([self.bean, self.bean_text]),
@@ -662,7 +671,6 @@ class StepBackward:
                 self.table,
             ]
         )
-        self.rebuild()
 
     @classmethod
     def from_lesson(

@@ -132,6 +132,23 @@ def test_no_module_imports_upward(name, path):
     )
 
 
+def test_the_course_imports_one_way():
+    """Inside the course, too, no module imports one that imports it back (directly or
+    through others): e.g. demo_output sits below both lesson demos and the graph tour."""
+    course = {name: path for name, path in MODULES if name.startswith("course.")}
+    imports = {name: imported_modules(path) & set(course) - {name} for name, path in course.items()}
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        for nxt in imports[start] - seen:
+            seen.add(nxt)
+            if nxt == goal or reaches(nxt, goal, seen):
+                return True
+        return False
+
+    cycles = sorted(name for name in course if reaches(name, name, set()))
+    assert not cycles, f"course modules in an import cycle: {', '.join(cycles)}"
+
+
 # --- the checker itself, on small made-up files ---------------------------------------------
 
 

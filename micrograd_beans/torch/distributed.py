@@ -107,6 +107,7 @@ def _spawned_worker(rank: int, workers: int, init_method: str, job: dict, result
         if rank == 0:
             # JSON keeps every float exactly (shortest round-tripping repr)
             Path(result).write_text(json.dumps({"history": history.__dict__, "state": state}))
+        dist.barrier()  # no worker closes its connections while another may still use them
     finally:
         dist.destroy_process_group()
 

@@ -1,9 +1,14 @@
-"""Shared test configuration."""
+"""Shared test configuration: hypothesis profiles, and the fixtures the picture-writing
+tests share (`headless`, `picture`)."""
 
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
+import numpy as np
+import pytest
 from hypothesis import HealthCheck, settings
 
 # --- hypothesis profiles (property tests: tests/test_properties.py) --------------------------
@@ -17,3 +22,35 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+# --- pictures: demos and tours write real files, and no test opens a window ---------------------
+
+
+@pytest.fixture
+def headless(monkeypatch):
+    """No display and a Linux platform, so matplotlib draws off screen; closes every figure."""
+    import matplotlib.pyplot as plt
+
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    yield
+    plt.close("all")
+
+
+def _picture(path: Path) -> tuple[str, tuple[int, int], int, float]:
+    from PIL import Image
+
+    with Image.open(path) as im:
+        fmt, size, frames = im.format, im.size, getattr(im, "n_frames", 1)
+        im.seek(frames - 1)
+        grey = np.asarray(im.convert("L"), dtype=float)
+    return fmt, size, frames, float(grey.var())
+
+
+@pytest.fixture
+def picture():
+    """`picture(path)`: (format, size, frames, grey-level variance of the last frame) of an
+    image file; a variance far above 0 means something was drawn."""
+    return _picture

@@ -15,10 +15,7 @@ import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from PIL import Image  # noqa: E402
 
 from micrograd_beans import cli  # noqa: E402
 from micrograd_beans.cli import demo as demo_cli  # noqa: E402
@@ -35,22 +32,7 @@ SCRIPTS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _headless(monkeypatch):
-    monkeypatch.delenv("DISPLAY", raising=False)
-    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
-    monkeypatch.setattr(animation.sys, "platform", "linux")
-    yield
-    plt.close("all")
-
-
-def picture(path: Path) -> tuple[str, tuple[int, int], int, float]:
-    """(format, size, frames, grey-level variance of the last frame) of an image file."""
-    with Image.open(path) as im:
-        fmt, size, frames = im.format, im.size, getattr(im, "n_frames", 1)
-        im.seek(frames - 1)
-        grey = np.asarray(im.convert("L"), dtype=float)
-    return fmt, size, frames, float(grey.var())
+pytestmark = pytest.mark.usefixtures("headless")
 
 
 def test_every_script_is_a_demo():
@@ -100,7 +82,7 @@ def test_a_scripts_error_is_one_line_and_exit_1(tmp_path, monkeypatch, capsys):
 
 
 def test_headless_without_save_writes_lesson_png_in_the_current_folder(
-    tmp_path, monkeypatch, capsys
+    tmp_path, monkeypatch, capsys, picture
 ):
     monkeypatch.chdir(tmp_path)
     assert cli.main(["demo", "line-bias", "--epochs", "2"]) == 0
@@ -163,7 +145,7 @@ def test_cli_argument_errors_are_usage_errors(argv, message, tmp_path, monkeypat
 
 
 @pytest.mark.parametrize("name", sorted(SCRIPTS))
-def test_demo_scripts_run_headless(name, tmp_path):
+def test_demo_scripts_run_headless(name, tmp_path, picture):
     out = tmp_path / "frame.png"
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env["MPLBACKEND"] = "Agg"

@@ -11,33 +11,14 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from pathlib import Path  # noqa: E402
 
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from PIL import Image  # noqa: E402
 
 from micrograd_beans.course import animation, demo, demo_output  # noqa: E402
 from micrograd_beans.course.lessons import LESSONS  # noqa: E402
 
-
-@pytest.fixture(autouse=True)
-def _headless(monkeypatch):
-    monkeypatch.delenv("DISPLAY", raising=False)
-    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
-    monkeypatch.setattr(animation.sys, "platform", "linux")
-    yield
-    plt.close("all")
-
-
-def picture(path: Path) -> tuple[str, tuple[int, int], int, float]:
-    """(format, size, frames, grey-level variance of the last frame) of an image file."""
-    with Image.open(path) as im:
-        fmt, size, frames = im.format, im.size, getattr(im, "n_frames", 1)
-        im.seek(frames - 1)
-        grey = np.asarray(im.convert("L"), dtype=float)
-    return fmt, size, frames, float(grey.var())
+pytestmark = pytest.mark.usefixtures("headless")
 
 
 def test_every_lesson_and_the_graph_tour_is_a_demo():
@@ -45,7 +26,7 @@ def test_every_lesson_and_the_graph_tour_is_a_demo():
 
 
 @pytest.mark.parametrize("name", demo.demo_names())
-def test_each_demo_writes_its_final_frame_as_png(name, tmp_path):
+def test_each_demo_writes_its_final_frame_as_png(name, tmp_path, picture):
     out = tmp_path / f"{name}.png"
     lines = []
     result = demo.run_demo(name, epochs=3, every=1, save=out, log=lines.append)
@@ -56,7 +37,7 @@ def test_each_demo_writes_its_final_frame_as_png(name, tmp_path):
     assert variance > 200  # axes, beans, curves: far from a blank canvas
 
 
-def test_the_notes_demo_writes_a_gif_animation(tmp_path):
+def test_the_notes_demo_writes_a_gif_animation(tmp_path, picture):
     out = tmp_path / "fit.gif"
     result = demo.run_demo("hidden-layer", epochs=20, every=4, save=out, log=None)
     assert out.read_bytes()[:6] == b"GIF89a"
@@ -67,7 +48,7 @@ def test_the_notes_demo_writes_a_gif_animation(tmp_path):
     assert variance > 200
 
 
-def test_gif_frames_are_capped_for_long_runs(tmp_path, monkeypatch):
+def test_gif_frames_are_capped_for_long_runs(tmp_path, monkeypatch, picture):
     monkeypatch.setattr(demo_output, "MAX_FRAMES", 5)
     out = tmp_path / "line.gif"
     result = demo.run_demo("line", epochs=100, every=1, save=out, log=None)

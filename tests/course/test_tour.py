@@ -10,18 +10,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from micrograd_beans.course import animation, tour  # noqa: E402
+from micrograd_beans.course import tour  # noqa: E402
 from micrograd_beans.course.lessons import get_lesson  # noqa: E402
 from micrograd_beans.losses import squared_error  # noqa: E402
 
-
-@pytest.fixture(autouse=True)
-def _headless(monkeypatch):
-    monkeypatch.delenv("DISPLAY", raising=False)
-    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
-    monkeypatch.setattr(animation.sys, "platform", "linux")
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("headless")
 
 
 def note_loss(seed=0):

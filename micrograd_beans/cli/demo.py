@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from micrograd_beans.argtypes import UsageError, count, output_path, positive_int
-from micrograd_beans.course.options import (
+from micrograd_beans.cli.training_options import (
     add_training_options,
     check_training_options,
     training_settings,

@@ -14,8 +14,8 @@ from micrograd_beans.argtypes import (
     sizes,
 )
 from micrograd_beans.cli.torch_backend import add_backend_options
+from micrograd_beans.cli.training_options import add_training_options
 from micrograd_beans.course.lessons import DEFAULT_LESSON, LESSONS
-from micrograd_beans.course.options import add_training_options
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -101,8 +101,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _train(args: argparse.Namespace) -> int:
     from micrograd_beans.cli.torch_backend import check_backend_options, is_rank_zero
+    from micrograd_beans.cli.training_options import check_training_options, training_settings
     from micrograd_beans.course.lessons import get_lesson
-    from micrograd_beans.course.options import check_training_options, training_settings
     from micrograd_beans.files import check_writable
     from micrograd_beans.train import evaluate
 
@@ -159,7 +159,7 @@ def _run_training(model, xs, ys, settings: dict, args: argparse.Namespace):
     """Train with the chosen backend; the history and "; how it ran" (torch, generated code,
     or the engine's graph and why)."""
     from micrograd_beans.cli.torch_backend import train_with_torch
-    from micrograd_beans.course.options import fit_arguments
+    from micrograd_beans.course.settings import fit_arguments
     from micrograd_beans.train import fit
 
     if args.backend == "torch":
@@ -198,7 +198,7 @@ def _save(model, args: argparse.Namespace, lesson_name: str, epochs: int, lr, lo
 
 def _print_result(model, xs, settings: dict, history, how: str, loss, accuracy) -> None:
     """Speed, final loss (and accuracy), and the parameters when few enough to read."""
-    from micrograd_beans.course.options import describe
+    from micrograd_beans.course.settings import describe
 
     # bean visits per second of training: what batches, torch and workers change
     rate = history.epochs * len(xs) / history.seconds if history.seconds > 0 else math.inf

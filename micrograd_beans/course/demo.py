@@ -58,7 +58,7 @@ def run_demo(
     receives the one-line summary and the path written (None: silent). `compiled` is fit's:
     "auto" trains through generated code where it applies, False on the engine's graph.
     `training` replaces some of the lesson's fit settings (optimizer, momentum, loss,
-    batch_size: see course.options.training_settings).
+    batch_size: see cli.training_options.training_settings).
     """
     training = dict(training or {})
     if name == GRAPH_TOUR:
@@ -134,7 +134,7 @@ def _train_drawing(
 ) -> tuple[Any, float]:
     """fit() with a frame drawn before the first epoch and at each callback: the History
     and the seconds spent training, drawing left out."""
-    from micrograd_beans.course.options import fit_arguments
+    from micrograd_beans.course.settings import fit_arguments
     from micrograd_beans.train import fit
 
     anim.frame(0, None)

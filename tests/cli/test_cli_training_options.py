@@ -9,8 +9,8 @@ import pytest
 
 from micrograd_beans import serialize
 from micrograd_beans.cli import main
+from micrograd_beans.cli.training_options import add_training_options, training_settings
 from micrograd_beans.course.lessons import get_lesson
-from micrograd_beans.course.options import add_training_options, training_settings
 from micrograd_beans.optim import SGD, Adam
 from micrograd_beans.train import fit
 

@@ -4,6 +4,8 @@
 `--optimizer sgd|momentum|adam`, `--momentum M`, `--loss squared-error|bce` and
 `--batch-size N|full`. Each option left out keeps the lesson's own setting. A bad value is
 an argparse usage error (exit status 2, the usage, and a message naming the flag).
+`training_settings` applies the options given to a lesson's settings; turning those into
+`fit`'s arguments is the course's part (`course.settings.fit_arguments`).
 """
 
 from __future__ import annotations
@@ -119,27 +121,3 @@ def training_settings(settings: dict[str, Any], args: argparse.Namespace) -> dic
     if getattr(args, "batch_size", _UNSET) is not _UNSET:
         out["batch_size"] = args.batch_size
     return out
-
-
-def fit_arguments(model: Any, settings: dict[str, Any]) -> dict[str, Any]:
-    """`settings` as keyword arguments of `train.fit`: a "momentum" key becomes an SGD
-    optimizer with that momentum (and the settings' lr) over the model's parameters."""
-    from micrograd_beans.train import DEFAULT_LR, make_optimizer
-
-    kwargs = dict(settings)
-    if "momentum" in kwargs:
-        momentum = kwargs.pop("momentum")
-        lr = kwargs.pop("lr", None)
-        lr = DEFAULT_LR["momentum"] if lr is None else lr
-        kwargs["optimizer"] = make_optimizer(model, "sgd", lr, momentum=momentum)
-    return kwargs
-
-
-def describe(settings: dict[str, Any]) -> str:
-    """How the settings train, in a few words: "per-sample momentum 0.9, lr 0.03, loss bce"."""
-    size = settings.get("batch_size", 1)
-    batch = "per-sample" if size == 1 else ("full-batch" if size is None else f"batch {size}")
-    optimizer = settings["optimizer"]
-    if settings.get("momentum") is not None and optimizer == "momentum":
-        optimizer = f"momentum {settings['momentum']:g}"
-    return f"{batch} {optimizer}, lr {settings['lr']:g}, loss {settings['loss']}"

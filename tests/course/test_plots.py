@@ -14,54 +14,13 @@ import math  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from course_cases import bump_predict, disc_predict  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from PIL import Image  # noqa: E402
 
 from micrograd_beans import Value  # noqa: E402
 from micrograd_beans.course import plots  # noqa: E402
 
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
-
-
-def sigmoid(z):
-    return 1.0 / (1.0 + np.exp(-z))
-
-
-def bump_predict(x):
-    """A fixed 1-2-1 sigmoid bump, as the trained note's network looks."""
-    x = np.asarray(x, dtype=float)
-    return sigmoid(12 * sigmoid(14 * (x - 0.43)) - 12 * sigmoid(14 * (x - 1.29)) - 6)
-
-
-def disc_predict(X):
-    X = np.asarray(X, dtype=float)
-    return sigmoid(10 * (0.5 - ((X[:, 0] - 1) ** 2 + (X[:, 1] - 0.3) ** 2)))
-
-
-@pytest.fixture
-def bump():
-    rng = np.random.default_rng(0)
-    xs = np.sort(rng.random(100) * 2)
-    yi = 0.7 * xs + (0.5 - rng.random(100)) / 50 + 0.5
-    return xs, ((yi > 0.8) & (yi < 1.4)).astype(float)
-
-
-@pytest.fixture
-def disc():
-    rng = np.random.default_rng(1)
-    X = rng.random((100, 2)) * 2
-    return X, ((X[:, 0] - 1) ** 2 + (X[:, 1] - 0.3) ** 2 < 0.5).astype(float)
-
-
-def image_stats(path):
-    with Image.open(path) as im:
-        fmt, size = im.format, im.size
-        pixels = np.asarray(im.convert("L"), dtype=float)
-    return fmt, size, float(pixels.var())
+pytestmark = pytest.mark.usefixtures("close_figures")
 
 
 # --- predictor ---------------------------------------------------------------------------

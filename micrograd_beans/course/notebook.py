@@ -147,7 +147,6 @@ def training_animation(
 ) -> LessonAnimation:
     """Train `lesson` (a name or a Lesson) from `seed` and return its training as an
     animation of about `frames` frames (the first at epoch 0, the last at the end)."""
-    from micrograd_beans.train import fit
 
     lesson = _lesson(lesson)
     epochs = lesson.epochs if epochs is None else epochs
@@ -161,18 +160,7 @@ def training_animation(
         acc = list(history.accuracy) if history.accuracy is not None else None
         snaps.append(_Snapshot(epoch, model.state_dict(), list(history.loss), acc))
 
-    kwargs = {**lesson.fit_kwargs(), "epochs": epochs}
-    history = fit(
-        model,
-        xs,
-        ys,
-        seed=seed,
-        every=every,
-        callback=keep,
-        progress=False,
-        compiled=compiled,
-        **kwargs,
-    )
+    history = _fit_lesson(lesson, model, xs, ys, epochs, seed, every, keep, compiled)
     return LessonAnimation(lesson, model, xs, ys, history, snaps)
 
 
@@ -196,7 +184,6 @@ def live_training(
 
     from micrograd_beans.course import animation
     from micrograd_beans.course.lesson_figure import default_every, lesson_figure
-    from micrograd_beans.train import fit
 
     if not animation.is_notebook_backend() or animation.is_inline_backend():
         raise RuntimeError(
@@ -220,16 +207,34 @@ def live_training(
         fig.canvas.draw()
         fig.canvas.flush_events()
 
+    history = _fit_lesson(lesson, model, xs, ys, epochs, seed, every, redraw, compiled)
+    return model, history
+
+
+def _fit_lesson(
+    lesson: Any,
+    model: Any,
+    xs: Any,
+    ys: Any,
+    epochs: int,
+    seed: int,
+    every: int,
+    callback: Callable[[int, Any, Any], object],
+    compiled: bool | str,
+) -> Any:
+    """fit() with the lesson's own settings for `epochs` epochs, calling `callback` every
+    `every` epochs, without a progress bar (the figure shows the progress)."""
+    from micrograd_beans.train import fit
+
     kwargs = {**lesson.fit_kwargs(), "epochs": epochs}
-    history = fit(
+    return fit(
         model,
         xs,
         ys,
         seed=seed,
         every=every,
-        callback=redraw,
+        callback=callback,
         progress=False,
         compiled=compiled,
         **kwargs,
     )
-    return model, history

@@ -1,5 +1,5 @@
 """Shared test configuration: hypothesis profiles, and the fixtures the picture-writing
-tests share (`headless`, `picture`)."""
+tests share (`headless`, `picture`, `no_renderer`)."""
 
 from __future__ import annotations
 
@@ -54,3 +54,16 @@ def picture():
     """`picture(path)`: (format, size, frames, grey-level variance of the last frame) of an
     image file; a variance far above 0 means something was drawn."""
     return _picture
+
+
+@pytest.fixture
+def no_renderer(monkeypatch, tmp_path):
+    """Hide every Graphviz renderer: no env var, an empty PATH, an interpreter in an empty
+    folder."""
+    from micrograd_beans.render import ENV_VAR
+
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.setattr(sys, "executable", str(empty / "python"))

@@ -6,44 +6,25 @@ test_viz.py; here only the lookup, with fake executables.
 
 from __future__ import annotations
 
-import stat
 import sys
-from pathlib import Path
 
 import pytest
+from renderer_cases import fake_renderer
 
 from micrograd_beans.render import ENV_VAR, RendererNotFoundError, find_renderer
 
 
-@pytest.fixture
-def no_renderer(monkeypatch, tmp_path):
-    """Hide every renderer: no env var, an empty PATH, an interpreter in an empty folder."""
-    empty = tmp_path / "empty-bin"
-    empty.mkdir()
-    monkeypatch.delenv(ENV_VAR, raising=False)
-    monkeypatch.setenv("PATH", str(empty))
-    monkeypatch.setattr(sys, "executable", str(empty / "python"))
-
-
-def _fake_renderer(folder: Path, name: str, script: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    exe = folder / name
-    exe.write_text("#!/bin/sh\n" + script + "\n")
-    exe.chmod(exe.stat().st_mode | stat.S_IXUSR)
-    return exe
-
-
 def test_renderer_lookup_order(no_renderer, tmp_path, monkeypatch):
     on_path, scripts = tmp_path / "path", tmp_path / "venv-bin"
-    pure_in_venv = _fake_renderer(scripts, "graphviz-pure", "exit 0")
+    pure_in_venv = fake_renderer(scripts, "graphviz-pure", "exit 0")
     monkeypatch.setattr(sys, "executable", str(scripts / "python"))
     assert find_renderer() == str(pure_in_venv)  # a venv that is not activated
     monkeypatch.setenv("PATH", str(on_path))
-    pure = _fake_renderer(on_path, "graphviz-pure", "exit 0")
+    pure = fake_renderer(on_path, "graphviz-pure", "exit 0")
     assert find_renderer() == str(pure)
-    dot = _fake_renderer(on_path, "dot", "exit 0")
+    dot = fake_renderer(on_path, "dot", "exit 0")
     assert find_renderer() == str(dot)
-    chosen = _fake_renderer(tmp_path / "mine", "my-dot", "exit 0")
+    chosen = fake_renderer(tmp_path / "mine", "my-dot", "exit 0")
     monkeypatch.setenv(ENV_VAR, str(chosen))
     assert find_renderer() == str(chosen)
     monkeypatch.setenv(ENV_VAR, str(tmp_path / "nowhere" / "dot"))

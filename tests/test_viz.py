@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from renderer_cases import fake_renderer
 
 from micrograd_beans import Value, affine
 from micrograd_beans.course.by_hand import gradients
@@ -55,16 +56,6 @@ def renderer(request, monkeypatch):
         pytest.skip("Debian's graphviz (`dot`) is not installed")
     monkeypatch.setenv(ENV_VAR, path)
     return request.param
-
-
-@pytest.fixture
-def no_renderer(monkeypatch, tmp_path):
-    """Hide every renderer: no env var, an empty PATH, an interpreter in an empty folder."""
-    empty = tmp_path / "empty-bin"
-    empty.mkdir()
-    monkeypatch.delenv(ENV_VAR, raising=False)
-    monkeypatch.setenv("PATH", str(empty))
-    monkeypatch.setattr(sys, "executable", str(empty / "python"))
 
 
 def parse_svg(data: bytes | str) -> dict:
@@ -336,16 +327,8 @@ def test_missing_renderer_raises_with_install_hint_and_writes_nothing(no_rendere
     assert "image/svg+xml" not in bundle and "pip install graphviz-pure" in bundle["text/plain"]
 
 
-def _fake_renderer(folder: Path, name: str, script: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    exe = folder / name
-    exe.write_text("#!/bin/sh\n" + script + "\n")
-    exe.chmod(exe.stat().st_mode | stat.S_IXUSR)
-    return exe
-
-
 def test_failed_render_leaves_no_file(tmp_path, monkeypatch):
-    broken = _fake_renderer(tmp_path / "bin", "dot", 'echo "Error: layout exploded" >&2; exit 3')
+    broken = fake_renderer(tmp_path / "bin", "dot", 'echo "Error: layout exploded" >&2; exit 3')
     monkeypatch.setenv(ENV_VAR, str(broken))
     target = tmp_path / "pics" / "g.png"
     target.parent.mkdir()

@@ -36,6 +36,14 @@ class Optimizer:
             raise TypeError("optimizer params must be Values (e.g. model.parameters())")
         if not self.params:
             raise ValueError("optimizer got an empty parameter list")
+        seen: dict[int, int] = {}
+        for k, p in enumerate(self.params):
+            if id(p) in seen:  # it would move twice per step (torch warns; it will refuse)
+                raise ValueError(
+                    f"optimizer params list one Value twice ({p.label or p!r} at positions "
+                    f"{seen[id(p)]} and {k}); give each parameter once"
+                )
+            seen[id(p)] = k
         self.lr = _check_positive(lr, "lr")
 
     def zero_grad(self) -> None:

@@ -97,11 +97,14 @@ def test_zero_grad():
         (lambda p: Adam(p, betas=(0.9,)), TypeError, "betas"),
         (lambda p: Adam(p, betas=(0.9, 1.0)), ValueError, "betas"),
         (lambda p: Adam(p, eps=-1.0), ValueError, "eps"),
+        # a parameter listed twice would move twice per step (torch warns that it will refuse)
+        (lambda p: SGD(p + p, lr=0.1), ValueError, r"twice \('w' at positions 0 and 1\)"),
+        (lambda p: Adam([*p, Value(2.0), *p]), ValueError, "positions 0 and 2"),
     ],
 )
 def test_bad_arguments(build, error, match):
     with pytest.raises(error, match=match):
-        build([Value(1.0)])
+        build([Value(1.0, label="w")])
 
 
 def train_note(opt_factory, model: MLP, steps: range):

@@ -17,8 +17,9 @@ from micrograd_beans.engine import Value
 
 Output = Value | float
 Reduction = Literal["mean", "sum"]
-#: Clamp for probabilities that are not a sigmoid's output: -log(1e-12) ≈ 27.6 stays finite.
-EPS = 1e-12
+#: The log of a probability is clamped here, as torch.nn.functional.binary_cross_entropy
+#: does: a term of binary cross-entropy is at most 100 (where p < e^-100 ≈ 3.7e-44, or p = 0).
+LOG_FLOOR = -100.0
 
 
 def _pairs(pred: object, target: object) -> list[tuple]:
@@ -96,6 +97,7 @@ def _bce_one(p: Output, y: float | Value) -> Output:
         # softplus(z), so bce = (1 - y) softplus(z) + y softplus(-z): finite for any z, exact
         # for a 0/1 label (one term is 0), no cancellation for labels between, and the same
         # graph for every label and every z (so generated code can run it for any sample).
+        # This is torch's binary_cross_entropy_with_logits.
         z = p.parents[0]
         return (1.0 - y) * z.softplus() + y * (-z).softplus()
     if isinstance(y, Value):  # a target given as a Value (compiling): its number decides
@@ -103,18 +105,18 @@ def _bce_one(p: Output, y: float | Value) -> Output:
     data = p.data if isinstance(p, Value) else float(p)
     if not 0.0 <= data <= 1.0:
         raise ValueError(f"binary cross-entropy needs a probability in [0, 1], got {data!r}")
-    # Any other probability is clamped to [EPS, 1 - EPS]; beyond the clamp the gradient is 0.
-    if isinstance(p, Value):
-        lo = p if data >= EPS else p * 0.0 + EPS
-        hi = 1.0 - p if data <= 1.0 - EPS else p * 0.0 + EPS
-        terms = []
-        if y != 0.0:
-            terms.append(-y * lo.log())
-        if y != 1.0:
-            terms.append(-(1.0 - y) * hi.log())
-        return _total(terms) if terms else p * 0.0
-    lo, hi = max(data, EPS), max(1.0 - data, EPS)
-    return -(y * math.log(lo) + (1.0 - y) * math.log(hi))
+    # -[y log p + (1 - y) log(1 - p)] in torch's arrangement, each log clamped as torch
+    # clamps it: the same line for a Value (a graph) and for a float
+    return (y - 1.0) * _clamped_log(1.0 - p) - y * _clamped_log(p)
+
+
+def _clamped_log(p: Output) -> Output:
+    """log(p), or LOG_FLOOR where log(p) is below it (p = 0 included). For a Value, beyond
+    the clamp the result is the constant LOG_FLOOR, still joined to p: its gradient is 0."""
+    data = p.data if isinstance(p, Value) else p
+    if data > 0.0 and math.log(data) >= LOG_FLOOR:
+        return p.log() if isinstance(p, Value) else math.log(data)
+    return p * 0.0 + LOG_FLOOR if isinstance(p, Value) else LOG_FLOOR
 
 
 def binary_cross_entropy(
@@ -126,7 +128,11 @@ def binary_cross_entropy(
     the mean of the terms, with `reduction="sum"` their sum.
 
     Numerically stable: for a sigmoid output it is computed from the sigmoid's input, so it
-    stays finite (with the right gradient σ(z) - y) even where p is exactly 0.0 or 1.0.
+    stays finite (with the right gradient σ(z) - y) even where p is exactly 0.0 or 1.0, as
+    torch's `binary_cross_entropy_with_logits`. Any other probability has each log clamped
+    at `LOG_FLOOR` (-100), as torch's `binary_cross_entropy`: a term is at most 100, and
+    beyond the clamp its gradient is 0 (the derivative of the clamped value; torch's own
+    backward instead bounds the gradient by dividing by max(p(1 - p), 1e-12)).
     """
     _check_reduction(reduction)
     terms = [_bce_one(p, y if isinstance(y, Value) else float(y)) for p, y in _pairs(pred, target)]

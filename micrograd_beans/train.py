@@ -447,17 +447,22 @@ def _divergence(
 def evaluate(
     model: MLP, xs: object, ys: object, loss: str | Callable = "squared_error"
 ) -> tuple[float, float | None]:
-    """(mean loss, accuracy) of the model as it is, on plain floats (no graph, no updates).
+    """(mean loss, accuracy) of the model as it is now, without updating it.
 
+    Each sample's loss is `loss` applied to the model's output Value, exactly as `fit`
+    computes it: one definition of every loss. Binary cross-entropy of a sigmoid output is
+    so computed from its logit (a saturated output gives fit's finite loss, which is torch's
+    `binary_cross_entropy_with_logits`), of any other probability with torch's clamp.
     Accuracy counts an output ≥ 0.5 as toxic; it is None when ys are not all 0 or 1.
     """
     loss_fn = get_loss(loss)
     data_x, data_y, binary = _as_data(model, xs, ys)
     total, correct = 0.0, 0
     for x, y in zip(data_x, data_y, strict=False):
-        out = model.predict(x)
-        total += loss_fn(out, y)
+        out = model(x)  # one sample's graph, dropped after it (no backward, no updates)
+        e = loss_fn(out, y)
+        total += e.data if isinstance(e, Value) else float(e)
         if binary:
-            correct += _correct(out, y)
+            correct += _correct(out.data if isinstance(out, Value) else [o.data for o in out], y)
     n = len(data_x)
     return total / n, (correct / n if binary else None)

@@ -99,16 +99,29 @@ def test_bce_is_finite_where_the_sigmoid_saturates(z, y, expected):
     )
 
 
-@pytest.mark.parametrize("p", [0.0, 1.0])
-@pytest.mark.parametrize("y", [0.0, 1.0])
-def test_bce_of_plain_probabilities_of_0_and_1_is_finite(p, y):
+@pytest.mark.parametrize("y", [0.0, 1.0, 0.3])
+@pytest.mark.parametrize("p", [0.0, 1e-50, 3e-44, 1e-20, 1e-13, 0.3, 0.5, 1.0 - 1e-13, 1.0])
+def test_bce_of_a_probability_clamps_the_log_as_torch_does(p, y):
+    """One clamping rule, torch's: each log is clamped at -100 (a term is at most 100), the
+    same for a Value and a float; the gradient is the clamped value's derivative (0 beyond
+    the clamp), which is torch's gradient wherever torch's backward does not bound it."""
+    torch = pytest.importorskip("torch")
+    pt = torch.tensor(p, dtype=torch.float64, requires_grad=True)
+    expected = torch.nn.functional.binary_cross_entropy(pt, torch.tensor(y, dtype=torch.float64))
+    expected.backward()
     v = Value(p)
-    loss = binary_cross_entropy(v, y)
-    assert math.isfinite(loss.data)
-    assert loss.data == pytest.approx(0.0 if p == y else -math.log(1e-12), abs=1e-9)
-    loss.backward()
-    assert math.isfinite(v.grad)
-    assert math.isfinite(binary_cross_entropy(p, y))
+    e = binary_cross_entropy(v, y)
+    e.backward()
+    # torch writes log(1 - p) as log1p(-p): the last digits may differ, and where 1 - p rounds
+    # to 1 its tiny loss (p itself) is 0 here
+    assert e.data == pytest.approx(expected.item(), rel=1e-14, abs=1e-12)
+    assert binary_cross_entropy(p, y) == e.data  # the float path is the same definition
+    clamped_low, clamped_high = p == 0.0 or math.log(p) < -100, p == 1.0
+    derivative = 0.0 if clamped_low else -y / p
+    derivative += 0.0 if clamped_high else (1.0 - y) / (1.0 - p)
+    assert v.grad == pytest.approx(derivative, rel=1e-12)
+    if min(p, 1.0 - p) >= 1e-12:  # torch's backward divides by max(p(1 - p), 1e-12)
+        assert v.grad == pytest.approx(pt.grad.item(), rel=1e-12, abs=1e-12)
 
 
 def test_bce_of_a_plain_probability():

@@ -373,3 +373,54 @@ def test_the_progress_bar_shows_on_a_terminal_or_in_jupyter_only(monkeypatch):
     made.clear()
     fit(MLP(1, [1], seed=0), [0.1, 0.2], [0.0, 1.0], epochs=3, progress=False)
     assert made == []
+
+
+# --- evaluate: the loss fit trains on, one definition ------------------------------------
+
+
+def saturated(output_activation: str = "sigmoid") -> MLP:
+    """One neuron so sure of itself that its sigmoid rounds to exactly 1.0 at x = 1."""
+    model = MLP(1, [1], output_activation=output_activation)
+    model.load_state_dict({"w11_1": 40.0, "b1_1": 0.0})
+    return model
+
+
+def test_evaluate_gives_fits_loss_and_torchs_on_a_saturated_model():
+    """BCE of a sigmoid output comes from its logit everywhere: evaluate (what `train` prints
+    as the final loss), fit's own loss and torch's binary_cross_entropy_with_logits agree
+    where the probability itself is exactly 1.0 (a clamped probability would give 13.8)."""
+    torch = pytest.importorskip("torch")
+    xs, ys = [1.0, -1.0], [0.0, 0.0]
+    model = saturated()
+    assert model.predict(1.0) == 1.0
+    loss, accuracy = evaluate(model, xs, ys, "bce")
+    z = torch.tensor([40.0, -40.0], dtype=torch.float64)
+    expected = torch.nn.functional.binary_cross_entropy_with_logits(z, torch.zeros(2).double())
+    assert loss == pytest.approx(expected.item(), rel=1e-15) and loss == pytest.approx(20.0)
+    assert accuracy == 0.5
+    for compiled in (True, False):  # lr 1e-300 leaves the model as it is: its loss as it is
+        h = fit(saturated(), xs, ys, epochs=1, lr=1e-300, loss="bce", compiled=compiled,
+                progress=False)  # fmt: skip
+        assert h.loss == [loss]
+
+
+def test_evaluate_clamps_a_probability_as_torch_and_the_graph_do():
+    """A non-sigmoid output is a probability: its log is clamped at -100, as torch does."""
+    torch = pytest.importorskip("torch")
+    model = MLP(1, [1], output_activation="relu")
+    model.load_state_dict({"w11_1": 0.0, "b1_1": 1.0})  # p = 1.0 for every x
+    loss, _ = evaluate(model, [0.5, 2.0], [0.0, 1.0], "bce")
+    p = torch.tensor([1.0, 1.0], dtype=torch.float64)
+    expected = torch.nn.functional.binary_cross_entropy(p, torch.tensor([0.0, 1.0]).double())
+    assert loss == expected.item() == 50.0
+    h = fit(model, [0.5, 2.0], [0.0, 1.0], epochs=1, lr=1e-300, loss="bce", progress=False)
+    assert h.loss == [loss] and h.path.startswith("engine graph")
+
+
+def test_evaluate_takes_a_loss_of_ones_own_on_the_models_values():
+    xs, ys = beans(6)
+    model = note_model()
+    quartic = lambda out, y: (out - y) ** 4  # noqa: E731  (works on Values only as written)
+    loss, _ = evaluate(model, xs, ys, quartic)
+    expected = sum((model.predict(x) - y) ** 4 for x, y in zip(xs, ys, strict=True)) / len(xs)
+    assert loss == pytest.approx(expected, rel=1e-12)

@@ -4,7 +4,7 @@ Each gives one loss per bean (shape (beans,)): the mean over the bean's outputs,
 engine's losses reduce them by default, so a batch's mean is `losses.mean()` as in
 `train.fit`. The formulas are the engine's: squared error (y - a)², and binary
 cross-entropy computed from the output layer's weighted sum when the output is a sigmoid
-(finite where a rounds to 0 or 1), else clamped to [EPS, 1 - EPS].
+(finite where a rounds to 0 or 1), else with the log clamped at -100 (torch's own rule).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from micrograd_beans.losses import EPS
 from micrograd_beans.torch.convert import BeanMLP
 
 #: The losses the torch backend computes (names as in `micrograd_beans.losses.LOSSES`).
@@ -52,6 +51,5 @@ def outputs_and_losses(
     out = net(x)
     if bool(((out < 0) | (out > 1)).any()):
         raise ValueError("binary cross-entropy needs outputs in [0, 1]; this model's are not")
-    p = out.clamp(EPS, 1.0 - EPS)
-    per_output = -(y * torch.log(p) + (1.0 - y) * torch.log(1.0 - p))
+    per_output = F.binary_cross_entropy(out, y, reduction="none")  # log clamped at -100
     return out, per_output.mean(dim=1)

@@ -1,7 +1,7 @@
 """Issue 8 targets: the note's training through generated code, against the note's own formulas.
 
 1. Per-sample SGD, the note's full run (5000 epochs x 100 bump beans, alpha = 0.03, beans in
-   order): the generated training loop (`CompiledGraph.sgd_loop`) against the note's
+   order): the generated loop (`CompiledGraph.optimizer_loop("sgd")`) against the note's
    hand-derived gradients as a plain-Python loop with local variables (the fastest way to
    write the note's code; `by_hand.train`, the library's dict-based version, is shown too).
    Target: ratio <= 1.5, and final parameters equal to the dynamic engine's (<= 1e-9): the
@@ -69,9 +69,18 @@ def main(argv: list[str] | None = None) -> int:
     start = [p.data for p in model.parameters()]
     beans = list(zip(xs.tolist(), ys.tolist(), strict=True))
     compiled = CompiledStep(model, squared_error, SGD(model.parameters(), ALPHA)).compiled
-    sgd = compiled.sgd_loop().function
-    full = compiled.full_batch_loop(record_loss=False).function  # the same work as the note's
-    full_loss = compiled.full_batch_loop().function  # also sums the loss each epoch, as fit does
+    sgd_loop = compiled.optimizer_loop("sgd").function
+    numpy_loop = compiled.full_batch_loop(record_loss=False).function  # the note's work
+    numpy_loop_loss = compiled.full_batch_loop().function  # also sums the loss, as fit does
+
+    def sgd(beans, params, alpha, epochs):  # no optimizer state, hyper (lr,), no fixed leaves
+        return sgd_loop(beans, params, (), (alpha,), epochs, 1, ())
+
+    def full(n, columns, params, alpha, epochs, scale):
+        return numpy_loop(n, columns, params, (), (alpha,), epochs, scale, ())
+
+    def full_loss(n, columns, params, alpha, epochs, scale):
+        return numpy_loop_loss(n, columns, params, (), (alpha,), epochs, scale, ())
 
     line("benchmark", "issue 8: generated chain-rule code vs the note's hand-derived code")
     line(

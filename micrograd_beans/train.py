@@ -23,7 +23,7 @@ from functools import partial
 import numpy as np
 
 from micrograd_beans.checks import check_int
-from micrograd_beans.codegen import compiled_step
+from micrograd_beans.codegen import CompiledStep, compiled_step_or_reason
 from micrograd_beans.engine import Value
 from micrograd_beans.losses import get_loss
 from micrograd_beans.nn import MLP
@@ -121,22 +121,6 @@ class GraphStep:
 
     def sync(self) -> None:
         """Nothing to copy: the graph updates the model's own parameter Values."""
-
-
-def _path(
-    step: object, model: MLP, loss: Callable, optimizer: Optimizer | None, compiled: bool | str
-) -> str:
-    """History.path: which code runs the updates, and why not generated code if not."""
-    from micrograd_beans.codegen import CompiledStep, why_not_compiled
-
-    if isinstance(step, CompiledStep):
-        return "generated code"
-    if not isinstance(step, GraphStep):
-        return f"your step ({type(step).__name__})"
-    if not compiled:
-        return "engine graph (compiled=False)"
-    reason = why_not_compiled(loss, optimizer, model)
-    return f"engine graph ({reason or 'the graph is too wide to write out as code'})"
 
 
 def make_optimizer(
@@ -270,12 +254,17 @@ def _choose_step(
     compiled: bool | str,
 ) -> tuple[GraphStep, str]:
     """fit's step 2: the step that runs the updates (the user's `step`, else generated code
-    where it applies, else the graph) and History.path saying which it is."""
+    where it applies, else the graph) and History.path saying which it is, and why not
+    generated code when it is not."""
+    if isinstance(step, CompiledStep):
+        return step, "generated code"
     if step is not None:
-        return step, _path(step, model, loss_fn, None, compiled)
+        return step, f"your step ({type(step).__name__})"
     opt = make_optimizer(model, optimizer, lr)
-    step = compiled_step(model, loss_fn, opt, compiled) or GraphStep(model, loss_fn, opt)
-    return step, _path(step, model, loss_fn, opt, compiled)
+    generated, reason = compiled_step_or_reason(model, loss_fn, opt, compiled)
+    if generated is not None:
+        return generated, "generated code"
+    return GraphStep(model, loss_fn, opt), f"engine graph ({reason})"
 
 
 def _run_epochs(

@@ -130,6 +130,14 @@ def test_loops(bench, capsys):
     assert out["RATIO worst generated / floor"].startswith(f"{worst:.2f}x")
 
 
+def test_batches(bench, capsys):
+    res = bench("bench_batches").main(["--tiny"])
+    out = _lines(capsys.readouterr().out)
+    assert set(res) == {f"{name} {k}" for name in ("hidden-layer", "spiral") for k in (4, 16)}
+    assert all(ratio > 0 for ratio in res.values())
+    assert "NUMPY_BATCH (numpy from this many samples per update)" in out
+
+
 def test_loop_floors_are_the_algorithms_they_name(bench):
     """Each floor, written by hand, trains as the library's graph path does (not only as the
     generated code): several epochs, every loss and optimizer, both lessons."""

@@ -424,3 +424,25 @@ def test_evaluate_takes_a_loss_of_ones_own_on_the_models_values():
     loss, _ = evaluate(model, xs, ys, quartic)
     expected = sum((model.predict(x) - y) ** 4 for x, y in zip(xs, ys, strict=True)) / len(xs)
     assert loss == pytest.approx(expected, rel=1e-12)
+
+
+# --- generated code is not kept after it is gone -----------------------------------------
+
+
+def test_fitting_in_a_loop_does_not_grow_linecache():
+    """Each compiled fit loads its generated source into linecache (for tracebacks); the
+    entries go when the code does, so a notebook that fits in a loop stays bounded."""
+    import gc
+    import linecache
+
+    def generated() -> int:
+        gc.collect()
+        return sum(1 for name in linecache.cache if name.startswith("<micrograd_beans.codegen"))
+
+    xs, ys = beans(10)
+    before = generated()
+    for optimizer in ("sgd", "momentum", "adam") * 4:
+        h = fit(note_model(), xs, ys, epochs=1, optimizer=optimizer, batch_size=3,
+                progress=False)  # fmt: skip
+        assert h.path == "generated code"
+    assert generated() <= before

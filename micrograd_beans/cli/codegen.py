@@ -60,7 +60,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     form.add_argument(
         "--loop",
         action="store_true",
-        help="print the whole generated per-sample SGD training loop instead",
+        help="print the whole generated per-sample training loop (the lesson's optimizer) instead",
     )
     p.set_defaults(run=run)
 
@@ -86,7 +86,8 @@ def side_by_side(source: str, note: dict[str, str]) -> str:
 
 
 def build(lesson_name: str):
-    """The compiled graph of one sample's loss for a lesson's network (seed 0 weights)."""
+    """The compiled step of one sample's loss for a lesson's network (seed 0 weights) and
+    optimizer; its `compiled` is the compiled graph."""
     from micrograd_beans.codegen import CodegenError, CompiledStep, why_not_compiled
     from micrograd_beans.course.lessons import get_lesson
     from micrograd_beans.losses import get_loss
@@ -99,7 +100,7 @@ def build(lesson_name: str):
     reason = why_not_compiled(loss, optimizer)
     if reason is not None:
         raise CodegenError(f"lesson {lesson.name!r} cannot be compiled: {reason}")
-    return CompiledStep(model, loss, optimizer).compiled
+    return CompiledStep(model, loss, optimizer)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -109,12 +110,13 @@ def run(args: argparse.Namespace) -> int:
             f"argument --by-hand: the note derives by hand only the {DEFAULT_LESSON!r} "
             f"network, not {args.lesson!r}"
         )
-    compiled = build(args.lesson)
+    step = build(args.lesson)
+    compiled = step.compiled
     if args.batched:
         source = compiled.batched_source
     elif args.loop:
         labels = list(zip(compiled.prediction_names, compiled.input_names[-1:], strict=True))
-        source = compiled.sgd_loop(labels).source
+        source = compiled.optimizer_loop(step.update.name, True, labels).source
     else:
         source = compiled.source
     print(side_by_side(source, NOTE_LINES) if args.by_hand else source, end="")

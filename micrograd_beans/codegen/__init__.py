@@ -10,9 +10,12 @@ engine's float operations in the engine's order and agrees with it bit for bit (
 variant to within numpy's last-digit differences in `exp`/`log`/`tanh` and its sums).
 
 The result runs without building Values: per sample (`CompiledGraph.__call__`), over a
-numpy batch (`CompiledGraph.batched`), or as a whole generated SGD training loop
-(`CompiledGraph.train_sgd`, `CompiledGraph.train_full_batch`) with the parameters held in
-local variables, which is what makes it as fast as the note's hand-written loop.
+numpy batch (`CompiledGraph.batched`), or as a whole generated training loop for SGD,
+momentum or Adam (`CompiledGraph.optimizer_loop`, `CompiledGraph.full_batch_loop`) with
+the parameters and the optimizer's state held in local variables, which is what makes it
+as fast as the note's hand-written loop. No generated line nests deeper than
+`symbols.MAX_DEPTH`: wider sums and longer chains are written in named parts, so any graph
+compiles; what Python still refuses is a `CodegenError`.
 
 The stages, one module each, in the order a graph goes through them (each module imports
 only from the ones above it):
@@ -27,15 +30,19 @@ only from the ones above it):
 - `program`: from graph to `_Program`, one forward line per node and the chain rule
   backward in the engine's order (`_build`).
 - `source`: a program printed as the per-sample and the numpy-batched gradient functions.
-- `loops`: a program printed as whole training loops (per-sample SGD, full batch).
+- `updates`: the optimizers (SGD, momentum, Adam) as generated code runs them: each one
+  described once, as data (its hyper-parameters, state and update lines).
+- `loops`: a program and an optimizer's update printed as whole training loops (per
+  sample, mini-batches, numpy batches).
 - `runtime`: loading the printed source; `compile_graph` and `CompiledGraph`.
 - `step`: the step `fit(..., compiled=...)` runs through generated code.
 
 Where a change goes: a new op needs nothing here, only its row in `engine.OPS` with a
 `code` template (its derivative rule is traced as it is); if that template calls a function
 the generated code does not know yet, add it to `vocabulary` (both helper sources and
-`_FUNCTIONS`). A new kind of training loop is printed in `loops` (`_loop_source`), offered
-by `CompiledGraph` in `runtime`, and used by `fit` through `step`.
+`_FUNCTIONS`). A new optimizer is one entry in `updates`; a new shape of training loop is
+printed in `loops` (`_loop_source`), offered by `CompiledGraph` in `runtime`, and used by
+`fit` through `step`.
 
 Compiling keeps no state outside the call (each trace has its own explorer, each graph its
 own namer), so graphs can be compiled from several threads at once. Names with a leading
@@ -44,7 +51,12 @@ underscore are shared between these modules but not meant for use outside the pa
 
 from micrograd_beans.codegen.program import CodegenError
 from micrograd_beans.codegen.runtime import CompiledGraph, Loop, compile_graph
-from micrograd_beans.codegen.step import CompiledStep, compiled_step, why_not_compiled
+from micrograd_beans.codegen.step import (
+    CompiledStep,
+    compiled_step,
+    compiled_step_or_reason,
+    why_not_compiled,
+)
 from micrograd_beans.codegen.vocabulary import BATCH_HELPERS, SCALAR_HELPERS
 
 __all__ = [
@@ -56,5 +68,6 @@ __all__ = [
     "Loop",
     "CompiledStep",
     "compiled_step",
+    "compiled_step_or_reason",
     "why_not_compiled",
 ]

@@ -30,6 +30,7 @@ class _Namer:
     def __init__(self) -> None:
         self.taken: set[str] = set(_RESERVED)
         self.temps = 0
+        self.suffix: dict[str, int] = {}  # base -> the last k tried: no rescans (10k nodes)
 
     def name(self, label: str) -> str:
         base = identifier(label)
@@ -41,9 +42,11 @@ class _Namer:
                 base = f"t{self.temps}"
         if base[0].isdigit():
             base = "_" + base
-        name, k = base, 1
+        k = self.suffix.get(base, 1)  # every name before base_k is taken already
+        name = base if k == 1 else f"{base}_{k}"
         while name in self.taken:
             k += 1
             name = f"{base}_{k}"
+        self.suffix[base] = k
         self.taken.add(name)
         return name

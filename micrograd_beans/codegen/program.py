@@ -11,12 +11,15 @@ from dataclasses import dataclass, field
 from micrograd_beans.codegen.naming import _Namer
 from micrograd_beans.codegen.symbols import (
     _ATOM,
+    MAX_DEPTH,
     _binop,
+    _depth,
     _Expr,
     _lit,
     _literal,
     _names_in,
     _Printer,
+    _split_deep,
     _Test,
     _var,
     _varies,
@@ -33,7 +36,9 @@ _AST_LOCK = threading.Lock()
 
 
 class CodegenError(ValueError):
-    """A graph that cannot be turned into code (an op without a codegen rule, a bad leaf)."""
+    """A graph that cannot be turned into code (an op without a codegen rule, a bad leaf, or
+    generated code Python refuses to compile). `fit(compiled="auto")` falls back to the
+    engine's graph on it, with its message in `History.path`."""
 
 
 _TERMS_PER_LINE = 16  # a gradient with more contributions continues on the next line
@@ -47,6 +52,8 @@ class _Program:
     params: list[str]
     output: str
     grads: list[str]
+    # leaves read but not differentiated (frozen parameters): passed in, like params
+    fixed: list[str] = field(default_factory=list)
     # (name, batched source, scalar source) of each node's forward rule
     forward: list[tuple[str, str, str]] = field(default_factory=list)
     forward_exprs: list[tuple[str, _Expr | None]] = field(default_factory=list)
@@ -74,8 +81,8 @@ class _PowToCall(ast.NodeTransformer):
 
 def _forward_rule(
     node: Value, names: list[str], values: list[_Expr]
-) -> tuple[str, str, _Expr | None]:
-    """Source for one node's forward rule (batched, scalar), and its tree if plain arithmetic.
+) -> tuple[str | None, _Expr | None]:
+    """One node's forward rule: (None, its tree) if plain arithmetic, else (its source, None).
 
     A forward rule written with operators only (affine's running sum) is run on symbols, so
     the code adds in the engine's order; the others use the op's `code` template.
@@ -92,8 +99,7 @@ def _forward_rule(
     except Exception:  # branches, math.*, float methods: not traceable, use the template
         traced = None
     if isinstance(traced, _Expr):
-        source = _Printer(batched=False).expr(traced)
-        return source, source, traced
+        return None, traced
     try:
         source = op.expression(*names)
         with _AST_LOCK:
@@ -112,7 +118,7 @@ def _forward_rule(
     if any(isinstance(sub, ast.BinOp) and isinstance(sub.op, ast.Pow) for sub in ast.walk(tree)):
         with _AST_LOCK:
             source = ast.unparse(ast.fix_missing_locations(_PowToCall().visit(tree)))
-    return source, source, None
+    return source, None
 
 
 def _operand(leaf_names: dict[int, str], node: Value) -> tuple[str, _Expr]:
@@ -155,6 +161,7 @@ def _build(
     params: Sequence[Value],
     output_name: str | None,
     predictions: Sequence[Value] = (),
+    fixed: Sequence[Value] = (),
 ) -> _Program:
     """The program for the graph of `output`, in six steps: check the arguments, name every
     value, write one forward line per node in reading order, write the chain rule backward in
@@ -164,23 +171,25 @@ def _build(
     Built twice when something folds: the second time the folded nodes take no number from
     t1, t2, ..., so the temporaries left are numbered from t1 as a reader expects.
     """
-    program, folded = _build_once(output, inputs, params, output_name, predictions, set())
+    leaves = (inputs, params, fixed)
+    program, folded = _build_once(output, leaves, output_name, predictions, set())
     if folded:
-        program, _ = _build_once(output, inputs, params, output_name, predictions, folded)
+        program, _ = _build_once(output, leaves, output_name, predictions, folded)
     return program
 
 
 def _build_once(
     output: Value,
-    inputs: Sequence[Value],
-    params: Sequence[Value],
+    leaves: tuple[Sequence[Value], Sequence[Value], Sequence[Value]],
     output_name: str | None,
     predictions: Sequence[Value],
     unnumbered: set[int],
 ) -> tuple[_Program, set[int]]:
-    """The program, and the ids of the nodes folded into their user's line. Nodes whose id is
-    in `unnumbered` (folded last time) get a throwaway name instead of a number."""
-    _check_arguments(output, inputs, params)
+    """The program, and the ids of the nodes folded into their user's line. `leaves` are
+    (inputs, params, fixed). Nodes whose id is in `unnumbered` (folded last time) get a
+    throwaway name instead of a number."""
+    inputs, params, fixed = leaves
+    _check_arguments(output, inputs, params, fixed)
     forward = _forward_order(output)  # operands first, in reading order
     # predictions the output does not use (a sigmoid whose logit the loss reads) are
     # computed after it, for counting right answers; they send nothing backward
@@ -193,7 +202,7 @@ def _build_once(
                     seen.add(id(node))
                     extra.append(node)
     namer = _Namer()
-    names = _name_leaves(namer, inputs, params)
+    names = _name_leaves(namer, inputs, params, fixed)
     _check_leaves(output, forward + extra, names)
     out_label = output_name or output.label or "e"
     temps: set[str] = set()  # names of unlabelled op results (t1, t2, ...)
@@ -208,10 +217,11 @@ def _build_once(
         params=[names[id(v)] for v in params],
         output=names[id(output)],
         grads=[],
+        fixed=[names[id(v)] for v in fixed],
     )
     program.varying.update({n: True for n in program.inputs})  # inputs change per sample
-    program.varying.update({n: False for n in program.params})
-    _write_forward(program, forward + extra, names)
+    program.varying.update({n: False for n in program.params + program.fixed})
+    _write_forward(program, forward + extra, names, namer)
     _Backward(program, namer, names, re.sub(r"\W", "_", out_label)).write(output, forward, params)
     for v in predictions:
         if id(v) not in names:
@@ -223,9 +233,11 @@ def _build_once(
     return program, {node_id for node_id, name in names.items() if name in folded}
 
 
-def _check_arguments(output: Value, inputs: Sequence[Value], params: Sequence[Value]) -> None:
-    """Inputs and params must be distinct leaf Values, and the output a Value."""
-    for kind, values in (("inputs", inputs), ("params", params)):
+def _check_arguments(
+    output: Value, inputs: Sequence[Value], params: Sequence[Value], fixed: Sequence[Value]
+) -> None:
+    """Inputs, params and fixed leaves must be distinct leaf Values, and the output a Value."""
+    for kind, values in (("inputs", inputs), ("params", params), ("fixed", fixed)):
         for v in values:
             if not isinstance(v, Value):
                 raise TypeError(f"{kind} must be Values, got {type(v).__name__}: {v!r:.40}")
@@ -236,15 +248,19 @@ def _check_arguments(output: Value, inputs: Sequence[Value], params: Sequence[Va
                 )
     if not isinstance(output, Value):
         raise TypeError(f"output must be a Value, got {type(output).__name__}")
-    ids = [id(v) for v in (*inputs, *params)]
+    ids = [id(v) for v in (*inputs, *params, *fixed)]
     if len(set(ids)) != len(ids):
-        raise ValueError("a Value is listed twice among inputs and params")
+        raise ValueError("a Value is listed twice among inputs, params and fixed")
 
 
-def _name_leaves(namer: _Namer, inputs: Sequence[Value], params: Sequence[Value]) -> dict[int, str]:
-    """id(leaf) -> its name in the code, inputs first (unlabelled: x1, x2, ..., p1, p2, ...)."""
-    names = {id(v): namer.name(v.label or f"x{i + 1}") for i, v in enumerate(inputs)}
-    names.update({id(v): namer.name(v.label or f"p{i + 1}") for i, v in enumerate(params)})
+def _name_leaves(
+    namer: _Namer, inputs: Sequence[Value], params: Sequence[Value], fixed: Sequence[Value]
+) -> dict[int, str]:
+    """id(leaf) -> its name in the code, inputs first (unlabelled: x1, ..., p1, ..., f1, ...)."""
+    names = {}
+    for values, unlabelled in ((inputs, "x"), (params, "p"), (fixed, "f")):
+        for i, v in enumerate(values):
+            names[id(v)] = namer.name(v.label or f"{unlabelled}{i + 1}")
     return names
 
 
@@ -261,17 +277,45 @@ def _check_leaves(output: Value, forward: list[Value], names: dict[int, str]) ->
         raise CodegenError("the output is a leaf that is neither an input nor a parameter")
 
 
-def _write_forward(program: _Program, forward: list[Value], names: dict[int, str]) -> None:
-    """One assignment per node, operands first; a node varies if one of its operands does."""
+def _write_forward(
+    program: _Program, forward: list[Value], names: dict[int, str], namer: _Namer
+) -> None:
+    """One assignment per node, operands first; a node varies if one of its operands does.
+
+    A node computed by plain arithmetic is written from its tree, and a tree deeper than
+    `MAX_DEPTH` (a neuron with hundreds of inputs) is first cut into named parts.
+    """
+    printer = _Printer(batched=False)
     for node in forward:
         texts, values = zip(*(_operand(names, p) for p in node.parents), strict=True)
-        source, scalar, tree = _forward_rule(node, list(texts), list(values))
         name = names[id(node)]
-        program.forward.append((name, source, scalar))
-        program.forward_exprs.append((name, tree))
-        program.ops[name] = node.op
-        program.operands[name] = list(texts)
-        program.varying[name] = any(program.varying.get(t, False) for t in texts)
+        source, tree = _forward_rule(node, list(texts), list(values))
+        if tree is None:
+            _add_forward(program, name, node.op, source, None, list(texts))
+            continue
+        parts, tree = _split_deep(tree, lambda: namer.name(f"{name}_part"))  # noqa: B023
+        for part, subtree in parts:
+            _add_forward(program, part, "part", printer.expr(subtree), subtree)
+        _add_forward(program, name, node.op, printer.expr(tree), tree)
+
+
+def _add_forward(
+    program: _Program,
+    name: str,
+    op: str,
+    source: str,
+    tree: _Expr | None,
+    operands: list[str] | None = None,
+) -> None:
+    """One forward line: `name = source`, computed by `op` from `operands` (by default the
+    names its tree reads)."""
+    if operands is None:
+        operands = sorted(_names_in(tree, set()))
+    program.forward.append((name, source, source))
+    program.forward_exprs.append((name, tree))
+    program.ops[name] = op
+    program.operands[name] = operands
+    program.varying[name] = any(program.varying.get(t, False) for t in operands)
 
 
 class _Backward:
@@ -359,25 +403,30 @@ class _Backward:
             total = _var(name)
 
 
-def _substitute(e: _Expr, name: str, value: _Expr) -> _Expr:
-    """`e` with every read of variable `name` replaced by the expression `value`."""
+def _substitute(e: _Expr, values: dict[str, _Expr]) -> _Expr:
+    """`e` with every read of a variable named in `values` replaced by its expression; the
+    same object where nothing is replaced (each changed node rebuilt through _binop, which
+    drops what is exact to drop: 1.0 * g is g)."""
     kind = e.kind
     if kind == "var":
-        return value if e.args[0] == name else e
+        return values.get(e.args[0], e)
     if kind == "lit":
         return e
     if kind == "call":
-        return _Expr("call", (e.args[0], _substitute(e.args[1], name, value)))
+        a = _substitute(e.args[1], values)
+        return e if a is e.args[1] else _Expr("call", (e.args[0], a))
     if kind == "if":
         test, yes, no = e.args
-        test = _Test(
-            _substitute(test.lhs, name, value), test.cmp, _substitute(test.rhs, name, value)
-        )
-        return _Expr("if", (test, _substitute(yes, name, value), _substitute(no, name, value)))
+        old = (test.lhs, test.rhs, yes, no)
+        new = [_substitute(x, values) for x in old]
+        if all(n is o for n, o in zip(new, old, strict=True)):
+            return e
+        return _Expr("if", (_Test(new[0], test.cmp, new[1]), new[2], new[3]))
     if kind == "neg":
-        return -_substitute(e.args[0], name, value)
-    # rebuilt through _binop, which drops what is exact to drop (1.0 * g is g)
-    return _binop(kind, _substitute(e.args[0], name, value), _substitute(e.args[1], name, value))
+        a = _substitute(e.args[0], values)
+        return e if a is e.args[0] else -a
+    a, b = (_substitute(x, values) for x in e.args)
+    return e if a is e.args[0] and b is e.args[1] else _binop(kind, a, b)
 
 
 def _fold(program: _Program, temps: set[str]) -> set[str]:
@@ -404,10 +453,8 @@ def _fold_gradient_copies(program: _Program) -> None:
     backward: list[tuple[str, _Expr, _Expr | None]] = []
     copies: dict[str, _Expr] = {}
     for name, expr, rest in program.backward:
-        for old, new in copies.items():
-            expr = _substitute(expr, old, new) if old in _names_in(expr, set()) else expr
-            if rest is not None and old in _names_in(rest, set()):
-                rest = _substitute(rest, old, new)
+        expr = _substitute(expr, copies)  # a copy's own copies are resolved already
+        rest = None if rest is None else _substitute(rest, copies)
         plain = expr.kind in ("var", "lit")
         if plain and rest is None and name not in keep and assigned[name] == 1:
             copies[name] = expr
@@ -418,7 +465,9 @@ def _fold_gradient_copies(program: _Program) -> None:
 
 def _fold_forward_temporaries(program: _Program, temps: set[str]) -> set[str]:
     """Forward: a temporary computed by + - * and read once, by another such line, and
-    nowhere backward, is written into that line. Returns the names folded away."""
+    nowhere backward, is written into that line, unless that would make the line deeper
+    than `MAX_DEPTH` (a chain of 10,000 sums folds into lines of a few dozen). Returns the
+    names folded away."""
     read_backward: set[str] = set()
     for _, expr, rest in program.backward:
         _names_in(expr, read_backward)
@@ -429,6 +478,7 @@ def _fold_forward_temporaries(program: _Program, temps: set[str]) -> set[str]:
         for operand in program.operands[name]:
             uses.setdefault(operand, []).append(name)
     trees = dict(program.forward_exprs)
+    depths = {name: _depth(tree) for name, tree in trees.items() if tree is not None}
     folded: set[str] = set()
     for name, tree in program.forward_exprs:
         users = uses.get(name, [])
@@ -441,10 +491,12 @@ def _fold_forward_temporaries(program: _Program, temps: set[str]) -> set[str]:
             or name in read_backward
             or name == program.output
             or name in program.predictions
+            or depths[users[0]] + depths[name] > MAX_DEPTH
         ):
             continue
         user = users[0]
-        trees[user] = _substitute(trees[user], name, trees[name])
+        trees[user] = _substitute(trees[user], {name: trees[name]})
+        depths[user] += depths[name]  # at most this deep: `name` was one of its leaves
         operands = program.operands[user]
         at = operands.index(name)
         program.operands[user] = operands[:at] + program.operands[name] + operands[at + 1 :]

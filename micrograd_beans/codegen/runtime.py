@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
 import linecache
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from micrograd_beans.codegen.loops import OPTIMIZER_LOOPS, _loop_source, _optimizer_loop_source
-from micrograd_beans.codegen.program import _AST_LOCK, _build, _Program
+from micrograd_beans.codegen.loops import _loop_source
+from micrograd_beans.codegen.program import _AST_LOCK, CodegenError, _build, _Program
 from micrograd_beans.codegen.source import _batched_function, _scalar_function
+from micrograd_beans.codegen.updates import UPDATES, Update
 from micrograd_beans.codegen.vocabulary import BATCH_HELPERS, SCALAR_HELPERS
 from micrograd_beans.engine import Value
 
@@ -26,10 +29,11 @@ class Loop:
 class CompiledGraph:
     """A graph written out as Python: readable source plus the functions made from it.
 
-    `source` is the per-sample code (math helpers, then `gradient(inputs..., params...)`
-    returning the output and a tuple of gradients); `batched_source` the numpy version
-    (`gradient_batch(batch, input arrays..., params...)`, gradients summed over the batch).
-    `sgd_loop()` and `full_batch_loop()` generate whole training loops from the same lines.
+    `source` is the per-sample code (math helpers, then `gradient(inputs..., params...,
+    fixed...)` returning the output and a tuple of gradients); `batched_source` the numpy
+    version (`gradient_batch(batch, input arrays..., params..., fixed...)`, gradients summed
+    over the batch). `optimizer_loop()` and `full_batch_loop()` generate whole training loops
+    from the same lines.
 
     Read it in three parts: what was compiled, the gradient (one sample or a batch), and the
     training loops. The checks on what a caller passes are the functions after the class.
@@ -37,25 +41,25 @@ class CompiledGraph:
 
     # --- what was compiled -------------------------------------------------------------
 
-    def __init__(self, program: _Program, params: Sequence[Value]) -> None:
+    def __init__(
+        self, program: _Program, params: Sequence[Value], fixed: Sequence[Value] = ()
+    ) -> None:
         self._program = program
         self._params = tuple(params)
+        self._fixed = tuple(fixed)
         self.input_names: tuple[str, ...] = tuple(program.inputs)
         self.param_names: tuple[str, ...] = tuple(program.params)
+        #: Leaves read but not differentiated (frozen parameters), passed after the params.
+        self.fixed_names: tuple[str, ...] = tuple(program.fixed)
         self.output_name: str = program.output
         self.grad_names: tuple[str, ...] = tuple(program.grads)
         self.prediction_names: tuple[str, ...] = tuple(program.predictions)
         self.function_source = _scalar_function(program)
         self.batched_function_source = _batched_function(program)
-        self._key = f"{id(self):x}"  # tells this graph's code apart in tracebacks
         #: The generated per-sample function: floats in, `(output, (grad, ...))` out.
-        self.function: Callable[..., tuple] = _load(
-            self.source, f"<micrograd_beans.codegen {self._key}>"
-        )["gradient"]
-        #: The generated numpy function: `(batch, *input_arrays, *params)` in.
-        self.batched_function: Callable[..., tuple] = _load(
-            self.batched_source, f"<micrograd_beans.codegen batched {self._key}>"
-        )["gradient_batch"]
+        self.function: Callable[..., tuple] = _load(self.source, "gradient")
+        #: The generated numpy function: `(batch, *input_arrays, *params, *fixed)` in.
+        self.batched_function: Callable[..., tuple] = _load(self.batched_source, "gradient_batch")
         self._loops: dict[tuple, Loop] = {}  # generated on first use, per kind and labels
 
     @property
@@ -72,6 +76,10 @@ class CompiledGraph:
         """The current `data` of the parameter Values the graph was compiled from."""
         return [p.data for p in self._params]
 
+    def fixed_values(self) -> list[float]:
+        """The current `data` of the fixed leaves (read at every call, never differentiated)."""
+        return [v.data for v in self._fixed]
+
     # --- the gradient, for one sample or summed over a batch ---------------------------
 
     def __call__(
@@ -82,7 +90,7 @@ class CompiledGraph:
         `params` defaults to the current values of the compiled graph's parameters.
         """
         xs = [float(v) for v in _expect("inputs", inputs, self.input_names)]
-        out, grads = self.function(*xs, *self._param_floats(params))
+        out, grads = self.function(*xs, *self._param_floats(params), *self.fixed_values())
         return out, list(grads)
 
     def batched(
@@ -97,7 +105,7 @@ class CompiledGraph:
         batch, columns = _columns(inputs, self.input_names)
         ps = self._param_floats(params)
         with np.errstate(all="ignore"):
-            out, grads = self.batched_function(batch, *columns, *ps)
+            out, grads = self.batched_function(batch, *columns, *ps, *self.fixed_values())
         out = np.broadcast_to(np.asarray(out, dtype=float), (batch,)).copy()
         return out, [float(g) for g in grads]
 
@@ -108,46 +116,40 @@ class CompiledGraph:
 
     # --- whole training loops ----------------------------------------------------------
 
-    def sgd_loop(self, labels: Sequence[tuple[str, str]] = ()) -> Loop:
-        """The generated per-sample SGD loop `train_sgd(samples, params, lr, epochs)`.
-
-        It returns `(params, losses, corrects)`: final parameters, and per epoch the sum of the
-        output and, for each (prediction, target) pair in `labels`, the count of samples
-        where every prediction ≥ 0.5 exactly when its target is 1.
-        """
-        return self._loop("sgd", self._labels(labels))
-
-    def full_batch_loop(
-        self, labels: Sequence[tuple[str, str]] = (), record_loss: bool = True
-    ) -> Loop:
-        """The generated numpy loop `train_full_batch(batch, columns, params, lr, epochs,
-        scale)`: one update θ -= lr * (Σ dθ * scale) per epoch; returns like `sgd_loop`
-        (with `record_loss=False` the losses list stays empty and the output is not computed
-        unless a gradient needs it)."""
-        return self._loop("full", self._labels(labels), record_loss)
-
     def optimizer_loop(
         self,
         optimizer: str = "sgd",
         per_sample: bool = True,
         labels: Sequence[tuple[str, str]] = (),
     ) -> Loop:
-        """The generated loop `train(samples, params, state, hyper, epochs, size)` for
-        "sgd", "momentum" or "adam", per sample or in mini-batches of `size` samples.
+        """The generated loop `train(samples, params, state, hyper, epochs, size, fixed)` for
+        "sgd", "momentum" or "adam" (`codegen.updates.UPDATES`), per sample or in
+        mini-batches of `size` samples, the samples in order every epoch.
 
         `hyper` is `(lr,)`, `(lr, momentum)` or `(lr, beta1, beta2, eps)`; `state` is `()`,
-        the velocities (a list; -0.0 for "none yet": -0.0 + g is g to the bit) or Adam's
-        `(step, m, v)`. It returns `(params, state, losses, corrects)`, as `sgd_loop` does
-        with the state added. Per sample the numbers are the engine's with optim.SGD/Adam,
-        bit for bit; in mini-batches within ~1e-16 a step (the mean gradient is summed
-        first and scaled once).
+        `(velocities,)` (-0.0 for "none yet": -0.0 + g is g to the bit) or Adam's
+        `(step, m, v)`; `fixed` the fixed leaves' values. It returns `(params, state, losses,
+        corrects)`: the final parameters and state, and per epoch the sum of the output and,
+        for each (prediction, target) pair in `labels`, the count of samples where every
+        prediction ≥ 0.5 exactly when its target is 1. Per sample the numbers are the
+        engine's with optim.SGD/Adam, bit for bit; in mini-batches within ~1e-16 a step
+        (the mean gradient is summed first and scaled once).
         """
-        if optimizer not in OPTIMIZER_LOOPS:
-            raise ValueError(
-                f"optimizer must be one of {', '.join(OPTIMIZER_LOOPS)}, got {optimizer!r}"
-            )
-        kind = f"{optimizer} {'per sample' if per_sample else 'mini-batch'}"
-        return self._loop(kind, self._labels(labels))
+        shape = "per sample" if per_sample else "mini-batch"
+        return self._loop(_update(optimizer).name, shape, self._labels(labels))
+
+    def full_batch_loop(
+        self,
+        labels: Sequence[tuple[str, str]] = (),
+        record_loss: bool = True,
+        optimizer: str = "sgd",
+    ) -> Loop:
+        """The generated numpy loop `train_full_batch(batch, columns, params, state, hyper,
+        epochs, scale, fixed)`: one update per epoch on Σ dθ * scale over the batch's
+        columns; takes and returns like `optimizer_loop` (with `record_loss=False` the
+        losses list stays empty and the output is not computed unless a gradient needs it).
+        """
+        return self._loop(_update(optimizer).name, "numpy", self._labels(labels), record_loss)
 
     def train_sgd(
         self,
@@ -165,8 +167,8 @@ class CompiledGraph:
             tuple(float(v) for v in _expect("inputs of a sample", s, self.input_names))
             for s in samples
         ]
-        final, losses, _ = self.sgd_loop().function(
-            rows, self._param_floats(params), float(lr), int(epochs)
+        final, _, losses, _ = self.optimizer_loop("sgd").function(
+            rows, self._param_floats(params), (), (float(lr),), int(epochs), 1, self.fixed_values()
         )
         return final, losses
 
@@ -185,27 +187,21 @@ class CompiledGraph:
         """
         batch, columns = _columns(inputs, self.input_names)
         scale = 1.0 / batch if scale is None else float(scale)
+        ps, fixed = self._param_floats(params), self.fixed_values()
         with np.errstate(all="ignore"):
-            final, losses, _ = self.full_batch_loop().function(
-                batch, columns, self._param_floats(params), float(lr), int(epochs), scale
+            final, _, losses, _ = self.full_batch_loop().function(
+                batch, columns, ps, (), (float(lr),), int(epochs), scale, fixed
             )
         return [float(p) for p in final], [float(v) for v in losses]
 
     def _loop(
-        self, kind: str, labels: tuple[tuple[str, str], ...], record_loss: bool = True
+        self, update: str, shape: str, labels: tuple[tuple[str, str], ...], record_loss: bool = True
     ) -> Loop:
-        """The loop of `kind`, generated and loaded on first use, then reused."""
-        key = (kind, labels, record_loss)
+        """The loop of `update` and `shape`, generated and loaded on first use, then reused."""
+        key = (update, shape, labels, record_loss)
         if key not in self._loops:
-            if kind in ("sgd", "full"):
-                source, name = _loop_source(self._program, kind, labels, record_loss)
-            else:  # "<optimizer> per sample" or "<optimizer> mini-batch"
-                optimizer, how = kind.split(" ", 1)
-                source, name = _optimizer_loop_source(
-                    self._program, optimizer, how == "per sample", labels
-                )
-            filename = f"<micrograd_beans.codegen {kind} {len(self._loops)} {self._key}>"
-            self._loops[key] = Loop(source, _load(source, filename)[name])
+            source, name = _loop_source(self._program, UPDATES[update], shape, labels, record_loss)
+            self._loops[key] = Loop(source, _load(source, name))
         return self._loops[key]
 
     def _labels(self, labels: Sequence[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
@@ -218,21 +214,32 @@ def compile_graph(
     inputs: Sequence[Value] = (),
     params: Sequence[Value] = (),
     *,
+    fixed: Sequence[Value] = (),
     predictions: Sequence[Value] = (),
     output_name: str | None = None,
 ) -> CompiledGraph:
     """Write the graph of `output` out as Python code for its value and parameter gradients.
 
     `inputs` are the leaves that change from sample to sample (x, y), `params` the leaves to
-    differentiate with respect to; every other leaf must be a `Constant` (written as a
-    literal). `predictions` names nodes (the model's outputs) the training loops may count
-    right answers from. The graph is walked once; the code evaluates each node as the
-    engine does, relu and data-dependent branches of derivative rules included, so it stays
-    right when the numbers change. Raises `CodegenError` naming the op if an op has no
-    codegen rule.
+    differentiate with respect to, `fixed` leaves whose current values are read at every
+    call but that are not differentiated (frozen parameters); every other leaf must be a
+    `Constant` (written as a literal). `predictions` names nodes (the model's outputs) the
+    training loops may count right answers from. The graph is walked once; the code
+    evaluates each node as the engine does, relu and data-dependent branches of derivative
+    rules included, so it stays right when the numbers change. No line nests deeper than
+    `symbols.MAX_DEPTH` (deeper sums are written in named parts), so graphs of any width and
+    depth compile. Raises `CodegenError` naming the op if an op has no codegen rule, or
+    saying why Python could not compile the code.
     """
-    program = _build(output, list(inputs), list(params), output_name, list(predictions))
-    return CompiledGraph(program, params)
+    try:
+        program = _build(
+            output, list(inputs), list(params), output_name, list(predictions), list(fixed)
+        )
+    except RecursionError:  # a derivative rule of one's own that writes a very deep tree
+        raise CodegenError(
+            "the graph's code nests deeper than Python's recursion limit allows"
+        ) from None
+    return CompiledGraph(program, params, fixed)
 
 
 # --- what callers pass: checked, with messages naming the argument -----------------------
@@ -272,11 +279,35 @@ def _checked_labels(
     return tuple(out)
 
 
-def _load(source: str, filename: str) -> dict:
-    """Run generated source in a fresh namespace; tracebacks show its lines (via linecache)."""
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+_SERIAL = itertools.count(1)  # numbers each loaded source: a file name is never reused
+
+
+def _load(source: str, name: str) -> Callable[..., tuple]:
+    """The function `name` defined by generated `source`, run in a fresh namespace.
+
+    Tracebacks show the source's lines through `linecache`, for as long as the function
+    lives: its entry is removed when the function is collected, so a notebook that fits in
+    a loop does not keep every source it ever generated. Python refusing the source
+    (SyntaxError, RecursionError) is a `CodegenError`.
+    """
+    filename = f"<micrograd_beans.codegen {next(_SERIAL)} {name}>"
     namespace: dict = {"__name__": "micrograd_beans.generated"}
-    with _AST_LOCK:  # see _AST_LOCK: CPython's compiler is not safe from several threads
-        code = compile(source, filename, "exec")
+    try:
+        with _AST_LOCK:  # see _AST_LOCK: CPython's compiler is not safe from several threads
+            code = compile(source, filename, "exec")
+    except (SyntaxError, RecursionError) as err:
+        raise CodegenError(
+            f"Python cannot compile the generated code ({type(err).__name__}: {err})"
+        ) from None
     exec(code, namespace)  # our own generated code
-    return namespace
+    function = namespace[name]
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    weakref.finalize(function, linecache.cache.pop, filename, None)
+    return function
+
+
+def _update(optimizer: object) -> Update:
+    """The `Update` of an optimizer named by the caller, or a ValueError listing them."""
+    if optimizer not in UPDATES:
+        raise ValueError(f"optimizer must be one of {', '.join(UPDATES)}, got {optimizer!r}")
+    return UPDATES[optimizer]

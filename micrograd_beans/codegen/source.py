@@ -145,10 +145,15 @@ def _unpacking(names: Sequence[str], source: str) -> str:
     return line if len(line) <= _WIDTH else _wrapped(_INDENT, "(", _tuple(names), f") = {source}")
 
 
+def _arguments(program: _Program) -> list[str]:
+    """What a gradient function takes: the inputs, the parameters, then the fixed leaves."""
+    return [*program.inputs, *program.params, *program.fixed]
+
+
 def _scalar_function(program: _Program) -> str:
     return "\n".join(
         [
-            _wrapped("", "def gradient(", ", ".join(program.inputs + program.params), "):"),
+            _wrapped("", "def gradient(", ", ".join(_arguments(program)), "):"),
             f'{_INDENT}"""{program.output} and its gradient with respect to every parameter, '
             'for one sample."""',
             *_body(program, False, _INDENT),
@@ -164,7 +169,7 @@ def _batched_function(program: _Program) -> str:
             _wrapped(
                 "",
                 "def gradient_batch(",
-                ", ".join(["batch", *program.inputs, *program.params]),
+                ", ".join(["batch", *_arguments(program)]),
                 "):",
             ),
             f'{_INDENT}"""{program.output} per sample (arrays over a batch of `batch` samples) and '

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from micrograd_beans.engine import Value, _ieee_pow
@@ -249,6 +250,82 @@ def _names_in(e: _Expr, found: set[str]) -> set[str]:
         for x in e.args:
             _names_in(x, found)
     return found
+
+
+# --- keeping expressions shallow -------------------------------------------------------------
+
+#: The deepest expression written on one line. Python's parser refuses more than 200 nested
+#: parentheses, its compiler and this module's printer recurse once per level: a deeper tree
+#: (a 1000-input neuron's sum, a long chain of folded sums) is cut into named parts.
+MAX_DEPTH = 40
+
+
+def _children(e: _Expr) -> tuple[_Expr, ...]:
+    kind = e.kind
+    if kind in ("var", "lit"):
+        return ()
+    if kind == "call":
+        return (e.args[1],)
+    if kind == "if":
+        test, yes, no = e.args
+        return (test.lhs, test.rhs, yes, no)
+    return tuple(e.args)  # "neg" and the binary operators
+
+
+def _rebuilt(e: _Expr, children: list[_Expr]) -> _Expr:
+    """`e` with its children replaced (in `_children`'s order)."""
+    kind = e.kind
+    if kind == "call":
+        return _Expr("call", (e.args[0], children[0]))
+    if kind == "if":
+        test = e.args[0]
+        return _Expr("if", (_Test(children[0], test.cmp, children[1]), children[2], children[3]))
+    return _Expr(kind, tuple(children))
+
+
+def _depth(e: _Expr) -> int:
+    """How many levels the tree of `e` has (a name or a number: 1). Iterative: any depth."""
+    deepest, stack = 0, [(e, 1)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in _children(node))
+    return deepest
+
+
+def _split_deep(e: _Expr, fresh: Callable[[], str]) -> tuple[list[tuple[str, _Expr]], _Expr]:
+    """`e` cut into parts no deeper than MAX_DEPTH: (the parts to assign first, each a fresh
+    name from `fresh()` and its tree, in order), and what is left of `e`, reading them.
+
+    Storing a part in a variable changes no float operation and no order of operations, so
+    the numbers are the same; a left-nested sum of 1000 products becomes ~25 lines that each
+    continue the one before. Walks the tree without recursion.
+    """
+    if _depth(e) <= MAX_DEPTH:  # the common case, checked cheaply
+        return [], e
+    parts: list[tuple[str, _Expr]] = []
+    done: dict[int, tuple[_Expr, int]] = {}  # id(node) -> (its shallow form, its depth)
+    stack = [e]
+    while stack:
+        node = stack[-1]
+        children = [c for c in _children(node) if id(c) not in done]
+        if children:
+            stack.extend(children)
+            continue
+        stack.pop()
+        if id(node) in done:
+            continue
+        originals = _children(node)
+        kids = [done[id(c)] for c in originals]
+        changed = any(k is not c for (k, _), c in zip(kids, originals, strict=True))
+        shallow = _rebuilt(node, [k for k, _ in kids]) if changed else node
+        depth = 1 + max((d for _, d in kids), default=0)
+        if depth >= MAX_DEPTH and node is not e:
+            name = fresh()
+            parts.append((name, shallow))
+            shallow, depth = _var(name), 1
+        done[id(node)] = (shallow, depth)
+    return parts, done[id(e)][0]
 
 
 # --- printing ------------------------------------------------------------------------------

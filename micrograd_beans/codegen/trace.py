@@ -58,6 +58,8 @@ def _trace(
 def _merge(paths: list, index: int, depth: int = 0) -> _Expr:
     """One expression for output `index` of a traced rule: an if/else tree where paths differ."""
     first = _wrap(paths[0][1][index])
+    if len(paths) == 1:  # no branch: nothing to compare
+        return first
     key = _key(first)
     if all(_key(_wrap(result[index])) == key for _, result in paths):
         return first

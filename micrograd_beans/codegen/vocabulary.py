@@ -91,6 +91,7 @@ _RESERVED = frozenset(
         "samples",
         "columns",
         "params",
+        "fixed",
         "losses",
         "total",
         "scale",

@@ -32,6 +32,7 @@ from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from micrograd_beans.codegen.naming import identifier  # noqa: E402
+from micrograd_beans.codegen.updates import UPDATES  # noqa: E402
 from micrograd_beans.codegen.vocabulary import _RESERVED  # noqa: E402
 
 
@@ -77,7 +78,8 @@ def test_labels_never_take_a_name_the_generated_code_needs(label):
     compiled = compile_graph(e, [x, y], [w], predictions=[a])
     rows = [(0.7, 1.0), (0.1, 0.0), (0.9, 1.0)]
     labels = [(compiled.prediction_names[0], "y")]
-    final, losses, corrects = compiled.sgd_loop(labels).function(rows, [0.4], 0.5, 3)
+    train = compiled.optimizer_loop("sgd", True, labels).function
+    final, _, losses, corrects = train(rows, [0.4], (), (0.5,), 3, 1, ())
     model_w, expected_losses, expected_correct = 0.4, [], []
     for _ in range(3):
         total, right = 0.0, 0
@@ -122,21 +124,20 @@ def test_every_name_the_generated_code_uses_is_reserved():
     """A new local in a generated loop must be added to vocabulary._RESERVED, or a label
     could take its name: this lists the ones that are not."""
     x, y = Value(0.3, "uX"), Value(1.0, "uY")
-    w, b = Value(0.5, "uW"), Value(0.1, "uB")
-    a = (w * x + b).sigmoid()
+    w, b, f = Value(0.5, "uW"), Value(0.1, "uB"), Value(2.0, "uF")
+    a = (w * x * f + b).sigmoid()
     a.label = "uA"
     e = (y - a) ** 2
     e.label = "uE"
-    compiled = compile_graph(e, [x, y], [w, b], predictions=[a])
+    compiled = compile_graph(e, [x, y], [w, b], fixed=[f], predictions=[a])
     labels = [("uA", "uY")]
     sources = [
         compiled.source,
         compiled.batched_source,
-        compiled.sgd_loop(labels).source,
-        compiled.full_batch_loop(labels).source,
+        *(compiled.full_batch_loop(labels, optimizer=kind).source for kind in UPDATES),
         *(
             compiled.optimizer_loop(kind, per_sample, labels).source
-            for kind in ("sgd", "momentum", "adam")
+            for kind in UPDATES
             for per_sample in (True, False)
         ),
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import math
 
 import pytest
@@ -9,6 +10,7 @@ from codegen_cases import PARAMS, close, note_graph
 
 from micrograd_beans import OPS, Value
 from micrograd_beans.codegen import CodegenError, compile_graph
+from micrograd_beans.codegen.symbols import MAX_DEPTH
 from micrograd_beans.engine import Op
 
 
@@ -105,6 +107,88 @@ def test_long_sums_and_deep_chains_compile():
     outs, sums = compiled.batched([[0.3, 0.3]])
     assert close(sums[0], 2 * w.grad, 1e-12) and close(outs[0], h.data, 1e-12)
     assert "dedw = dedw + " in compiled.source  # the sum continues over several lines
+
+
+def deepest_line(source: str) -> int:
+    """How deep the deepest expression of `source` nests (in AST levels), without recursion."""
+    deepest = 0
+    for statement in ast.walk(ast.parse(source)):
+        if isinstance(statement, (ast.Assign, ast.AugAssign, ast.Return)):
+            stack = [(statement.value, 1)]
+            while stack:
+                node, level = stack.pop()
+                deepest = max(deepest, level)
+                stack.extend((child, level + 1) for child in ast.iter_child_nodes(node))
+    return deepest
+
+
+def engine_numbers(out: Value, params: list[Value]) -> tuple[float, list[float]]:
+    out.backward()
+    return out.data, [p.grad for p in params]
+
+
+def check_big_graph(out: Value, inputs: list[Value], params: list[Value]) -> None:
+    """The per-sample code gives the engine's numbers bit for bit, the batched code within
+    1e-12, and no line of either nests deeper than MAX_DEPTH (plus the line's own frame)."""
+    compiled = compile_graph(out, inputs, params)
+    value, grads = engine_numbers(out, params)
+    assert compiled([v.data for v in inputs]) == (value, grads)
+    batch = 2 if inputs else 1  # no inputs: one sample
+    outs, sums = compiled.batched([[v.data] * batch for v in inputs])
+    assert close(outs[0], value, 1e-12) and all(
+        close(s, batch * g, 1e-12, 1e-300) for s, g in zip(sums, grads, strict=True)
+    )
+    for source in (compiled.source, compiled.batched_source):
+        assert deepest_line(source) <= MAX_DEPTH + 3
+
+
+def test_a_chain_of_10000_nodes_compiles_to_the_engines_numbers():
+    """Unlabelled sums and products fold into the line that uses them: a chain of 5000
+    `h * c + w` steps would be one line nesting 10,000 deep (SyntaxError from 200 levels on,
+    RecursionError later); it is cut into lines of at most MAX_DEPTH levels."""
+    x, w = Value(0.3, label="x"), Value(0.9, label="w")
+    h = x
+    for _ in range(5000):
+        h = h * 1.0001 + w
+    check_big_graph(h, [x], [w])
+
+
+def test_a_chain_of_300_folded_steps_no_longer_fails_to_compile():
+    # the issue's case: SyntaxError (too many nested parentheses) from fit's fallback's reach
+    x, w = Value(0.3, label="x"), Value(0.9, label="w")
+    h = x
+    for _ in range(300):
+        h = (h - w) * 1.01
+    check_big_graph(h, [x], [w])
+
+
+def test_python_sum_of_1000_terms_compiles_to_the_engines_numbers():
+    xs = [Value(0.001 * i, label=f"x{i}") for i in range(1000)]
+    ws = [Value(0.5 - i / 3000, label=f"w{i}") for i in range(1000)]
+    check_big_graph(sum(w * x for w, x in zip(ws, xs, strict=True)), xs, ws)
+    plain = [Value(0.001 * i) for i in range(1000)]
+    check_big_graph(sum(plain), [], plain)  # 0 + v1 + v2 + ...: a chain of 1000 sums
+
+
+def test_a_1000_input_affine_node_compiles_to_the_engines_numbers():
+    from micrograd_beans import affine
+
+    xs = [Value(0.001 * i, label=f"x{i}") for i in range(1000)]
+    ws = [Value(0.5 - i / 3000, label=f"w{i}") for i in range(1000)]
+    z = affine(ws, xs, 0.1)
+    z.label = "z"
+    check_big_graph(z.sigmoid(), xs, ws)
+    compiled = compile_graph(affine(ws, xs, 0.1), xs, ws)
+    # written as the running sum it is, in parts that each continue the one before
+    assert "e_part = w0 * x0 + w1 * x1 + " in compiled.source
+    assert "e_part_2 = e_part + w" in compiled.source
+
+
+def test_code_python_refuses_is_a_codegen_error():
+    from micrograd_beans.codegen.runtime import _load
+
+    with pytest.raises(CodegenError, match="Python cannot compile the generated code.*Syntax"):
+        _load("def gradient(:\n    pass\n", "gradient")
 
 
 def test_a_neuron_of_plus_and_times_nodes_reads_as_one_line_with_the_same_floats():

@@ -390,3 +390,24 @@ def test_batched_power_is_the_engines_ieee_power_on_a_grid():
                 assert last_digits(g, _pow(a, b)), (a, b)
             except (ArithmeticError, ValueError):
                 assert math.isinf(g) or math.isnan(g), (a, b)
+
+
+def test_a_traceback_shows_the_generated_line_while_the_code_lives_and_then_it_goes():
+    import gc
+    import linecache
+    import traceback
+
+    x = Value(2.0, "x")
+    out = (x * 3.0).log()
+    out.label = "e"
+    compiled = compile_graph(out, [x])
+    with pytest.raises(ValueError) as caught:  # log of a negative: math's error, as raised
+        compiled([-1.0])
+    text = "".join(traceback.format_exception(caught.value))
+    assert "e = log(t1)" in text or "e = log(x * 3.0)" in text  # the line that failed, shown
+    filenames = [f.filename for f in traceback.extract_tb(caught.value.__traceback__)]
+    generated = [name for name in filenames if name.startswith("<micrograd_beans.codegen")]
+    assert generated and all(name in linecache.cache for name in generated)
+    del compiled, caught
+    gc.collect()
+    assert not any(name in linecache.cache for name in generated)

@@ -220,7 +220,9 @@ def fit(
     elsewhere; `compiled=True` insists on generated code, `compiled=False` uses the graph.
     `history.path` says which code ran the updates: "generated code", or "engine graph
     (why not)" (`codegen.why_not_compiled`: both losses, SGD, momentum and Adam at any batch
-    size are generated); the progress bar is named by it too.
+    size are generated; or the `CodegenError` that stopped the code being written); the
+    progress bar is named by it too. An optimizer instance moves only the parameters it
+    was given (in any order): the model's others stay as they are, on either path.
     """
     # 1. Check everything a user passes, so a mistake fails here and not mid-training.
     epochs = check_int(epochs, "epochs", 0)

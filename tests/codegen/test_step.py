@@ -199,8 +199,17 @@ def training_setups(draw):
     label = (lambda: rng.random()) if soft else (lambda: float(rng.random() < 0.5))
     ys = [[label() if loss == "bce" or not soft else rng.uniform(-1, 1) for _ in range(nout)]
           for _ in range(n)]  # fmt: skip
-    count = len(MLP(**model).parameters())
-    chosen = draw(st.permutations(range(count)))[: draw(st.integers(1, count))]
+    # freezing is giving the optimizer a subset: any parameters, or whole layers' (a
+    # network's head, say), in the model's order or any other
+    layers = [len(layer.parameters()) for layer in MLP(**model).layers]
+    if draw(st.booleans()):
+        starts = [sum(layers[:k]) for k in range(len(layers))]
+        trained = draw(st.sets(st.integers(0, len(layers) - 1), min_size=1))
+        chosen = [i for k in sorted(trained) for i in range(starts[k], starts[k] + layers[k])]
+    else:
+        chosen = draw(st.permutations(range(sum(layers))))[: draw(st.integers(1, sum(layers)))]
+    if draw(st.booleans()):
+        chosen = draw(st.permutations(chosen))
     sizes = st.one_of(st.none(), st.integers(1, n + 1))
     return dict(
         model=model,

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import html
 import math
+import numbers
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-
-import numpy as np
 
 from micrograd_beans.checks import check_int
 from micrograd_beans.codegen import compiled_step
@@ -28,7 +27,7 @@ from micrograd_beans.engine import Value
 from micrograd_beans.losses import get_loss
 from micrograd_beans.nn import MLP
 from micrograd_beans.optim import SGD, Adam, Optimizer
-from micrograd_beans.rng import make_rng
+from micrograd_beans.rng import Seed, Source, make_random, permutation
 
 #: The note's learning rate, used when neither `lr` nor an optimizer instance is given.
 DEFAULT_LR = {"sgd": 0.03, "momentum": 0.03, "adam": 0.001}
@@ -167,35 +166,57 @@ def make_optimizer(
 
 def _as_data(model: MLP, xs: object, ys: object) -> tuple[list, list, bool]:
     """xs, ys as Python lists the model accepts, plus whether ys are 0/1 labels. Checks
-    shapes, types and NaN/inf so a mistake fails here with a clear message, not mid-training."""
-    arrays = []
-    for name, data in (("xs", xs), ("ys", ys)):
-        try:
-            arr = np.asarray(data, dtype=float)
-        except (TypeError, ValueError):
-            raise TypeError(f"{name} must be numbers (a list or numpy array)") from None
-        if arr.size and not np.all(np.isfinite(arr)):
-            bad = int(np.flatnonzero(~np.isfinite(arr).reshape(len(arr), -1).all(axis=1))[0])
-            raise ValueError(f"{name} contains NaN or infinity (first at sample {bad})")
-        arrays.append(arr)
-    x, y = arrays
-    if x.ndim == 0 or y.ndim == 0:
-        raise ValueError("xs and ys must be sequences of samples, not single numbers")
+    shapes, types and NaN/inf so a mistake fails here with a clear message, not mid-training.
+    Plain Python lists need nothing else; numpy arrays are read through their `tolist()`."""
+    x, y = _samples("xs", xs), _samples("ys", ys)
     if len(x) == 0:
         raise ValueError("no training data: xs is empty")
     if len(x) != len(y):
         raise ValueError(f"xs has {len(x)} samples but ys has {len(y)}")
     nin, nout = model.nin, model.nouts[-1]
-    x = x.reshape(len(x), -1)
-    y = y.reshape(len(y), -1)
-    if x.shape[1] != nin:
-        raise ValueError(f"the model takes {nin} input(s) per sample, xs has {x.shape[1]}")
-    if y.shape[1] != nout:
-        raise ValueError(f"the model gives {nout} output(s) per sample, ys has {y.shape[1]}")
-    xl = x[:, 0].tolist() if nin == 1 else x.tolist()
-    yl = y[:, 0].tolist() if nout == 1 else y.tolist()
-    binary = bool(np.all((y == 0.0) | (y == 1.0)))
+    for name, rows, width, what in (("xs", x, nin, "takes"), ("ys", y, nout, "gives")):
+        for k, row in enumerate(rows):
+            if len(row) != width:
+                where = "" if all(len(r) == len(row) for r in rows) else f" in sample {k}"
+                io = "input" if name == "xs" else "output"
+                raise ValueError(
+                    f"the model {what} {width} {io}(s) per sample, {name} has {len(row)}{where}"
+                )
+    xl = [row[0] for row in x] if nin == 1 else x
+    yl = [row[0] for row in y] if nout == 1 else y
+    binary = all(v == 0.0 or v == 1.0 for row in y for v in row)
     return xl, yl, binary
+
+
+def _samples(name: str, data: object) -> list[list[float]]:
+    """`data` as one flat list of floats per sample (a sample is a number or a nested list
+    of numbers), or the error saying what is wrong with it."""
+    if not isinstance(data, (list, tuple)) and hasattr(data, "tolist"):
+        data = data.tolist()  # a numpy array (or tensor) as nested lists, numpy not imported
+    if isinstance(data, numbers.Number):
+        raise ValueError("xs and ys must be sequences of samples, not single numbers")
+    if isinstance(data, (str, bytes)) or not isinstance(data, Iterable):
+        raise TypeError(f"{name} must be numbers (a list or numpy array)")
+    rows = []
+    for sample in data:
+        row: list[float] = []
+        _flatten_into(row, sample, name)
+        if not all(map(math.isfinite, row)):
+            raise ValueError(f"{name} contains NaN or infinity (first at sample {len(rows)})")
+        rows.append(row)
+    return rows
+
+
+def _flatten_into(row: list[float], item: object, name: str) -> None:
+    """Append the numbers of `item` (a number, or a nested list of them) to `row` as floats."""
+    if isinstance(item, Iterable) and not isinstance(item, (str, bytes)):
+        for part in item:
+            _flatten_into(row, part, name)
+        return
+    try:
+        row.append(float(item))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be numbers (a list or numpy array)") from None
 
 
 def _correct(out: object, y: object) -> bool:
@@ -214,7 +235,7 @@ def fit(
     loss: str | Callable = "squared_error",
     batch_size: int | None = 1,
     shuffle: bool = False,
-    seed: int | np.random.Generator | None = None,
+    seed: Seed = None,
     every: int = 100,
     callback: Callable[[int, MLP, History], object] | None = None,
     progress: bool = True,
@@ -249,7 +270,7 @@ def fit(
     step, path = _choose_step(model, loss_fn, optimizer, lr, step, compiled)
     pairs = list(zip(data_x, data_y, strict=False))
     run_epoch = _epoch_runner(step, model, len(pairs), batch_size, binary)
-    rng = make_rng(seed) if shuffle else None
+    rng = make_random(seed) if shuffle else None
     history = History(accuracy=[] if binary else None, path=path)
     # 3. The epochs: run one, check it, record it, call back; always leave the model current.
     bar = _progress_bar(epochs, path) if progress and _show_progress() else None
@@ -283,7 +304,7 @@ def _run_epochs(
     model: MLP,
     run_epoch: Callable[[list[tuple]], tuple[float, int]],
     pairs: list[tuple],
-    rng: np.random.Generator | None,
+    rng: Source | None,
     history: History,
     bar: object,
     epochs: int,
@@ -301,7 +322,7 @@ def _run_epochs(
     try:
         for epoch in range(1, epochs + 1):
             if rng is not None:
-                pairs = [pairs[k] for k in rng.permutation(n)]
+                pairs = [pairs[k] for k in permutation(rng, n)]
             total, correct = run_epoch(pairs)
             if not math.isfinite(total) or not math.isfinite(sum(p.data for p in params)):
                 raise TrainingDiverged(_divergence(epoch, total, model, rate))

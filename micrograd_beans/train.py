@@ -246,9 +246,11 @@ def fit(
 
     Defaults are the note's: per-sample SGD in the data's order with squared error and
     α = 0.03. `optimizer` is "sgd", "momentum" (0.9), "adam" or an Optimizer; `loss` a name
-    from `losses.LOSSES` or a per-sample function (output, target) -> Value. `shuffle`
-    reorders the samples every epoch (seeded by `seed`). `callback(epoch, model, history)`
-    runs after every `every` epochs and after the last; returning True stops training.
+    from `losses.LOSSES` or a per-sample function (output, target) -> Value. `xs`, `ys`
+    are lists (numpy arrays work too; numpy is not needed). `shuffle` reorders the samples
+    every epoch, drawn from `seed` (`random.Random(seed)`, or a numpy Generator as is).
+    `callback(epoch, model, history)` runs after every `every` epochs and after the last;
+    returning True stops training.
     With `progress`, a tqdm progress bar (`tqdm.auto`) shows while training: a widget in
     Jupyter, text on a terminal, nothing when neither (a pipe, a log file). `step`
     replaces the graph step (see GraphStep), e.g. with compiled code. `compiled="auto"`

@@ -555,7 +555,8 @@ def test_dot_text_is_what_the_graphviz_package_writes(statements, graph_attr):
             elif attrs:
                 ours.attr(**attrs)
                 theirs.attr(**plain(attrs))
-    assert ours.source == theirs.source
+        expected = theirs.source
+    assert ours.source == expected
 
 
 def test_an_html_label_stays_html_and_a_drawing_shows_its_dot_graph_briefly():

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
 
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
 from micrograd_beans.course.lessons import LESSONS  # noqa: E402
+from micrograd_beans.nn import ACTIVATIONS, MLP  # noqa: E402
 from micrograd_beans.optim import SGD, Adam  # noqa: E402
 from micrograd_beans.torch import fit_torch, to_torch  # noqa: E402
 from micrograd_beans.torch.train import make_torch_optimizer  # noqa: E402
@@ -159,3 +164,47 @@ def test_bad_data_and_batch_sizes_are_reported():
         fit_torch(model, xs, ys, batch_size=0)
     with pytest.raises(ValueError, match="equally many beans"):
         fit_torch(model, xs, ys[:5])
+
+
+@st.composite
+def training_runs(draw) -> tuple[dict, np.ndarray, np.ndarray, dict]:
+    """A random model, beans (0/1 or soft targets) and fit settings the torch backend takes."""
+    output_activation = draw(st.sampled_from(ACTIVATIONS))
+    model = {
+        "nin": draw(st.integers(1, 3)),
+        "nouts": [*draw(st.lists(st.integers(1, 4), max_size=2)), draw(st.integers(1, 3))],
+        "activation": draw(st.sampled_from(ACTIVATIONS)),
+        "output_activation": output_activation,
+        "bias": draw(st.booleans()),
+        "seed": draw(st.integers(0, 2**16)),
+        "init": "symmetric",
+    }
+    n = draw(st.integers(1, 9))
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    xs = rng.uniform(-1, 1, (n, model["nin"]))
+    ys = rng.uniform(0, 1, (n, model["nouts"][-1]))
+    if draw(st.booleans()):
+        ys = (ys > 0.5).astype(float)  # labels: accuracy is recorded too
+    losses = ["squared_error", "bce"] if output_activation == "sigmoid" else ["squared_error"]
+    training = {
+        "epochs": draw(st.integers(1, 3)),
+        "optimizer": draw(st.sampled_from(["sgd", "momentum", "adam"])),
+        "loss": draw(st.sampled_from(losses)),
+        "batch_size": draw(st.sampled_from([1, 2, 3, None, 100])),
+        "shuffle": draw(st.booleans()),
+        "seed": draw(st.integers(0, 2**16)),
+        "lr": draw(st.sampled_from([0.01, 0.1, 0.5])),
+    }
+    return model, xs, ys, training
+
+
+@settings(max_examples=40, deadline=None)
+@given(run=training_runs())
+def test_any_run_makes_fits_updates(run):
+    config, xs, ys, training = run
+    model, twin = MLP(**config), MLP(**config)
+    engine = fit(model, xs, ys, progress=False, **training)
+    in_torch = fit_torch(twin, xs, ys, **training)
+    assert largest_difference(model, twin) < 1e-12
+    assert in_torch.loss == pytest.approx(engine.loss, rel=1e-12, abs=1e-15)
+    assert in_torch.accuracy == engine.accuracy

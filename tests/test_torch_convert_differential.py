@@ -6,14 +6,16 @@ same outputs and gradients bit for bit (the engine recomputes the same graph), a
 forward and backward of the twin agree with the engine's. A random `nn.Sequential` built
 the ways people write them (no hidden layer, any activation mix, one activation instance
 reused, Identity for "no activation" or nothing, nested Sequentials, with or without bias,
-float32 or float64) is read with from_torch: the engine's outputs and gradients agree with
-torch's on the same numbers, and `to_torch` of the result computes bit for bit what the
-original module computes, gradients included.
+float32 or float64, entries named or numbered) is read with from_torch: name_map names the
+module's own state_dict entries, the engine's outputs and gradients agree with torch's on
+the same numbers, and `to_torch` of the result computes bit for bit what the original
+module computes, gradients included.
 """
 
 from __future__ import annotations
 
 import copy
+from collections import OrderedDict
 
 import pytest
 
@@ -59,7 +61,11 @@ def sequentials(draw) -> tuple[nn.Sequential, dict]:
         elif linear_as_identity:
             layer.append(nn.Identity())
         layers.append(nn.Sequential(*layer) if nest else layer)
-    seq = nn.Sequential(*(layers if nest else [m for layer in layers for m in layer]))
+    modules = layers if nest else [m for layer in layers for m in layer]
+    if draw(st.booleans()):  # named entries, as nn.Sequential(OrderedDict(...)) gives them
+        seq = nn.Sequential(OrderedDict((f"part{k}", m) for k, m in enumerate(modules)))
+    else:
+        seq = nn.Sequential(*modules)
     if len(config["nouts"]) == 1:  # no hidden layer: the hidden activation is not there
         config["activation"] = config["output_activation"]
     return seq, config
@@ -109,6 +115,9 @@ def test_a_torch_sequential_converts_with_torchs_forward_and_backward(case, coun
     seq, config = case
     model = from_torch(seq)
     assert model.config() == config
+    state = seq.state_dict()  # every name the map gives is the module's own, holding the number
+    for pair in name_map(seq):
+        assert state[pair.tensor][pair.index].item() == model.state_dict()[pair.note]
     # the engine on the module's own numbers against torch on them in float64 (a float32
     # module's weights are float64 numbers exactly)
     reference = copy.deepcopy(seq).double()

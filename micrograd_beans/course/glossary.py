@@ -83,14 +83,28 @@ def load_glossary() -> tuple[Term, ...]:
     return parse_glossary(text)
 
 
+_QUOTED = re.compile(r"“([^”]*)”")
+
+
 def find_avoided(text: str, terms: tuple[Term, ...] | None = None) -> list[AvoidedTerm]:
-    """Every use in `text` of a variant the glossary rules out, in reading order."""
+    """Every use in `text` of a variant the glossary rules out, in reading order.
+
+    A variant quoted alone, as in 不写“偏差”, is a mention of the word, not a use of it.
+    """
+    terms = terms if terms is not None else load_glossary()
+    patterns = [(term, pattern) for term in terms for pattern in term.avoid_patterns]
+
+    def blank_mentions(match: re.Match[str]) -> str:
+        if any(pattern.fullmatch(match.group(1)) for _, pattern in patterns):
+            return " " * len(match.group(0))
+        return match.group(0)
+
     found = []
     for number, line in enumerate(text.splitlines(), start=1):
+        used = _QUOTED.sub(blank_mentions, line)
         here = []
-        for term in terms if terms is not None else load_glossary():
-            for pattern in term.avoid_patterns:
-                for match in pattern.finditer(line):
-                    here.append((match.start(), AvoidedTerm(term, match.group(0), number, line)))
+        for term, pattern in patterns:
+            for match in pattern.finditer(used):
+                here.append((match.start(), AvoidedTerm(term, match.group(0), number, line)))
         found += [avoided for _, avoided in sorted(here, key=lambda item: item[0])]
     return found

@@ -64,6 +64,13 @@ def test_find_avoided_names_the_line_the_variant_and_the_right_term():
     assert "line 2: '反向传递'" in str(found[0])
 
 
+def test_a_variant_quoted_alone_is_a_mention_not_a_use():
+    assert find_avoided("不写“偏差”，那是统计学里的概念。") == []
+    assert find_avoided("“偏差”和“反向传递”都不用。") == []
+    (found,) = find_avoided("“这里的偏差太大”")  # a quotation that uses the word
+    assert found.found == "偏差"
+
+
 def test_parse_glossary_reads_quoted_fields_and_splits_avoid():
     row = 'course,bean,豆豆,"“获取100个豆豆”, 代码实践","One bean, sorted",一个豆豆,豆子;豆类'
     text = f"{HEADER}\n{row}\n"

@@ -79,8 +79,9 @@ def parse_glossary(text: str) -> tuple[Term, ...]:
 @lru_cache(maxsize=1)
 def load_glossary() -> tuple[Term, ...]:
     """The course's glossary, in the table's order."""
-    text = resources.files(__package__).joinpath("locale", "glossary.csv").read_text("utf-8")
-    return parse_glossary(text)
+    # one name per joinpath: Python 3.10's Traversable takes one
+    table = resources.files(__package__).joinpath("locale").joinpath("glossary.csv")
+    return parse_glossary(table.read_text(encoding="utf-8"))
 
 
 _QUOTED = re.compile(r"“([^”]*)”")

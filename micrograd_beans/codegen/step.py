@@ -5,8 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 
-import numpy as np
-
+from micrograd_beans.checks import numpy_available
 from micrograd_beans.codegen.program import CodegenError
 from micrograd_beans.codegen.runtime import compile_graph
 from micrograd_beans.codegen.updates import update_for
@@ -17,7 +16,7 @@ from micrograd_beans.engine import Value
 #: graph's more closely (numpy's exp and sums round differently in the last digit). Below
 #: it numpy's cost per call dominates: benchmarks/bench_batches.py measured plain floats at
 #: 0.1-0.6x numpy's time up to 64 samples, and numpy faster from ~96 (the spiral's network)
-#: to ~300 (the note's).
+#: to ~300 (the note's). Where numpy is not installed, every batch runs in plain floats.
 NUMPY_BATCH = 128
 
 
@@ -77,9 +76,10 @@ class CompiledStep:
     optimizer's parameters, in the optimizer's order, as the parameters, and the model's
     other parameters as fixed leaves (frozen: read, never moved). `epoch` runs a whole epoch
     in one generated loop: per sample, in mini-batches, or (from `NUMPY_BATCH` samples per
-    update) one numpy call per batch. The parameters' values and the optimizer's state are
-    read at the start of each epoch and written back at its end, so callbacks see the live
-    model and optimizer, and the graph path can continue where generated code stopped.
+    update, where numpy is installed) one numpy call per batch. The parameters' values and
+    the optimizer's state are read at the start of each epoch and written back at its end,
+    so callbacks see the live model and optimizer, and the graph path can continue where
+    generated code stopped.
     """
 
     def __init__(self, model: object, loss: Callable, optimizer: object) -> None:
@@ -126,7 +126,7 @@ class CompiledStep:
         hyper, state = self.update.read(self.optimizer)
         values = [p.data for p in self.params]
         fixed = [v.data for v in self.fixed]
-        if size >= NUMPY_BATCH:
+        if size >= NUMPY_BATCH and numpy_available():
             values, state, total, correct = self._numpy_epoch(pairs, size, values, state, hyper)
         else:
             rows = pairs if self._nin == self._nout == 1 else [self._row(x, y) for x, y in pairs]
@@ -142,6 +142,8 @@ class CompiledStep:
         self, pairs: Sequence[tuple], size: int, values: list, state: tuple, hyper: tuple
     ) -> tuple[list[float], tuple, float, int]:
         """An epoch as one call of the generated numpy loop per batch of `size` samples."""
+        import numpy as np  # epoch() checked that it is installed
+
         train = self._loop("numpy")
         fixed = [v.data for v in self.fixed]  # frozen: the same for every batch
         total, correct = 0.0, 0

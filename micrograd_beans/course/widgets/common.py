@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from micrograd_beans import losses
+from micrograd_beans import display, losses
 from micrograd_beans.course import by_hand
 from micrograd_beans.nn import MLP
 
@@ -100,6 +100,13 @@ def heading(w: Any, title: str) -> Any:
 def mono(text: str) -> str:
     """Text as the widgets show numbers: escaped, in a fixed-width font."""
     return f"<span style='font-family:monospace'>{html.escape(text)}</span>"
+
+
+def table(head: list[str], rows: list[list[str]], caption: str, **options: Any) -> str:
+    """`display.html_table` with room between its columns: in a widget no notebook style
+    spaces the cells, and a long value would run into the gradient beside it."""
+    text = display.html_table(head, rows, caption, **options)
+    return text.replace('<table style="', '<table style="border-spacing:14px 2px;', 1)
 
 
 def widget_bundle(view: Any, text: str, _: Callable[[str], str], **kwargs: Any) -> dict:

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from micrograd_beans import display, losses
+from micrograd_beans import losses
 from micrograd_beans.course import by_hand
 from micrograd_beans.course.widgets.common import (
     bean_x,
@@ -27,6 +27,7 @@ from micrograd_beans.course.widgets.common import (
     heading,
     ipywidgets,
     mono,
+    table,
     widget_bundle,
 )
 from micrograd_beans.course.widgets.language import translations
@@ -305,14 +306,14 @@ class DragWeights:
         head = [_("parameter"), _("value"), _("de/dθ engine")]
         if self.hand is not None:
             head.append(_("de/dθ note's formula"))
-        table = []
+        rows = []
         for name, value, g, hand in self.rows():
             # the value whole (Python's shortest exact form), the gradients to 6 digits
             row = [name, repr(value), f"{g:.6g}"]
             if hand is not None:
                 row.append(f"{hand:.6g}")
-            table.append(row)
-        return display.html_table(head, table, caption)
+            rows.append(row)
+        return table(head, rows, caption)
 
     def _show_status(self) -> None:
         counts = self._("steps {steps}, epochs {epochs}").format(

@@ -11,7 +11,7 @@ import html
 from collections.abc import Callable
 from typing import Any
 
-from micrograd_beans import display, losses
+from micrograd_beans import losses
 from micrograd_beans.course.widgets.chain_rule import Names, local_text, number
 from micrograd_beans.course.widgets.common import (
     beans,
@@ -19,6 +19,7 @@ from micrograd_beans.course.widgets.common import (
     heading,
     ipywidgets,
     mono,
+    table,
     widget_bundle,
 )
 from micrograd_beans.course.widgets.graph_view import graph_html, window_size
@@ -318,7 +319,7 @@ class StepBackward:
         caption = _("the parameters' gradients")
         if finished and not any(bad or ()):
             caption += _(" (every one equal to backward()'s)")
-        return display.html_table(head, rows, caption, bad=bad, max_rows=40)
+        return table(head, rows, caption, bad=bad, max_rows=40)
 
     def __repr__(self) -> str:
         return (

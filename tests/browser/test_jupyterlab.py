@@ -41,6 +41,7 @@ def test_the_widget_notebook_runs_without_errors(page, lab_server):
     assert page.locator(f"{OUTPUTS} .jupyter-widgets button").count() >= 4 * 3
     assert page.get_by_text("Error displaying widget").count() == 0
     assert dom.pictures_wider_than_their_output(page, OUTPUTS) == []
+    assert dom.cut_off_by_their_output(page, OUTPUTS) == []  # every widget fits the area
 
 
 def table_values(scope) -> dict[str, float]:

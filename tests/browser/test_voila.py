@@ -47,6 +47,7 @@ def test_the_widget_notebook_runs_in_voila_without_errors(page, voila_server):
     assert errors_shown(page) == []
     assert page.get_by_text("Error displaying widget").count() == 0
     assert dom.pictures_wider_than_their_output(page, OUTPUTS) == []
+    assert dom.cut_off_by_their_output(page, OUTPUTS) == []
 
 
 def test_drag_weights_in_voila_shows_the_model_unchanged_and_steps_exactly(page, voila_server):
@@ -89,8 +90,9 @@ def test_pictures_of_the_widgets(page, voila_server, tmp_path):
     outputs = page.locator(OUTPUTS).filter(has=page.locator("button.jupyter-button"))
     drag, steps = outputs.nth(0), outputs.nth(1)
     pictures = {
-        "drag_weights.png": lambda: drag.locator(".widget-hbox").first,
-        "drag_weights_step.png": lambda: drag.locator(".widget-hbox").first,
+        # the whole widget: its title, the controls beside the curve, and the table under both
+        "drag_weights.png": lambda: drag.locator(".widget-vbox").first,
+        "drag_weights_step.png": lambda: drag.locator(".widget-vbox").first,
         "step_backward.png": lambda: steps.locator(".widget-vbox").first,
     }
     shots = {}

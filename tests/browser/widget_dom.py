@@ -83,6 +83,24 @@ def current_node_box(scope: Locator) -> dict | None:
     )
 
 
+def cut_off_by_their_output(page: Page, output_selector: str) -> list[str]:
+    """Everything shown (text, controls, pictures; not the parts of a drawing outside the
+    window its <svg> shows) reaching past the right edge of the output it is in, described."""
+    return page.evaluate(
+        """sel => [...document.querySelectorAll(sel)].flatMap(out => {
+            const edge = out.getBoundingClientRect().right + 1;
+            return [...out.querySelectorAll('*')]
+                .filter(e => e.parentElement.closest('svg') === null)
+                .filter(e => e.getBoundingClientRect().width > 0)
+                .filter(e => e.getBoundingClientRect().right > edge)
+                .filter(e => ![...e.children].some(c => c.getBoundingClientRect().right > edge))
+                .map(e => `${e.tagName} "${(e.innerText || '').slice(0, 40)}" reaches `
+                     + `${Math.round(e.getBoundingClientRect().right - edge)} px past`);
+        })""",
+        output_selector,
+    )
+
+
 def pictures_wider_than_their_output(page: Page, output_selector: str) -> list[str]:
     """Every picture (img, svg) shown wider than the output it is in, described."""
     return page.evaluate(

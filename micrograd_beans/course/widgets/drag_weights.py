@@ -127,7 +127,7 @@ class DragWeights:
             value=-1,
             description=_("gradient of"),
             style={"description_width": "80px"},
-            layout=w.Layout(width="420px"),
+            layout=w.Layout(width="400px"),
         )
         self.bean.observe(lambda _change: self.refresh(), names="value")
         # α as given (no silent clamp to a range): checked when a step or an epoch uses it
@@ -149,15 +149,15 @@ class DragWeights:
         self.step_button.on_click(lambda _b: self.step())
         self.epoch_button.on_click(lambda _b: self.epoch())
         self.reset_button.on_click(lambda _b: self.reset())
-        self.plot = w.Image(format="png", layout=w.Layout(width="480px"))
+        self.plot = w.Image(format="png")  # at its own size, 400 px wide for a curve
         self.numbers = w.HTML()
         self.status = w.HTML()
 
     def _layout(self, w: Any, title: str) -> Any:
-        """Controls on the left, the picture and the numbers on the right."""
+        """The title; the controls with the picture beside them (under them where the page is
+        too narrow: nothing is cut off); the numbers under both."""
         controls = w.VBox(
             [
-                heading(w, title),
                 *(s.widget for s in self.sliders.values()),
                 self.bean,
                 w.HBox([self.alpha]),
@@ -165,7 +165,8 @@ class DragWeights:
                 self.status,
             ]
         )
-        return w.HBox([controls, w.VBox([self.plot, self.numbers])])
+        beside = w.HBox([controls, self.plot], layout=w.Layout(flex_flow="row wrap"))
+        return w.VBox([heading(w, title), beside, self.numbers], layout=w.Layout(max_width="100%"))
 
     @classmethod
     def from_lesson(
@@ -246,7 +247,7 @@ class DragWeights:
         from micrograd_beans.course.plots import BoundaryView, FitView
 
         one_input = self.model.nin == 1
-        fig = Figure(figsize=(6.0, 3.6) if one_input else (5.6, 4.4), dpi=80)
+        fig = Figure(figsize=(5.0, 3.1) if one_input else (4.8, 3.8), dpi=80)
         FigureCanvasAgg(fig)
         ax = fig.add_subplot()
         view = FitView(ax, self.xs, self.ys) if one_input else BoundaryView(ax, self.xs, self.ys)

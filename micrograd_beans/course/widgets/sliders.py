@@ -64,10 +64,10 @@ class ParameterSlider:
             description=name,
             continuous_update=True,
             style={"description_width": "48px"},
-            layout=w.Layout(width="250px"),
+            layout=w.Layout(width="230px"),
         )
         self.number = w.FloatText(
-            value=self.value, layout=w.Layout(width="170px"), tooltip=f"{name}, exactly"
+            value=self.value, layout=w.Layout(width="160px"), tooltip=f"{name}, exactly"
         )
         self.slider.observe(self._on_position, names="value")
         self.number.observe(self._on_number, names="value")

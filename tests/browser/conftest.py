@@ -81,10 +81,13 @@ def _needs(module: str, extra: str) -> None:
 
 @pytest.fixture(scope="session")
 def notebook_root(tmp_path_factory) -> Path:
-    """A copy of notebooks/ (the tests add theirs): what the servers serve."""
+    """A copy of notebooks/ and its Chinese ones in zh/ (the tests add theirs): what the
+    servers serve."""
     root = tmp_path_factory.mktemp("notebooks")
-    for path in (ROOT / "notebooks").glob("*.ipynb"):
-        shutil.copy(path, root / path.name)
+    for path in [*(ROOT / "notebooks").glob("*.ipynb"), *(ROOT / "notebooks").glob("zh/*.ipynb")]:
+        target = root / path.relative_to(ROOT / "notebooks")
+        target.parent.mkdir(exist_ok=True)
+        shutil.copy(path, target)
     probes.write_probes(root)
     return root
 

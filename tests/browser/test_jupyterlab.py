@@ -13,8 +13,11 @@ import widget_dom as dom
 from expected import ALPHA, LESSON, SEED
 from probes import printed_json
 
+_FOLDER = Path(__file__).resolve().parents[2] / "notebooks"
+#: Every notebook a learner opens, the Chinese ones (zh/) too, as paths under notebooks/.
 NOTEBOOKS = sorted(
-    p.name for p in (Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb")
+    p.relative_to(_FOLDER).as_posix()
+    for p in [*_FOLDER.glob("*.ipynb"), *_FOLDER.glob("zh/*.ipynb")]
 )
 OUTPUTS = ".jp-Notebook .jp-OutputArea-output"
 

@@ -99,8 +99,15 @@ class DragWeights:
         self.hand: dict[str, float] | None = None
         self.loss = math.nan
 
+        _ = self._
         self.sliders = {
-            name: ParameterSlider(w, name, p.data, lambda v, name=name: self._chosen(name, v))
+            name: ParameterSlider(
+                w,
+                name,
+                p.data,
+                lambda v, name=name: self._chosen(name, v),
+                tooltip=_("{name}, exactly").format(name=name),
+            )
             for name, p in self.params.items()
         }
         self._make_controls(w, lr)

@@ -46,10 +46,18 @@ class ParameterSlider:
     them; a learner's drag or typed number calls `on_choose(value)`.
 
     `slider` (IntSlider of positions, 1/SCALE apart), `number` (FloatText with the exact
-    value), `widget` (both in a row), `value` (the value shown).
+    value), `widget` (both in a row), `value` (the value shown). `tooltip`: the number box's
+    (the caller's words, in the widget's language).
     """
 
-    def __init__(self, w: Any, name: str, value: float, on_choose: Callable[[float], None]) -> None:
+    def __init__(
+        self,
+        w: Any,
+        name: str,
+        value: float,
+        on_choose: Callable[[float], None],
+        tooltip: str | None = None,
+    ) -> None:
         self.name = name
         self.value = float(value)
         self._on_choose = on_choose
@@ -67,7 +75,7 @@ class ParameterSlider:
             layout=w.Layout(width="230px"),
         )
         self.number = w.FloatText(
-            value=self.value, layout=w.Layout(width="160px"), tooltip=f"{name}, exactly"
+            value=self.value, layout=w.Layout(width="160px"), tooltip=tooltip or f"{name}, exactly"
         )
         self.slider.observe(self._on_position, names="value")
         self.number.observe(self._on_number, names="value")

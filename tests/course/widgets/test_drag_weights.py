@@ -345,6 +345,7 @@ def test_in_chinese_every_word_is_the_catalogues(note_beans):
     w = DragWeights.from_lesson("hidden-layer", seed=0, lang="zh")
     assert (w.step_button.description, w.epoch_button.description) == ("走一步", "训练一轮")
     assert w.reset_button.description == "重置"
+    assert w.sliders["w11_1"].number.tooltip == "w11_1 的精确值"
     caption, head, _ = shown_table(w.numbers.value)
     assert head == ["参数", "值", "de/dθ（引擎）", "de/dθ（笔记的公式）"]
     assert caption.startswith("损失 = 100 个豆豆的 e = (y − ŷ)² 的平均值 = ")

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from micrograd_beans.drawing_display import display_bundle
 from micrograd_beans.engine import Constant, Value
 from micrograd_beans.files import write_atomically
 from micrograd_beans.render import (
@@ -152,7 +153,8 @@ class Drawing:
     .dot/.gv for the DOT text). A name without a suffix works as in the graphviz package (and
     micrograd): `render("gout")` writes the DOT text to `gout` and the picture, in the
     drawing's `format` (draw_dot's `format=`, "svg" by default), to `gout.svg`. In Jupyter
-    the drawing shows itself as SVG.
+    the drawing shows itself fitted to the notebook's width (a click shows it full size),
+    with its SVG and a PNG in the display bundle (drawing_display.py).
     """
 
     digraph: DotGraph
@@ -204,10 +206,25 @@ class Drawing:
         return self.pipe("svg").decode("utf-8")
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        # HTML that fits the picture to the notebook's width (a click: full size), the SVG,
+        # and a PNG for front ends that do not show the SVG of an untrusted notebook
         try:
-            return {"image/svg+xml": self._repr_svg_()}
+            svg = self._repr_svg_()
         except (RendererNotFoundError, RenderError) as err:
             return {"text/plain": f"{err}\n\n{self.source}"}
+        try:
+            png = self.pipe("png")
+        except (RendererNotFoundError, RenderError):
+            png = None  # a renderer that writes SVG but no PNG: the SVG shows
+        return display_bundle(svg, png, self._summary())
+
+    def _summary(self) -> str:
+        """One line saying what the picture is, for where it cannot be shown."""
+        s = self.stats
+        if not s:
+            return "a drawing of a computation graph"
+        drawn = f", {s['nodes']} nodes drawn" if s.get("nodes") != s["values"] + s["ops"] else ""
+        return f"the computation graph of {s['values']} Values and {s['ops']} ops{drawn}"
 
     def __str__(self) -> str:
         return self.source

@@ -11,6 +11,9 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
 
+# Under CI a skipped `browser` test is a failure (see tests/ci_gate.py).
+pytest_plugins = ["ci_gate"]
+
 # --- hypothesis profiles (property tests: tests/test_properties.py) --------------------------
 # "ci" (default) keeps the whole property suite around ten seconds on a busy machine;
 # HYPOTHESIS_PROFILE=thorough runs twenty times as many examples per test.

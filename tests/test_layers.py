@@ -18,10 +18,11 @@ PACKAGE = Path(__file__).resolve().parent.parent / "micrograd_beans"
 # (`course` holds every `course.*`). Imports may go down or stay in a layer, never up.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     # rng: seeding; files: atomic writes; display: notebook tables; argtypes: CLI arguments;
-    # render: running Graphviz on DOT text; checks: argument checks shared by layers
+    # render: running Graphviz on DOT text; checks: argument checks shared by layers;
+    # drawing_display: a drawing's notebook display (fitted HTML, SVG, PNG)
     (
         "helpers that import nothing of the package",
-        ("rng", "files", "display", "argtypes", "render", "checks"),
+        ("rng", "files", "display", "argtypes", "render", "checks", "drawing_display"),
     ),
     ("the engine", ("engine",)),
     # anomaly: detect_anomaly; gradients: grad(), to any order (it checks under anomaly mode)

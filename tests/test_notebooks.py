@@ -11,8 +11,7 @@ Skipped when the notebook tools (the `[notebook]` extra) are not installed.
 
 from __future__ import annotations
 
-import os
-import time
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,9 @@ nbclient = pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "notebooks"))
+import execute  # noqa: E402  (notebooks/execute.py: how the notebooks are run and saved)
+
 NOTEBOOK_DIR = ROOT / "notebooks"
 CHINESE = sorted((NOTEBOOK_DIR / "zh").glob("*.ipynb"))
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb")) + CHINESE
@@ -30,38 +32,10 @@ NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb")) + CHINESE
 NOTEBOOK_TIMEOUT = 300.0
 
 
-def _kernel_env() -> dict[str, str]:
-    """The test's environment with the repository first on the kernel's import path, and
-    no display, as on a notebook server."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
-    env.pop("DISPLAY", None)
-    env.pop("WAYLAND_DISPLAY", None)
-    env.pop("MPLBACKEND", None)  # the kernel picks its inline backend itself
-    return env
-
-
 def run_notebook(path: Path, timeout: float = NOTEBOOK_TIMEOUT):
-    """Execute the notebook at `path` in a fresh python3 kernel; return (notebook, seconds)."""
-    nb = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(
-        nb,
-        timeout=timeout,  # per cell; the whole notebook is checked below
-        kernel_name="python3",
-        resources={"metadata": {"path": str(path.parent)}},
-        allow_errors=False,
-    )
-    saved = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(_kernel_env())  # the kernel inherits the environment it starts in
-    try:
-        start = time.perf_counter()
-        client.execute()
-        seconds = time.perf_counter() - start
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-    return nb, seconds
+    """Execute the notebook at `path` in a fresh python3 kernel, as notebooks/execute.py
+    does to save it; return (notebook, seconds)."""
+    return execute.run(path, timeout=timeout)
 
 
 def test_there_are_notebooks() -> None:
@@ -116,3 +90,50 @@ def test_a_failing_cell_fails_the_run(tmp_path: Path) -> None:
     nbformat.write(nb, path)
     with pytest.raises(nbclient.exceptions.CellExecutionError, match="ZeroDivisionError"):
         run_notebook(path)
+
+
+@pytest.mark.parametrize(
+    "path", NOTEBOOKS, ids=[str(p.relative_to(NOTEBOOK_DIR)) for p in NOTEBOOKS]
+)
+def test_notebook_is_saved_with_the_kernels_own_metadata(path: Path) -> None:
+    """JupyterLab writes the kernel's kernelspec and language_info into a notebook it opens:
+    one saved otherwise opens as modified. (tests/browser/ opens each one to check.)"""
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    assert nb.metadata.get("kernelspec") == execute.kernelspec(), (
+        f"{path.name}: save it with notebooks/execute.py"
+    )
+    info = nb.metadata.get("language_info", {})
+    assert info.get("name") == "python" and info.get("version"), f"{path.name}: no language_info"
+    assert set(info) >= {"codemirror_mode", "file_extension", "mimetype", "pygments_lexer"}
+
+
+def test_a_saved_notebook_keeps_the_widgets_it_shows_not_the_closed_progress_bar(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "from micrograd_beans.course.lessons import get_lesson\n"
+            "from micrograd_beans.train import fit\n"
+            'model, xs, ys = get_lesson("line").setup(0)\n'
+            "fit(model, xs, ys, epochs=3, lr=0.1)  # a progress bar while it trains"
+        ),
+        nbformat.v4.new_code_cell("import ipywidgets\nipywidgets.IntSlider(value=7)"),
+    ]
+    path = tmp_path / "bars.ipynb"
+    nbformat.write(nb, path)
+    ran, _ = run_notebook(path)
+    views = [
+        out["data"][execute.WIDGET_VIEW]["model_id"]
+        for cell in ran.cells
+        for out in cell.outputs
+        if execute.WIDGET_VIEW in out.get("data", {})
+    ]
+    assert len(views) == 1  # the slider; the bar closed when training ended, as in a browser
+    state = ran.metadata["widgets"][execute.WIDGET_STATE]["state"]
+    assert state[views[0]]["state"]["value"] == 7
+    assert {s["model_name"] for s in state.values()} == {
+        "IntSliderModel",
+        "LayoutModel",
+        "SliderStyleModel",
+    }
+    assert ran.metadata["kernelspec"] == execute.kernelspec()

@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import os
+import re
 import shutil
 import stat
 import struct
@@ -366,11 +369,24 @@ def test_bad_arguments_are_named():
         draw_dot(e, max_nodes=0)
 
 
-def test_jupyter_display_is_svg(renderer):
-    drawing = draw_dot(note_network(), rankdir="TB")
-    svg = drawing._repr_mimebundle_()["image/svg+xml"]
+def test_jupyter_display_is_fitted_html_with_the_svg_and_a_png_beside_it(renderer):
+    drawing = draw_dot(note_network(), rankdir="LR")
+    bundle = drawing._repr_mimebundle_()
+    svg = bundle["image/svg+xml"]
     assert svg == drawing._repr_svg_()
     assert "w11_1" in [t for n in parse_svg(svg)["nodes"].values() for t in n["texts"]]
+    png = base64.b64decode(bundle["image/png"])
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as im:
+        assert im.width > 1000  # the note's graph, left to right, at the renderer's size
+    # the HTML shows the same SVG, at most as wide as the output area
+    img = r'<img src="data:image/svg\+xml;base64,([^"]+)"([^>]*)>'
+    html_img = re.search(img, bundle["text/html"])
+    assert base64.b64decode(html_img.group(1)).decode() == svg
+    assert "max-width:100%" in html_img.group(2) and "onclick=" in html_img.group(2)
+    assert bundle["text/plain"] == "the computation graph of 23 Values and 13 ops"
 
 
 # --- micrograd's and the lecture's drawing arguments ------------------------------------------

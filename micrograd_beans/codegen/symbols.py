@@ -6,7 +6,8 @@ import math
 import numbers
 from typing import TYPE_CHECKING
 
-from micrograd_beans.engine import Value, _ieee_pow
+from micrograd_beans.engine import Value
+from micrograd_beans.engine.rules import ieee_pow
 
 if TYPE_CHECKING:  # only for the annotations: trace imports this module
     from micrograd_beans.codegen.trace import _Explorer
@@ -19,7 +20,7 @@ _FLOAT_OPS = {
     "-": float.__sub__,
     "*": float.__mul__,
     "/": float.__truediv__,
-    "**": _ieee_pow,  # a derivative's power: IEEE, as the engine's rules compute it
+    "**": ieee_pow,  # a derivative's power: IEEE, as the engine's rules compute it
 }
 
 
@@ -274,7 +275,7 @@ class _Printer:
             return "-" + (text if prec > _UNARY else f"({text})"), _UNARY
         if kind == "call":
             return f"{e.args[0]}({self.expr(e.args[1])})", _ATOM
-        if kind == "**":  # a rule's power is the engine's `_ieee_pow`: Python's ** raises
+        if kind == "**":  # a rule's power is the engine's `ieee_pow`: Python's ** raises
             return f"ieee_pow({self.expr(e.args[0])}, {self.expr(e.args[1])})", _ATOM
         if kind == "if":
             test, yes, no = e.args

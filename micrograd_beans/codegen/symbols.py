@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from micrograd_beans.engine import Value
 from micrograd_beans.engine.rules import ieee_pow
 
-if TYPE_CHECKING:  # only for the annotations: trace imports this module
-    from micrograd_beans.codegen.trace import _Explorer
+
+class Explorer(Protocol):
+    """What decides a rule's branch on a symbol's number (trace._Explorer is the one)."""
+
+    def decide(self, test: _Test) -> bool: ...
 
 # Python operator precedence, for printing only the parentheses the evaluation order needs.
 _ADD, _MUL, _UNARY, _POW, _ATOM = 1, 2, 3, 4, 5
@@ -38,7 +41,7 @@ class _Expr:
 
     __slots__ = ("kind", "args", "explorer")
 
-    def __init__(self, kind: str, args: tuple, explorer: _Explorer | None = None) -> None:
+    def __init__(self, kind: str, args: tuple, explorer: Explorer | None = None) -> None:
         self.kind = kind
         self.args = args
         self.explorer = explorer

@@ -1,5 +1,5 @@
-"""Tests for micrograd_beans/engine.py: values, every op's forward and derivative, backward
-semantics, deep graphs and the errors a user can cause."""
+"""Tests for micrograd_beans/engine (value.py and the op table): values, every op's forward
+and derivative, backward semantics, deep graphs and the errors a user can cause."""
 
 from __future__ import annotations
 

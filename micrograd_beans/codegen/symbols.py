@@ -15,6 +15,7 @@ class Explorer(Protocol):
 
     def decide(self, test: _Test) -> bool: ...
 
+
 # Python operator precedence, for printing only the parentheses the evaluation order needs.
 _ADD, _MUL, _UNARY, _POW, _ATOM = 1, 2, 3, 4, 5
 _BINARY_PREC = {"+": _ADD, "-": _ADD, "*": _MUL, "/": _MUL, "**": _POW}

@@ -5,6 +5,8 @@ derivative per input that reads only what it may, a forward rule), makes the `Op
 `OPS` (and, for one input, to the functions expressions may call), and asks speed.py to make
 Value's method for it and write the backward loop again. Everything a user can get wrong
 about a new op is refused here, with a message that says what to do.
+
+Last, if you want to know how the engine is made fast: speed.py.
 """
 
 from __future__ import annotations

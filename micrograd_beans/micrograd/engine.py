@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from micrograd_beans.engine import OPS
 from micrograd_beans.engine import Value as _EngineValue
-from micrograd_beans.engine.speed import constant
+from micrograd_beans.engine.speed import FORWARD, constant
 from micrograd_beans.engine.value import op_error
 
 _new = object.__new__
@@ -27,7 +26,7 @@ def _binary(name: str, reflected: bool = False) -> Callable[[Value, object], Val
         a, b = (other, self) if reflected else (self, other)
         out = _new(Value)
         try:
-            out.data = OPS[name].forward(a.data, b.data)  # per call: detect_anomaly swaps it
+            out.data = FORWARD[name](a.data, b.data)  # per call: detect_anomaly swaps it
         except (ArithmeticError, ValueError) as err:
             raise op_error(err, name, (a, b)) from None
         out.grad = 0.0
@@ -47,7 +46,7 @@ def _unary(name: str) -> Callable[[Value], Value]:
     def method(self: Value) -> Value:
         out = _new(Value)
         try:
-            out.data = OPS[name].forward(self.data)  # per call: detect_anomaly swaps it
+            out.data = FORWARD[name](self.data)  # per call: detect_anomaly swaps it
         except (ArithmeticError, ValueError) as err:
             raise op_error(err, name, (self,)) from None
         out.grad = 0.0

@@ -8,6 +8,7 @@ a hand-derived one where you pass it (`by_hand`, e.g. the note's formulas in
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -111,19 +112,27 @@ class ModelGradcheckResult:
 
 
 def _beans(x: object, y: object) -> list[tuple[object, object]]:
-    """(x, y) pairs: one bean when y is a number, else one per entry of y."""
-    import numpy as np
-
-    ys = np.asarray(y, dtype=float)
-    if ys.ndim == 0:
-        xs_one = np.asarray(x, dtype=float)
-        return [(xs_one.tolist(), float(ys))]
-    xs = np.asarray(x, dtype=float)
+    """(x, y) pairs of floats: one bean when y is a number, else one per entry of y (lists,
+    or numpy arrays read through their `tolist()`)."""
+    x, y = _plain(x), _plain(y)
+    if isinstance(y, numbers.Real):
+        return [(_floats(x), float(y))]
+    xs, ys = [_floats(v) for v in x], [float(v) for v in y]
     if len(xs) != len(ys):
         raise ValueError(f"gradcheck_model: x has {len(xs)} beans but y has {len(ys)}")
     if len(ys) == 0:
         raise ValueError("gradcheck_model: no beans given (x and y are empty)")
-    return list(zip(xs.tolist(), ys.tolist(), strict=True))
+    return list(zip(xs, ys, strict=True))
+
+
+def _plain(value: object) -> object:
+    """A numpy array or number as Python lists and floats (numpy is not imported here)."""
+    return value.tolist() if hasattr(value, "tolist") else value
+
+
+def _floats(x: object) -> float | list[float]:
+    """One bean's input: a float, or a list of floats."""
+    return float(x) if isinstance(x, numbers.Real) else [float(v) for v in x]  # type: ignore[attr-defined]
 
 
 def _named_parameters(model: object) -> list[tuple[str, Value]]:

@@ -31,10 +31,8 @@ import random
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
-import numpy as np
-
 from micrograd_beans.engine import OPS, Value, affine
-from micrograd_beans.rng import make_rng
+from micrograd_beans.rng import Seed, is_numpy_generator, make_random, uniform
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
 #: Neurons with at most this many inputs (and a bias) sum with + and * nodes, wider ones
@@ -76,28 +74,30 @@ class _Init:
 
     "uniform": U[0, 1) for every weight and bias, as the note draws them.
     "symmetric": U(-1/√nin, 1/√nin) for weights and biases (PyTorch's default for Linear).
+    Both draw from `rng.make_random(seed)`: Python's `random.Random(seed)`, or a numpy
+    Generator given as the seed.
     "micrograd": weights U(-1, 1) from Python's `random` (the global one when seed is None),
     biases 0, the way micrograd draws them.
     """
 
-    def __init__(self, scheme: str, seed: int | np.random.Generator | None) -> None:
+    def __init__(self, scheme: str, seed: Seed) -> None:
         if scheme not in INITS:
             raise ValueError(f"unknown init {scheme!r}; choose one of: {', '.join(INITS)}")
         self.scheme = scheme
         if scheme == "micrograd":
-            if isinstance(seed, np.random.Generator):
+            if is_numpy_generator(seed):
                 raise TypeError("init='micrograd' draws from Python's random; give an int seed")
-            self.py = random.Random(seed) if seed is not None else random
+            self.source = random.Random(seed) if seed is not None else random
         else:
-            self.np = make_rng(seed)
+            self.source = make_random(seed)
 
     def weight(self, nin: int) -> float:
         if self.scheme == "uniform":
-            return float(self.np.random())
+            return float(self.source.random())
         if self.scheme == "symmetric":
             bound = 1.0 / math.sqrt(nin)
-            return float(self.np.uniform(-bound, bound))
-        return self.py.uniform(-1, 1)
+            return uniform(self.source, -bound, bound)
+        return self.source.uniform(-1, 1)  # micrograd's own call, for micrograd's numbers
 
     def bias(self, nin: int) -> float:
         return 0.0 if self.scheme == "micrograd" else self.weight(nin)
@@ -188,7 +188,7 @@ class Neuron(Module):
         layer: int = 1,
         bias: bool = True,
         init: str | _Init = "uniform",
-        seed: int | np.random.Generator | None = None,
+        seed: Seed = None,
         dotted: bool | None = None,
         nonlin: bool | None = None,
     ) -> None:
@@ -286,7 +286,7 @@ class Layer(Module):
         layer: int = 1,
         bias: bool = True,
         init: str | _Init = "uniform",
-        seed: int | np.random.Generator | None = None,
+        seed: Seed = None,
         nonlin: bool | None = None,
     ) -> None:
         nin = _check_size(nin, "nin")
@@ -344,7 +344,7 @@ class MLP(Module):
         nouts: Sequence[int] | int,
         activation: str = "sigmoid",
         output_activation: str | None = None,
-        seed: int | np.random.Generator | None = None,
+        seed: Seed = None,
         init: str = "uniform",
         bias: bool = True,
     ) -> None:
@@ -400,7 +400,9 @@ class MLP(Module):
             pass
         elif isinstance(x, (Value, numbers.Real)):
             x = [x]
-        elif not isinstance(x, (Sequence, np.ndarray)) or isinstance(x, (str, bytes)):
+        elif not (isinstance(x, Sequence) or hasattr(x, "__array__")) or isinstance(
+            x, (str, bytes)
+        ):
             raise TypeError(
                 f"model input must be a number or a list of {self.nin} numbers/Values, "
                 f"got {type(x).__name__}"

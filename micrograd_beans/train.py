@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import html
 import math
+import numbers
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-
-import numpy as np
+from itertools import chain
 
 from micrograd_beans.checks import check_int
 from micrograd_beans.codegen import compiled_step
@@ -28,7 +28,7 @@ from micrograd_beans.engine import Value
 from micrograd_beans.losses import get_loss
 from micrograd_beans.nn import MLP
 from micrograd_beans.optim import SGD, Adam, Optimizer
-from micrograd_beans.rng import make_rng
+from micrograd_beans.rng import Seed, Source, make_random, permutation
 
 #: The note's learning rate, used when neither `lr` nor an optimizer instance is given.
 DEFAULT_LR = {"sgd": 0.03, "momentum": 0.03, "adam": 0.001}
@@ -167,35 +167,80 @@ def make_optimizer(
 
 def _as_data(model: MLP, xs: object, ys: object) -> tuple[list, list, bool]:
     """xs, ys as Python lists the model accepts, plus whether ys are 0/1 labels. Checks
-    shapes, types and NaN/inf so a mistake fails here with a clear message, not mid-training."""
-    arrays = []
-    for name, data in (("xs", xs), ("ys", ys)):
-        try:
-            arr = np.asarray(data, dtype=float)
-        except (TypeError, ValueError):
-            raise TypeError(f"{name} must be numbers (a list or numpy array)") from None
-        if arr.size and not np.all(np.isfinite(arr)):
-            bad = int(np.flatnonzero(~np.isfinite(arr).reshape(len(arr), -1).all(axis=1))[0])
-            raise ValueError(f"{name} contains NaN or infinity (first at sample {bad})")
-        arrays.append(arr)
-    x, y = arrays
-    if x.ndim == 0 or y.ndim == 0:
-        raise ValueError("xs and ys must be sequences of samples, not single numbers")
+    shapes, types and NaN/inf so a mistake fails here with a clear message, not mid-training.
+    Plain Python lists need nothing else; numpy arrays are read through their `tolist()`."""
+    (x, x_widths), (y, y_widths) = _samples("xs", xs), _samples("ys", ys)
     if len(x) == 0:
         raise ValueError("no training data: xs is empty")
     if len(x) != len(y):
         raise ValueError(f"xs has {len(x)} samples but ys has {len(y)}")
     nin, nout = model.nin, model.nouts[-1]
-    x = x.reshape(len(x), -1)
-    y = y.reshape(len(y), -1)
-    if x.shape[1] != nin:
-        raise ValueError(f"the model takes {nin} input(s) per sample, xs has {x.shape[1]}")
-    if y.shape[1] != nout:
-        raise ValueError(f"the model gives {nout} output(s) per sample, ys has {y.shape[1]}")
-    xl = x[:, 0].tolist() if nin == 1 else x.tolist()
-    yl = y[:, 0].tolist() if nout == 1 else y.tolist()
-    binary = bool(np.all((y == 0.0) | (y == 1.0)))
-    return xl, yl, binary
+    for name, samples, widths, width in (("xs", x, x_widths, nin), ("ys", y, y_widths, nout)):
+        if widths != {width}:
+            k, got = next((k, n) for k, n in enumerate(map(_width, samples)) if n != width)
+            where = "" if len(widths) == 1 else f" in sample {k}"
+            what = "takes {} input(s)" if name == "xs" else "gives {} output(s)"
+            raise ValueError(f"the model {what.format(width)} per sample, {name} has {got}{where}")
+    labels = y if nout == 1 else chain.from_iterable(y)
+    return x, y, set(labels) <= {0.0, 1.0}
+
+
+def _width(sample: float | list[float]) -> int:
+    return len(sample) if isinstance(sample, list) else 1
+
+
+def _samples(name: str, data: object) -> tuple[list, set[int]]:
+    """`data` as a list with a float for each one-number sample and a flat list of floats for
+    each longer one (samples are read, never changed), and the set of sample widths; or the
+    error saying what is wrong with it."""
+    if not isinstance(data, (list, tuple)) and hasattr(data, "tolist"):
+        data = data.tolist()  # a numpy array (or tensor) as nested lists, numpy not imported
+    if isinstance(data, numbers.Number):
+        raise ValueError("xs and ys must be sequences of samples, not single numbers")
+    if isinstance(data, (str, bytes)) or not isinstance(data, Iterable):
+        raise TypeError(f"{name} must be numbers (a list or numpy array)")
+    samples = list(data)
+    # What an array's tolist() gives is checked a whole list at a time (map and set run in
+    # C, and no list per sample is made: 100,000 samples take milliseconds).
+    kinds = set(map(type, samples))
+    if kinds <= {float}:  # one float per sample
+        widths, numbers_in = {1}, samples
+    elif kinds == {list} and set(map(type, chain.from_iterable(samples))) <= {float}:
+        widths, numbers_in = set(map(len, samples)), chain.from_iterable(samples)
+    else:  # anything else, sample by sample
+        samples = [_flat(sample, name) for sample in samples]
+        widths, numbers_in = set(map(_width, samples)), chain.from_iterable(map(_listed, samples))
+    if not all(map(math.isfinite, numbers_in)):
+        bad = next(k for k, v in enumerate(map(_listed, samples)) if not all(map(math.isfinite, v)))
+        raise ValueError(f"{name} contains NaN or infinity (first at sample {bad})")
+    if widths == {1} and kinds != {float}:
+        samples = [v[0] if isinstance(v, list) else v for v in samples]  # [[0.5], ...]
+    return samples, widths
+
+
+def _listed(sample: float | list[float]) -> list[float]:
+    return sample if isinstance(sample, list) else [sample]
+
+
+def _flat(sample: object, name: str) -> float | list[float]:
+    """One sample: a float, or its numbers (nested lists flattened) as a list of floats."""
+    row: list[float] = []
+    _flatten_into(row, sample, name)
+    return row[0] if len(row) == 1 and not isinstance(sample, (list, tuple)) else row
+
+
+def _flatten_into(row: list[float], item: object, name: str) -> None:
+    """Append the numbers of `item` (a number, or a nested list of them) to `row` as floats."""
+    if isinstance(item, (str, bytes)):  # float("0.5") would read it: text is not a number
+        raise TypeError(f"{name} must be numbers (a list or numpy array)")
+    if isinstance(item, Iterable):
+        for part in item:
+            _flatten_into(row, part, name)
+        return
+    try:
+        row.append(float(item))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be numbers (a list or numpy array)") from None
 
 
 def _correct(out: object, y: object) -> bool:
@@ -214,7 +259,7 @@ def fit(
     loss: str | Callable = "squared_error",
     batch_size: int | None = 1,
     shuffle: bool = False,
-    seed: int | np.random.Generator | None = None,
+    seed: Seed = None,
     every: int = 100,
     callback: Callable[[int, MLP, History], object] | None = None,
     progress: bool = True,
@@ -225,9 +270,11 @@ def fit(
 
     Defaults are the note's: per-sample SGD in the data's order with squared error and
     α = 0.03. `optimizer` is "sgd", "momentum" (0.9), "adam" or an Optimizer; `loss` a name
-    from `losses.LOSSES` or a per-sample function (output, target) -> Value. `shuffle`
-    reorders the samples every epoch (seeded by `seed`). `callback(epoch, model, history)`
-    runs after every `every` epochs and after the last; returning True stops training.
+    from `losses.LOSSES` or a per-sample function (output, target) -> Value. `xs`, `ys`
+    are lists (numpy arrays work too; numpy is not needed). `shuffle` reorders the samples
+    every epoch, drawn from `seed` (`random.Random(seed)`, or a numpy Generator as is).
+    `callback(epoch, model, history)` runs after every `every` epochs and after the last;
+    returning True stops training.
     With `progress`, a tqdm progress bar (`tqdm.auto`) shows while training: a widget in
     Jupyter, text on a terminal, nothing when neither (a pipe, a log file). `step`
     replaces the graph step (see GraphStep), e.g. with compiled code. `compiled="auto"`
@@ -249,7 +296,7 @@ def fit(
     step, path = _choose_step(model, loss_fn, optimizer, lr, step, compiled)
     pairs = list(zip(data_x, data_y, strict=False))
     run_epoch = _epoch_runner(step, model, len(pairs), batch_size, binary)
-    rng = make_rng(seed) if shuffle else None
+    rng = make_random(seed) if shuffle else None
     history = History(accuracy=[] if binary else None, path=path)
     # 3. The epochs: run one, check it, record it, call back; always leave the model current.
     bar = _progress_bar(epochs, path) if progress and _show_progress() else None
@@ -283,7 +330,7 @@ def _run_epochs(
     model: MLP,
     run_epoch: Callable[[list[tuple]], tuple[float, int]],
     pairs: list[tuple],
-    rng: np.random.Generator | None,
+    rng: Source | None,
     history: History,
     bar: object,
     epochs: int,
@@ -301,7 +348,7 @@ def _run_epochs(
     try:
         for epoch in range(1, epochs + 1):
             if rng is not None:
-                pairs = [pairs[k] for k in rng.permutation(n)]
+                pairs = [pairs[k] for k in permutation(rng, n)]
             total, correct = run_epoch(pairs)
             if not math.isfinite(total) or not math.isfinite(sum(p.data for p in params)):
                 raise TrainingDiverged(_divergence(epoch, total, model, rate))

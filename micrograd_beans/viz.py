@@ -7,9 +7,11 @@ roles apart (inputs, parameters, constants, intermediates, the output); a key un
 picture says which is which. Big graphs are made readable by hiding constants, collapsing
 neurons or layers into boxes, and at last by drawing only the part nearest the output.
 
-The `graphviz` package writes the DOT text; the picture comes from a renderer found at
-run time (`render.py`: `$MICROGRAD_BEANS_DOT`, then `dot` on PATH, then `graphviz-pure`).
-Everything here walks the graph with explicit stacks, so any depth works.
+The DOT text is written here with the standard library alone (`DotGraph`, quoting as the
+`graphviz` package does), so a drawing's text needs no other package; the picture comes
+from a renderer found at run time (`render.py`: `$MICROGRAD_BEANS_DOT`, then `dot` on PATH,
+then `graphviz-pure`). Everything here walks the graph with explicit stacks, so any depth
+works.
 """
 
 from __future__ import annotations
@@ -20,8 +22,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import graphviz
 
 from micrograd_beans.engine import Constant, Value
 from micrograd_beans.files import write_atomically
@@ -78,9 +78,75 @@ _LAYER_OF_LABEL = re.compile(r"[za]\d+_(\d+)")
 # --- the drawing -------------------------------------------------------------------------
 
 
+class _Html(str):
+    """A label written as a Graphviz HTML-like label (`<...>`), not as a quoted string."""
+
+    __slots__ = ()
+
+
+_DOT_ID = re.compile(r"([a-zA-Z_][a-zA-Z0-9_]*|-?(\.[0-9]+|[0-9]+(\.[0-9]*)?))$")
+_DOT_KEYWORDS = {"node", "edge", "graph", "digraph", "subgraph", "strict"}
+_DOT_QUOTE = re.compile(r'(?P<pairs>(?:\\{2})*)\\?"')  # a " (or \"), after \\ pairs
+
+
+def _dot_id(text: str) -> str:
+    """`text` as a DOT ID: as it is when it is a plain name or number (or an HTML label),
+    else double-quoted with its quotes escaped; the graphviz package's rules."""
+    if isinstance(text, _Html):
+        return text
+    if _DOT_ID.match(text) and text.lower() not in _DOT_KEYWORDS:
+        return text
+    return '"' + _DOT_QUOTE.sub(r'\g<pairs>\\"', text) + '"'
+
+
+def _attr_list(label: str | None, attrs: dict) -> str:
+    """` [label=... a=1 b=2]`: the label first, then the attributes sorted by name."""
+    items = [f"label={_dot_id(label)}"] if label is not None else []
+    items += [f"{_dot_id(k)}={_dot_id(v)}" for k, v in sorted(attrs.items()) if v is not None]
+    return f" [{' '.join(items)}]" if items else ""
+
+
+class DotGraph:
+    """A directed graph's DOT text, built statement by statement.
+
+    Its `source` is the text the `graphviz` package's `Digraph` writes for the same calls
+    (`node`, `edge`, `attr`; `body` holds the statements), written with the standard library
+    alone. `graphviz.Source(drawing.source)` gives the graphviz package's object.
+    """
+
+    def __init__(self, name: str, graph_attr: dict, node_attr: dict, edge_attr: dict) -> None:
+        self.name = name
+        self.defaults = {"graph": graph_attr, "node": node_attr, "edge": edge_attr}
+        self.body: list[str] = []
+
+    def node(self, name: str, label: str | None = None, **attrs: str) -> None:
+        """A node statement (or more attributes for a node already there)."""
+        self.body.append(f"\t{_dot_id(name)}{_attr_list(label, attrs)}\n")
+
+    def edge(self, tail: str, head: str, label: str | None = None, **attrs: str) -> None:
+        """An edge statement `tail -> head`."""
+        self.body.append(f"\t{_dot_id(tail)} -> {_dot_id(head)}{_attr_list(label, attrs)}\n")
+
+    def attr(self, **attrs: str) -> None:
+        """Attributes of the graph itself (e.g. its label), as a statement of the body."""
+        self.body.append(f"\t{_attr_list(None, attrs)[2:-1]}\n")
+
+    @property
+    def source(self) -> str:
+        """The DOT text."""
+        lines = [f"digraph {_dot_id(self.name)} {{\n"]
+        for kind, attrs in self.defaults.items():
+            if attrs:
+                lines.append(f"\t{kind}{_attr_list(None, attrs)}\n")
+        return "".join(lines + self.body) + "}\n"
+
+    def __repr__(self) -> str:
+        return f"DotGraph({self.name!r}, {len(self.body)} statements)"
+
+
 @dataclass
 class Drawing:
-    """A drawn computation graph: the `graphviz.Digraph`, its DOT text and how it was made.
+    """A drawn computation graph: its `DotGraph`, the DOT text and how it was made.
 
     `render(path)` / `save(path)` write a picture chosen by the suffix (.svg, .png, .pdf, or
     .dot/.gv for the DOT text). A name without a suffix works as in the graphviz package (and
@@ -89,7 +155,7 @@ class Drawing:
     the drawing shows itself as SVG.
     """
 
-    digraph: graphviz.Digraph
+    digraph: DotGraph
     stats: dict = field(default_factory=dict)
     format: str = "svg"
 
@@ -197,7 +263,7 @@ def _fmt(x: float) -> str:
 
 
 def _quote(text: str) -> str:
-    """The inside of a double-quoted DOT string (what graphviz.quoting does, for the fast path)."""
+    """The inside of a double-quoted DOT string (what `_dot_id` does, for the fast path)."""
     return text.replace('"', '\\"')
 
 
@@ -475,7 +541,7 @@ def draw_dot(
     plan = _readable_plan(order, users, roles, root, hide_constants, collapse, max_nodes)
     on_path = _path_to_output(highlight, order, users) if highlight is not None else set()
     drawing = _emit(root, order, roles, plan, on_path, rankdir, legend)
-    drawing.format = drawing.digraph.format = format  # the graphviz.Digraph's render too
+    drawing.format = format
     if current is not None:
         _mark_current(drawing, current, order, plan)
     return drawing
@@ -604,8 +670,8 @@ def _emit(root, order, roles, plan: _Plan, on_path, rankdir, legend) -> Drawing:
     return Drawing(dot.graph, stats)
 
 
-def _digraph(rankdir: str) -> graphviz.Digraph:
-    return graphviz.Digraph(
+def _digraph(rankdir: str) -> DotGraph:
+    return DotGraph(
         name="computation_graph",
         graph_attr={
             "rankdir": rankdir,
@@ -634,10 +700,10 @@ _OP_STYLE = f' shape=ellipse fillcolor="{OP_COLOUR}" margin="0.05,0.02"'
 
 
 class _DotWriter:
-    """Writes one planned graph into a `graphviz.Digraph`, counting nodes and edges.
+    """Writes one planned graph into a `DotGraph`, counting nodes and edges.
 
     The common cases (a plain Value, a plain op, an edge without attributes) are appended
-    to the Digraph's body directly: graphviz's per-attribute quoting would triple the time.
+    to the graph's body directly: per-attribute quoting would triple the time.
     """
 
     def __init__(self, plan: _Plan, on_path: set, rankdir: str) -> None:
@@ -716,7 +782,7 @@ class _DotWriter:
         if role == "constant":
             self.graph.node(
                 self.ids[v],
-                graphviz.nohtml(_fmt(v.data)),
+                _fmt(v.data),
                 shape="box",
                 fontsize="10",
                 height="0.25",
@@ -798,7 +864,7 @@ class _DotWriter:
     def _fields(self, *parts: str) -> str:
         # Fields stacked across the flow (a narrow column when the graph runs left to right).
         body = "|".join(_record_text(s) for s in parts if s)
-        return graphviz.nohtml(body if self.horizontal else "{" + body + "}")
+        return body if self.horizontal else "{" + body + "}"
 
     def _node(self, name: str, label: str, **attrs: str) -> None:
         if attrs:
@@ -810,7 +876,7 @@ class _DotWriter:
         if attrs:
             self.graph.node(
                 name,
-                graphviz.nohtml(label),
+                label,
                 shape="ellipse",
                 fillcolor=OP_COLOUR,
                 margin="0.05,0.02",
@@ -845,7 +911,7 @@ def _legend(root, roles, order, plan, stats, highlighted) -> str:
     if stats["left_out"]:
         notes.append(f"only the {stats['nodes']} nodes nearest the output drawn")
     note = html.escape("; ".join(notes))
-    return (
+    return _Html(
         '<<table border="0" cellspacing="3" cellpadding="3"><tr>'
         + "".join(cells)
         + f'</tr><tr><td colspan="{len(cells)}" align="left">{note}</td></tr></table>>'

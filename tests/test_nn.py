@@ -3,6 +3,7 @@ with the hand-derived gradients, initialisation, micrograd compatibility and bad
 
 from __future__ import annotations
 
+import math
 import random
 
 import numpy as np
@@ -180,8 +181,28 @@ def test_uniform_init_is_the_notes_and_reproducible():
     b = MLP(1, [2, 1], seed=3).state_dict()
     c = MLP(1, [2, 1], seed=4).state_dict()
     assert a == b and a != c
-    assert all(0.0 <= v < 1.0 for v in a.values())
-    assert MLP(1, [2, 1], seed=np.random.default_rng(3)).state_dict() == a
+    # an int seed: Python's random.Random(seed), one random() draw per parameter, in order
+    draws = random.Random(3)
+    assert list(a.values()) == [draws.random() for _ in range(7)]
+    # a numpy Generator is used as it is: its own random() draws, in the same order
+    from_generator = MLP(1, [2, 1], seed=np.random.default_rng(3)).state_dict()
+    assert list(from_generator.values()) == np.random.default_rng(3).random(7).tolist()
+
+
+def test_symmetric_init_draws_uniform_in_plus_minus_one_over_root_nin():
+    model = MLP(4, [3, 1], init="symmetric", seed=5)
+    draws = random.Random(5)
+    # layer 1 has 4 inputs per neuron (bound 1/2), layer 2 has 3 (bound 1/sqrt 3)
+    bounds = [0.5] * (3 * 5) + [1 / math.sqrt(3)] * 4
+    expected = [-b + (b - -b) * draws.random() for b in bounds]
+    assert [p.data for p in model.parameters()] == expected
+
+
+@pytest.mark.parametrize("seed", [-1, 2.5, "0", True])
+def test_bad_seeds_are_refused_with_a_clear_message(seed):
+    error = ValueError if seed == -1 else TypeError
+    with pytest.raises(error, match="seed must be"):
+        MLP(1, [2, 1], seed=seed)
 
 
 def test_symmetric_init_is_centred_and_scaled():

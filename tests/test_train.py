@@ -247,6 +247,42 @@ def test_bad_inputs(xs, ys, kwargs, error, match):
     assert model.state_dict() == START
 
 
+@pytest.mark.parametrize(
+    ("xs", "ys"),
+    [
+        (np.array([0.2, 0.9, 1.6]), np.array([0.0, 1.0, 0.0])),  # 1-D arrays
+        (np.array([[0.2], [0.9], [1.6]]), np.array([[0.0], [1.0], [0.0]])),  # (n, 1) arrays
+        ([0.2, 0.9, 1.6], [0, 1, 0]),  # lists, int labels
+        ([(0.2,), [0.9], 1.6], (False, True, 0.0)),  # mixed forms, bool labels
+    ],
+)
+def test_every_form_of_the_same_data_trains_the_same(xs, ys):
+    model = note_model()
+    history = fit(model, xs, ys, epochs=3, progress=False)
+    reference = note_model()
+    expected = fit(reference, [0.2, 0.9, 1.6], [0.0, 1.0, 0.0], epochs=3, progress=False)
+    assert history.loss == expected.loss and history.accuracy == expected.accuracy
+    assert model.state_dict() == reference.state_dict()
+
+
+@pytest.mark.parametrize(
+    ("xs", "ys", "error", "match"),
+    [
+        ([[0.1, 0.2], [0.3], [0.4, 0.5]], [1.0, 0.0, 1.0], ValueError, "xs has 1 in sample 1"),
+        ([[0.1, 0.2], [0.3, math.nan]], [1.0, 0.0], ValueError, "xs contains NaN.*sample 1"),
+        ([[0.1, "0.2"]], [1.0], TypeError, "xs must be numbers"),
+        ([0.1, None], [1.0, 0.0], TypeError, "xs must be numbers"),
+        ([0.1, 0.2], [0.0, 1j], TypeError, "ys must be numbers"),
+    ],
+)
+def test_bad_samples_in_two_input_data_are_named(xs, ys, error, match):
+    model = MLP(2, [1], seed=0)
+    start = model.state_dict()
+    with pytest.raises(error, match=match):
+        fit(model, xs, ys, progress=False)
+    assert model.state_dict() == start
+
+
 def test_lr_with_an_optimizer_instance_is_refused():
     model = note_model()
     with pytest.raises(ValueError, match="give lr to the optimizer"):

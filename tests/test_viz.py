@@ -8,10 +8,13 @@ import shutil
 import stat
 import struct
 import sys
+import warnings
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from renderer_cases import fake_renderer
 
 from micrograd_beans import Value, affine
@@ -21,6 +24,7 @@ from micrograd_beans.viz import (
     CURRENT_COLOUR,
     HIGHLIGHT_COLOUR,
     ROLE_COLOURS,
+    DotGraph,
     draw_dot,
     note_network,
 )
@@ -399,7 +403,6 @@ def test_format_in_micrograds_positional_place_and_bad_formats():
     e = note_network()
     drawing = draw_dot(e, "png")  # micrograd's draw_dot(root, format='svg', rankdir='LR')
     assert drawing.format == "png" and "rankdir=LR" in drawing.source
-    assert drawing.digraph.format == "png"
     with pytest.raises(ValueError, match="format"):
         draw_dot(e, format="jpg")
     with pytest.raises(ValueError, match="render\\('gout'\\)"):
@@ -499,3 +502,65 @@ def test_the_same_graph_gives_the_same_dot_text_every_time():
         for _ in range(8)
     }
     assert len(sources) == 1
+
+
+# --- the DOT text is the graphviz package's, written with the standard library ---------------
+
+_TEXT = st.one_of(
+    st.text(alphabet=st.sampled_from(list('ab_09 .-"\\<>{}|\nσ')), max_size=12),
+    st.sampled_from(["node", "Graph", "<b>x</b>", "-.5", "2"]),  # keywords, HTML look, numbers
+)
+_ATTRS = st.dictionaries(
+    st.sampled_from(["color", "shape", "fontsize", "style"]), _TEXT, max_size=3
+)
+_STATEMENT = st.one_of(
+    st.tuples(st.just("node"), _TEXT, st.one_of(st.none(), _TEXT), _ATTRS),
+    st.tuples(
+        st.just("edge"),
+        st.sampled_from(["v0", "op1", "g2"]),
+        st.sampled_from(["v3", "more"]),
+        _ATTRS,
+    ),
+    st.tuples(st.just("attr"), st.none(), st.none(), _ATTRS),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_STATEMENT, max_size=8), _ATTRS)
+def test_dot_text_is_what_the_graphviz_package_writes(statements, graph_attr):
+    # The same calls give graphviz.Digraph's text; the one rule we differ in on purpose: a
+    # plain string is never an HTML label (graphviz takes any "<...>" as one unless nohtml).
+    graphviz = pytest.importorskip("graphviz")
+
+    def plain(attrs: dict) -> dict:
+        return {k: graphviz.nohtml(v) for k, v in attrs.items()}
+
+    ours = DotGraph("computation_graph", graph_attr, {"shape": "record"}, {"color": "#666666"})
+    theirs = graphviz.Digraph(
+        name="computation_graph",
+        graph_attr=plain(graph_attr),
+        node_attr={"shape": "record"},
+        edge_attr={"color": "#666666"},
+    )
+    with warnings.catch_warnings():  # graphviz warns of a quoted string ending in one "\"
+        warnings.simplefilter("ignore")
+        for kind, a, b, attrs in statements:
+            if kind == "node":
+                ours.node(a, b, **attrs)
+                label = None if b is None else graphviz.nohtml(b)
+                theirs.node(graphviz.nohtml(a), label, **plain(attrs))
+            elif kind == "edge":
+                ours.edge(a, b, **attrs)
+                theirs.edge(a, b, **plain(attrs))
+            elif attrs:
+                ours.attr(**attrs)
+                theirs.attr(**plain(attrs))
+        expected = theirs.source
+    assert ours.source == expected
+
+
+def test_an_html_label_stays_html_and_a_drawing_shows_its_dot_graph_briefly():
+    e = note_network()
+    drawing = draw_dot(e)
+    assert "\tfontsize=10 label=<<table" in drawing.source  # the key: an HTML-like label
+    assert repr(drawing.digraph).startswith("DotGraph('computation_graph', ")

@@ -5,14 +5,17 @@ from __future__ import annotations
 import linecache
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
-
+from micrograd_beans.checks import import_numpy
 from micrograd_beans.codegen.loops import OPTIMIZER_LOOPS, _loop_source, _optimizer_loop_source
 from micrograd_beans.codegen.program import _AST_LOCK, _build, _Program
 from micrograd_beans.codegen.source import _batched_function, _scalar_function
 from micrograd_beans.codegen.vocabulary import BATCH_HELPERS, SCALAR_HELPERS
 from micrograd_beans.engine import Value
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -52,10 +55,7 @@ class CompiledGraph:
         self.function: Callable[..., tuple] = _load(
             self.source, f"<micrograd_beans.codegen {self._key}>"
         )["gradient"]
-        #: The generated numpy function: `(batch, *input_arrays, *params)` in.
-        self.batched_function: Callable[..., tuple] = _load(
-            self.batched_source, f"<micrograd_beans.codegen batched {self._key}>"
-        )["gradient_batch"]
+        self._batched: Callable[..., tuple] | None = None  # loaded on first use: needs numpy
         self._loops: dict[tuple, Loop] = {}  # generated on first use, per kind and labels
 
     @property
@@ -67,6 +67,15 @@ class CompiledGraph:
     def batched_source(self) -> str:
         """Readable numpy Python: the helpers and `gradient_batch(...)`."""
         return f"{BATCH_HELPERS}\n\n{self.batched_function_source}"
+
+    @property
+    def batched_function(self) -> Callable[..., tuple]:
+        """The generated numpy function: `(batch, *input_arrays, *params)` in."""
+        if self._batched is None:
+            import_numpy("the batched generated code (CompiledGraph.batched_function)")
+            filename = f"<micrograd_beans.codegen batched {self._key}>"
+            self._batched = _load(self.batched_source, filename)["gradient_batch"]
+        return self._batched
 
     def param_values(self) -> list[float]:
         """The current `data` of the parameter Values the graph was compiled from."""
@@ -94,6 +103,7 @@ class CompiledGraph:
         the batch size for the gradient of the mean. Where the engine would raise (log of a
         negative, division by zero, exp overflow) the batched code gives nan or inf instead.
         """
+        np = import_numpy("CompiledGraph.batched")
         batch, columns = _columns(inputs, self.input_names)
         ps = self._param_floats(params)
         with np.errstate(all="ignore"):
@@ -183,6 +193,7 @@ class CompiledGraph:
         `scale` defaults to 1 / batch size (the gradient of the mean output). Returns the
         final params and the per-epoch sum of the output over the batch.
         """
+        np = import_numpy("CompiledGraph.train_full_batch")
         batch, columns = _columns(inputs, self.input_names)
         scale = 1.0 / batch if scale is None else float(scale)
         with np.errstate(all="ignore"):
@@ -197,6 +208,8 @@ class CompiledGraph:
         """The loop of `kind`, generated and loaded on first use, then reused."""
         key = (kind, labels, record_loss)
         if key not in self._loops:
+            if kind == "full":
+                import_numpy("the full-batch loop (numpy-batched generated code)")
             if kind in ("sgd", "full"):
                 source, name = _loop_source(self._program, kind, labels, record_loss)
             else:  # "<optimizer> per sample" or "<optimizer> mini-batch"
@@ -250,6 +263,7 @@ def _expect(what: str, values: Sequence, names: tuple[str, ...]) -> list:
 
 def _columns(inputs: Sequence, names: tuple[str, ...]) -> tuple[int, list[np.ndarray]]:
     """(batch size, one float array per input), if the inputs are 1-D arrays of one length."""
+    np = import_numpy("the batched generated code")
     columns = [np.asarray(c, dtype=float) for c in _expect("inputs", inputs, names)]
     shapes = {c.shape for c in columns}
     if len(shapes) > 1 or any(len(s) != 1 for s in shapes):

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-import numpy as np
-
+from micrograd_beans.checks import import_numpy, numpy_available
 from micrograd_beans.codegen.program import CodegenError
 from micrograd_beans.codegen.runtime import compile_graph
 from micrograd_beans.engine import Value
@@ -79,7 +78,6 @@ class CompiledStep:
         self.kind = _optimizer_kind(optimizer)
         self._labels = labels
         self._sgd = self.compiled.sgd_loop(labels).function
-        self._full = self.compiled.full_batch_loop(labels).function
         self._nin, self._nout = nin, nout
 
     def _row(self, x: object, y: object) -> tuple[float, ...]:
@@ -96,7 +94,8 @@ class CompiledStep:
 
     def epoch(self, pairs: Sequence[tuple], size: int) -> tuple[float, int]:
         """One epoch over `pairs` in order: (sum of the losses, count of right answers)."""
-        if self.kind != "sgd":
+        if self.kind != "sgd" or (size > 1 and not numpy_available()):
+            # momentum and Adam; plain SGD in mini-batches where numpy is missing
             return self._optimizer_epoch(pairs, size)
         lr = self.optimizer.lr
         if size == 1:
@@ -104,12 +103,15 @@ class CompiledStep:
             final, losses, corrects = self._sgd(rows, self._read(), lr, 1)
             self._write(final)
             return losses[0], corrects[0]
+        import numpy as np  # plain SGD in mini-batches: numpy-batched generated code
+
+        full = self.compiled.full_batch_loop(self._labels).function
         total, correct, values = 0.0, 0, self._read()
         with np.errstate(all="ignore"):
             for k in range(0, len(pairs), size):
                 chunk = [self._row(x, y) for x, y in pairs[k : k + size]]
                 columns = list(np.array(chunk, dtype=float).T)
-                values, losses, corrects = self._full(
+                values, losses, corrects = full(
                     len(chunk), columns, values, lr, 1, 1.0 / len(chunk)
                 )
                 total += float(losses[0])
@@ -127,14 +129,16 @@ class CompiledStep:
             # -0.0 stands for "no velocity yet": mu * -0.0 + g is g to the bit (v = g first)
             state = opt.velocity or [-0.0] * len(self.params)
             hyper = (opt.lr, opt.momentum)
-        else:
+        elif self.kind == "adam":
             state = (opt.t, opt.m, opt.v)
             hyper = (opt.lr, *opt.betas, opt.eps)
+        else:  # plain SGD: no state
+            state, hyper = (), (opt.lr,)
         final, state, losses, corrects = train(rows, self._read(), state, hyper, 1, size)
         self._write(final)
         if self.kind == "momentum":
             opt.velocity = state
-        else:
+        elif self.kind == "adam":
             opt.t, opt.m, opt.v = state
         return losses[0], (corrects[0] if corrects else 0)
 
@@ -147,6 +151,7 @@ class CompiledStep:
 
     def batch(self, pairs: Sequence[tuple]) -> tuple[float, list]:
         """One update on the mean loss of `pairs`; returns (sum of losses, outputs)."""
+        np = import_numpy("CompiledStep.batch (numpy-batched generated code)")
         outs = [self.model.predict(x) for x, _ in pairs]
         batch, columns = len(pairs), list(np.array([self._row(x, y) for x, y in pairs]).T)
         with np.errstate(all="ignore"):

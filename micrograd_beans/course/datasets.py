@@ -14,7 +14,14 @@ from collections.abc import Callable
 
 import numpy as np
 
-from micrograd_beans.rng import Seed, make_rng
+from micrograd_beans.rng import Seed, check_seed, is_numpy_generator
+
+
+def make_rng(seed: Seed) -> np.random.Generator:
+    """A numpy Generator for whole arrays of draws: `default_rng(seed)` for an int seed or None
+    (fresh entropy), an existing Generator used as is."""
+    check_seed(seed)
+    return seed if is_numpy_generator(seed) else np.random.default_rng(seed)
 
 
 def _check_counts(counts: object, minimum: int = 1) -> int:

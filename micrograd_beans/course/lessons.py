@@ -5,9 +5,11 @@ means one thing everywhere. `hidden-layer` (the default) is the note: the bump b
 100 of them, `MLP(1, [2, 1])` all sigmoid with U[0, 1) init, squared error, per-sample
 SGD in order with α = 0.03, 5000 epochs.
 
-Seeds: `make_data(seed)` and `make_model(seed)` draw from two independent streams of the
-same seed (numpy SeedSequence children 0 and 1), so one `--seed` fixes a whole run and
-changing the hidden sizes does not change the beans.
+Seeds: one `--seed` fixes a whole run. `make_model(seed)` is `MLP(..., seed=seed)`: its
+weights come from Python's `random.Random(seed)` (the standard library, so the same
+network can be built where numpy is missing, e.g. in a browser). `make_data(seed)` draws
+the beans' numpy arrays from an independent stream of the same seed (numpy SeedSequence
+child 0), so changing the hidden sizes does not change the beans.
 """
 
 from __future__ import annotations
@@ -77,15 +79,15 @@ class Lesson:
     def make_model(
         self, seed: int | np.random.Generator | None = None, hidden: Sequence[int] | None = None
     ) -> MLP:
-        """The lesson's network, freshly initialised from a seed (stream 1 of it);
-        `hidden` replaces the hidden layer sizes."""
+        """The lesson's network, freshly initialised from a seed (`MLP(..., seed=seed)`:
+        Python's `random.Random(seed)`); `hidden` replaces the hidden layer sizes."""
         nouts = self.nouts if hidden is None else [*hidden, self.nout]
         return MLP(
             self.nin,
             nouts,
             activation=self.activation,
             output_activation=self.output_activation,
-            seed=_stream(seed, 1),
+            seed=seed,
             init=self.init,
             bias=self.bias,
         )

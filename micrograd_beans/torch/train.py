@@ -26,7 +26,7 @@ from torch import nn
 
 from micrograd_beans.checks import check_int
 from micrograd_beans.nn import MLP
-from micrograd_beans.rng import Seed, make_rng
+from micrograd_beans.rng import Seed, make_random, permutation
 from micrograd_beans.torch.convert import BeanMLP, as_arrays, from_torch, to_torch
 from micrograd_beans.torch.losses import check_loss, outputs_and_losses
 
@@ -159,7 +159,7 @@ def run_epochs(
     n = len(x)
     size = min(batch_size, n)
     binary = bool(torch.all((y == 0.0) | (y == 1.0)))
-    rng = make_rng(seed) if shuffle else None
+    rng = make_random(seed) if shuffle else None
     history = TorchHistory(accuracy=[] if binary else None, batch_size=size, workers=workers)
     act = net.output_activation
     # torch.optim imports torch._dynamo on its first step (seconds, once per process):
@@ -172,7 +172,7 @@ def run_epochs(
     for epoch in range(1, epochs + 1):
         epoch_start = time.perf_counter()
         if rng is not None:  # fit's shuffle: each epoch permutes the previous epoch's order
-            order = order[rng.permutation(n)]
+            order = order[permutation(rng, n)]
             index = torch.from_numpy(order)
             xe, ye = x[index], y[index]
         total, correct = _one_epoch(

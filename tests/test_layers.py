@@ -1,4 +1,5 @@
-"""The package's layers: every module imports only from its own layer or the ones below it.
+"""The package's layers: every module imports only from its own layer or the ones below it,
+and no modules import each other in a circle, inside a layer either.
 
 Each module's imports are read with `ast` (imports inside functions count too: a lazy import
 is still a dependency), so nothing is executed. A module that is in no layer fails the test
@@ -31,7 +32,16 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     # model_gradcheck: gradcheck_model, the engine vs a by-hand formula vs finite differences)
     (
         "tools over graphs and models",
-        ("gradcheck", "model_gradcheck", "viz", "codegen", "serialize", "micrograd", "torch"),
+        (
+            "gradcheck_errors",
+            "gradcheck",
+            "model_gradcheck",
+            "viz",
+            "codegen",
+            "serialize",
+            "micrograd",
+            "torch",
+        ),
     ),
     # fit(compiled=...) runs the code codegen generates, so the training loop sits above it
     ("the training loop", ("train",)),
@@ -39,12 +49,6 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("the course", ("course",)),
     ("the command line", ("cli", "__main__")),
 ]
-
-# The upward imports there are on purpose, each with its reason. Keep this list short.
-ALLOWED_UPWARD = {
-    # Value.draw_dot() is viz.draw_dot(self), for notebooks; imported only when called
-    ("engine", "viz"),
-}
 
 
 def module_name(path: Path, package: Path = PACKAGE) -> str:
@@ -122,9 +126,7 @@ def test_no_module_imports_upward(name, path):
     upward = sorted(
         f"{target or 'micrograd_beans'} ({LAYERS[layer_of(target)][0]})"
         for target in imported_modules(path)
-        if layer_of(target) is not None
-        and layer_of(target) > here
-        and (name, target) not in ALLOWED_UPWARD
+        if layer_of(target) is not None and layer_of(target) > here
     )
     assert not upward, (
         f"micrograd_beans.{name or '__init__'} ({LAYERS[here][0]}) imports from a layer above "
@@ -132,21 +134,39 @@ def test_no_module_imports_upward(name, path):
     )
 
 
-def test_the_course_imports_one_way():
-    """Inside the course, too, no module imports one that imports it back (directly or
-    through others): e.g. demo_output sits below both lesson demos and the graph tour."""
-    course = {name: path for name, path in MODULES if name.startswith("course.")}
-    imports = {name: imported_modules(path) & set(course) - {name} for name, path in course.items()}
+def import_cycles(imports: dict[str, set[str]]) -> list[list[str]]:
+    """Import circles in a graph (module -> the modules it imports), each as the shortest
+    path that closes it (["gradcheck", "model_gradcheck", "gradcheck"]); a module already
+    shown in one circle starts no other."""
+    found: list[list[str]] = []
+    shown: set[str] = set()
+    for start in sorted(imports):
+        if start in shown:
+            continue
+        came_from: dict[str, str | None] = {start: None}
+        queue = [start]
+        for here in queue:  # breadth-first from start, until an import leads back to it
+            if start in imports[here]:
+                path = [here]
+                while came_from[path[-1]] is not None:
+                    path.append(came_from[path[-1]])
+                found.append([*reversed(path), start])
+                shown.update(path)
+                break
+            for nxt in sorted(imports[here] - came_from.keys()):
+                came_from[nxt] = here
+                queue.append(nxt)
+    return found
 
-    def reaches(start: str, goal: str, seen: set[str]) -> bool:
-        for nxt in imports[start] - seen:
-            seen.add(nxt)
-            if nxt == goal or reaches(nxt, goal, seen):
-                return True
-        return False
 
-    cycles = sorted(name for name in course if reaches(name, name, set()))
-    assert not cycles, f"course modules in an import cycle: {', '.join(cycles)}"
+def test_no_modules_import_each_other_in_a_circle():
+    """Data flows one way, inside a layer too: no module imports one that imports it back,
+    directly or through others (a lazy import counts: it is a circle that only waits)."""
+    imports = {name: imported_modules(path) - {name} for name, path in MODULES}
+    cycles = import_cycles(imports)
+    assert not cycles, "import circles: " + "; ".join(
+        " -> ".join(n or "micrograd_beans" for n in cycle) for cycle in cycles
+    )
 
 
 # --- the checker itself, on small made-up files ---------------------------------------------
@@ -171,3 +191,21 @@ def test_the_checker_reads_every_kind_of_import(tmp_path):
     assert layer_of("course.plots") > layer_of("viz") > layer_of("nn") > layer_of("engine")
     assert layer_of("engine") > layer_of("files")
     assert layer_of("") > layer_of("nn") and layer_of("no_such_module") is None
+
+
+def test_the_circle_finder_finds_each_circle_with_its_path():
+    imports = {
+        "a": {"b"},
+        "b": {"c", "engine"},
+        "c": {"a"},  # a -> b -> c -> a
+        "engine": set(),
+        "viz": {"engine"},
+        "engine.value": {"engine.ops"},
+        "engine.ops": {"engine.value", "engine.rules"},  # a pair inside a package
+        "engine.rules": set(),
+    }
+    assert import_cycles(imports) == [
+        ["a", "b", "c", "a"],
+        ["engine.ops", "engine.value", "engine.ops"],
+    ]
+    assert import_cycles({"engine": set(), "viz": {"engine"}, "": {"engine", "viz"}}) == []

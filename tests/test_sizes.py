@@ -29,7 +29,6 @@ LONG_FUNCTIONS: dict[str, str] = {}
 RESHAPED_ELSEWHERE = {
     "course/widgets.py": "two widgets and their shared parts, split one module per widget",
     "codegen/loops.py": "_optimizer_function, each optimizer described once as data",
-    "viz.py": "DOT text, large-graph layout and display, split into a viz/ package",
 }
 
 

@@ -1,5 +1,6 @@
-"""Tests for micrograd_beans/viz.py: pictures rendered for real by every renderer installed
-(graphviz-pure always, Debian's `dot` when present), read back as SVG XML."""
+"""Tests for micrograd_beans/viz/ (draw_dot and the modules behind it): pictures rendered
+for real by every renderer installed (graphviz-pure always, Debian's `dot` when present),
+read back as SVG XML."""
 
 from __future__ import annotations
 
@@ -279,9 +280,9 @@ def test_current_inside_a_collapsed_neuron_outlines_its_box():
 
 
 def _values(root: Value) -> list[Value]:
-    from micrograd_beans.viz import _topological
+    from micrograd_beans.viz.layout import graph_in_order
 
-    return _topological(root)
+    return graph_in_order(root)
 
 
 def test_labels_with_record_syntax_are_escaped(renderer):

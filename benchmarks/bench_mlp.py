@@ -21,7 +21,7 @@ import time
 from _common import fmt_ms, header, line, micrograd_value
 
 from micrograd_beans import Value
-from micrograd_beans.engine import _graph_nodes
+from micrograd_beans.engine import graph_nodes
 from micrograd_beans.nn import MLP
 
 SIZES = (2, [16, 16, 1])
@@ -58,7 +58,7 @@ def time_forward_backward(model, xs, ys, repeats: int) -> tuple[float, float, in
     """Medians of forward and backward seconds; GC on while timing, collected in between."""
     loss = loss_of(model, xs, ys)  # warm-up
     loss.backward()
-    nodes = len(_graph_nodes(loss)) if isinstance(loss, Value) else _count_micrograd(loss)
+    nodes = len(graph_nodes(loss)) if isinstance(loss, Value) else _count_micrograd(loss)
     del loss
     fwd, bwd = [], []
     for _ in range(repeats):

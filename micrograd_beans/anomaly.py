@@ -14,8 +14,8 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from micrograd_beans import engine
-from micrograd_beans.engine import Value
+from micrograd_beans.engine import OPS, Value, speed, topological_order
+from micrograd_beans.engine.ops import Op
 
 __all__ = ["detect_anomaly"]
 
@@ -23,8 +23,7 @@ __all__ = ["detect_anomaly"]
 _anomaly_depth = 0  # how many detect_anomaly() blocks are open, in all threads
 _anomaly_lock = threading.Lock()  # blocks may open and close in several threads at once
 _quiet = 0  # > 0 while grad() runs rules whose discarded results may be nan
-_saved_forward: dict[str, Callable[..., float]] = {}
-_saved_backward: Callable[[Value], None] | None = None
+_saved_rows: dict[str, Op] = {}  # the table's rows as they were before the first block
 
 
 def _describe(v: Value | float) -> str:
@@ -35,7 +34,7 @@ def _describe(v: Value | float) -> str:
     return f"{v.data!r}" if not v.op else f"({v.op} result)={v.data!r}"
 
 
-def _backward_anomaly(
+def backward_anomaly_message(
     node: Value, g: float | Value, k: int, local: float | Value, total: float | Value
 ) -> str:
     inputs = ", ".join(_describe(p) for p in node.parents)
@@ -71,23 +70,22 @@ def _variable_nodes(order: list[Value]) -> set[Value]:
 
 
 def _checked_backward(root: Value) -> None:
-    """engine._backward, with every gradient a non-Constant receives checked as it arrives."""
+    """Value.backward, with every gradient a non-Constant receives checked as it arrives."""
     if not root.parents:
         root.grad += 1.0
         return
-    order = engine._topological_order(root)
+    order = topological_order(root)
     for node in order:
         node.grad = 0.0
     root.grad = 1.0
     variable = _variable_nodes(order)
-    rules = engine._BACKWARD
     for node in order:
         parents = node.parents
-        local = rules[node.op](node.grad, node.data, *[p.data for p in parents])
+        local = OPS[node.op].backward(node.grad, node.data, *[p.data for p in parents])
         for k, (p, gp) in enumerate(zip(parents, local, strict=True)):
             p.grad += gp
             if not math.isfinite(p.grad) and (p in variable or not p.is_constant):
-                raise FloatingPointError(_backward_anomaly(node, node.grad, k, gp, p.grad))
+                raise FloatingPointError(backward_anomaly_message(node, node.grad, k, gp, p.grad))
 
 
 @contextmanager
@@ -103,16 +101,14 @@ def detect_anomaly() -> Iterator[None]:
     block, arithmetic in every thread is checked (and may raise). Blocks opened and closed
     from several threads at once are safe: the checks end when the last block closes.
     """
-    global _anomaly_depth, _saved_backward
+    global _anomaly_depth
     with _anomaly_lock:
         if _anomaly_depth == 0:
-            _saved_forward.clear()
-            _saved_forward.update(engine._FORWARD)
-            for name, rule in _saved_forward.items():
-                engine._FORWARD[name] = _checked_forward(name, rule)
-            engine._make_operator_methods()
-            _saved_backward = engine._backward
-            engine._backward = _checked_backward
+            _saved_rows.update(OPS)
+            for name, op in _saved_rows.items():
+                OPS[name] = op.with_forward(_checked_forward(name, op.forward))
+            speed.install()  # Value's methods now hold the checking rules
+            speed.use_backward(_checked_backward)
         _anomaly_depth += 1
     try:
         yield
@@ -120,18 +116,18 @@ def detect_anomaly() -> Iterator[None]:
         with _anomaly_lock:
             _anomaly_depth -= 1
             if _anomaly_depth == 0:
-                engine._FORWARD.update(_saved_forward)
-                engine._make_operator_methods()
-                engine._backward = _saved_backward
-                _saved_forward.clear()
+                OPS.update(_saved_rows)  # (an op define_op added inside the block stays)
+                _saved_rows.clear()
+                speed.install()
+                speed.use_backward(None)
 
 
-def _is_on() -> bool:
+def is_on() -> bool:
     """Whether any detect_anomaly() block is open (in any thread)."""
     return _anomaly_depth > 0
 
 
-def _without_forward_checks(rule: Callable[..., object], *args: object) -> object:
+def without_forward_checks(rule: Callable[..., object], *args: object) -> object:
     """`rule(*args)` with the forward checks off: for grad(), whose derivative rules may make
     a nan for an operand nobody asked about (the exponent 2 of x ** 2 at x < 0)."""
     global _quiet

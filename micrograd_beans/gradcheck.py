@@ -17,10 +17,20 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations_with_replacement
 
-from micrograd_beans.anomaly import detect_anomaly  # not used here: see the end
+from micrograd_beans.anomaly import detect_anomaly  # an old name here, see below
 from micrograd_beans.display import html_table
 from micrograd_beans.engine import Constant, Value
+from micrograd_beans.gradcheck_errors import EMPTY_ADVICE, GradcheckError, GradcheckWarning
 from micrograd_beans.gradients import Gradient, grad
+
+# grad, detect_anomaly and gradcheck_model (with its result classes) lived in this module
+# before it was split by concern, and users' code imports them from here: they stay
+# importable (`detect_anomaly` and `grad` by the imports above, the model's names here).
+from micrograd_beans.model_gradcheck import (
+    ModelGradcheckResult,
+    ModelGradcheckRow,
+    gradcheck_model,
+)
 
 __all__ = [
     "GradcheckError",
@@ -29,27 +39,13 @@ __all__ = [
     "GradcheckWarning",
     "gradcheck",
     "gradgradcheck",
-    # names from this module's old contents (see the end), so `import *` still brings them
+    # names from this module's old contents, so `import *` still brings them
     "detect_anomaly",
     "grad",
-    "ModelGradcheckResult",  # noqa: F822 (served by __getattr__)
-    "ModelGradcheckRow",  # noqa: F822
-    "gradcheck_model",  # noqa: F822
+    "ModelGradcheckResult",
+    "ModelGradcheckRow",
+    "gradcheck_model",
 ]
-
-
-class GradcheckError(RuntimeError):
-    """Raised by gradcheck(..., raise_on_failure=True); the message is the result table."""
-
-
-class GradcheckWarning(UserWarning):
-    """A gradient check that passed without telling anything: every derivative was 0."""
-
-
-_EMPTY_ADVICE = (
-    "the check compares zeros and shows nothing; pick another point (e.g. away from a "
-    "relu's flat side or a saturated sigmoid), or make sure the function uses its inputs"
-)
 
 
 @dataclass(frozen=True)
@@ -98,7 +94,7 @@ class GradcheckResult:
         if not self:
             return f"{len(self.failures)} of {len(self.rows)} {what}s disagree"
         if self.empty:
-            return f"all {len(self.rows)} {what}s are 0: {_EMPTY_ADVICE}"
+            return f"all {len(self.rows)} {what}s are 0: {EMPTY_ADVICE}"
         return f"all {len(self.rows)} {what}s agree"
 
     def _repr_html_(self) -> str:
@@ -271,15 +267,3 @@ def _derivatives(call, names, point, order, require_use=False) -> dict[tuple[int
                 deeper[index + (j,)] = gj
         level = deeper
     return {index: float(v) for index, v in level.items()}
-
-
-# grad, detect_anomaly and gradcheck_model (with its result classes) lived in this module
-# before it was split by concern, and users' code imports them from here, so they stay
-# importable: grad and detect_anomaly by the imports at the top, the model's names on first
-# use (model_gradcheck imports this module, so importing it at the top would be a cycle).
-def __getattr__(name: str) -> object:
-    if name in ("ModelGradcheckResult", "ModelGradcheckRow", "gradcheck_model"):
-        from micrograd_beans import model_gradcheck
-
-        return getattr(model_gradcheck, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from micrograd_beans import anomaly, engine
-from micrograd_beans.engine import Constant, Value
+from micrograd_beans import anomaly
+from micrograd_beans.engine import OPS, Constant, Value, topological_order
 
 __all__ = ["Gradient", "grad"]
 
@@ -46,7 +46,7 @@ def grad(
 
 def _reverse(root: Value, targets: tuple[Value, ...], create_graph: bool) -> dict:
     """The chain rule from root down to the targets, gradients kept in a dict (not `.grad`)."""
-    order = engine._topological_order(root)  # op results, each before its operands
+    order = topological_order(root)  # op results, each before its operands
     wanted = set(targets)
     # Nodes with a target below them; the only ones whose derivative rules need to run.
     leads: set[Value] = set()
@@ -59,13 +59,13 @@ def _reverse(root: Value, targets: tuple[Value, ...], create_graph: bool) -> dic
         elif all(p.is_constant or p in fixed for p in node.parents):
             fixed.add(node)
     grads: dict[Value, Gradient] = {root: Constant(1.0) if create_graph else 1.0}
-    rules = engine._BACKWARD
-    checking = anomaly._is_on()
+    checking = anomaly.is_on()
     for node in order:
         if node not in leads or node not in grads:
             continue
         g = grads[node]
         parents = node.parents
+        rule = OPS[node.op].backward
         if create_graph:
             args = [
                 p.data if p not in wanted and (p.is_constant or p in fixed) else p for p in parents
@@ -73,11 +73,11 @@ def _reverse(root: Value, targets: tuple[Value, ...], create_graph: bool) -> dic
             if checking:
                 # Under detect_anomaly, a nan made for an operand nobody asked about (the
                 # exponent 2 of x ** 2 at x < 0) is no anomaly: check only what is kept, below.
-                local = anomaly._without_forward_checks(rules[node.op], g, node, *args)
+                local = anomaly.without_forward_checks(rule, g, node, *args)
             else:
-                local = rules[node.op](g, node, *args)
+                local = rule(g, node, *args)
         else:
-            local = rules[node.op](g, node.data, *[p.data for p in parents])
+            local = rule(g, node.data, *[p.data for p in parents])
         for k, (p, gp) in enumerate(zip(parents, local, strict=True)):
             if p not in wanted and p not in leads:
                 continue
@@ -86,5 +86,5 @@ def _reverse(root: Value, targets: tuple[Value, ...], create_graph: bool) -> dic
             total = grads[p] + gp if p in grads else gp
             grads[p] = total
             if checking and not math.isfinite(total.data if create_graph else total):
-                raise FloatingPointError(anomaly._backward_anomaly(node, g, k, gp, total))
+                raise FloatingPointError(anomaly.backward_anomaly_message(node, g, k, gp, total))
     return grads

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from micrograd_beans.display import html_table
 from micrograd_beans.engine import Value
-from micrograd_beans.gradcheck import _EMPTY_ADVICE, GradcheckError, GradcheckWarning
+from micrograd_beans.gradcheck_errors import EMPTY_ADVICE, GradcheckError, GradcheckWarning
 from micrograd_beans.gradients import grad
 from micrograd_beans.losses import get_loss
 
@@ -72,7 +72,7 @@ class ModelGradcheckResult:
             names = ", ".join(r.name for r in self.failures)
             return f"{len(self.failures)} of {n} gradients disagree ({self.rule}): {names}"
         if self.empty:
-            return f"all {n} gradients are 0: {_EMPTY_ADVICE}"
+            return f"all {n} gradients are 0: {EMPTY_ADVICE}"
         return f"all {n} gradients agree (max error {self.max_error:.1e}; {self.rule})"
 
     def _cells(self, row: ModelGradcheckRow) -> list[str]:

@@ -60,13 +60,14 @@ def test_no_false_alarm_for_gradients_of_numbers():
 
 
 def test_anomaly_mode_restores_the_engine():
-    forward, backward = dict(engine._FORWARD), engine._backward
+    rows, backward = dict(engine.OPS), Value.backward
     with pytest.raises(FloatingPointError), detect_anomaly():
         with detect_anomaly():
             pass
-        assert forward != engine._FORWARD  # still inside the outer block
+        assert rows != engine.OPS and Value.backward is not backward  # still inside the outer block
         Value(1e300) * 1e300
-    assert forward == engine._FORWARD and engine._backward is backward
+    assert all(engine.OPS[name] is row for name, row in rows.items()) and rows == engine.OPS
+    assert Value.backward is backward
     assert math.isinf((Value(1e300) * 1e300).data)
 
 
@@ -125,7 +126,7 @@ def test_detect_anomaly_is_process_wide_as_documented():
 
 
 def test_detect_anomaly_from_many_threads_restores_the_engine():
-    before = dict(engine._FORWARD)
+    before = dict(engine.OPS)
     barrier = threading.Barrier(8)
 
     def nest():
@@ -139,5 +140,5 @@ def test_detect_anomaly_from_many_threads_restores_the_engine():
         t.start()
     for t in threads:
         t.join()
-    assert before == engine._FORWARD
+    assert all(engine.OPS[name] is row for name, row in before.items())
     assert (Value(1e200) * Value(1e200)).data == math.inf

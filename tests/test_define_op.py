@@ -11,26 +11,25 @@ from hypothesis import strategies as st
 
 from micrograd_beans import Value, define_op, detect_anomaly, engine, grad, gradcheck
 from micrograd_beans.codegen import CodegenError, compile_graph
+from micrograd_beans.engine import ops, speed
 from micrograd_beans.viz import draw_dot
 
 
 @pytest.fixture
 def scratch_ops():
-    """Put the engine's tables back as they were after the test (define_op changes them)."""
-    tables = (engine.OPS, engine._FORWARD, engine._BACKWARD, engine._OP_FUNCTIONS)
-    tables += (engine._RULE_NAMESPACE,)
+    """Put the engine back as it was after the test (define_op adds rows and methods)."""
+    tables = (ops.OPS, ops.OP_FUNCTIONS, ops.NAMESPACE)
     saved = [dict(t) for t in tables]
-    methods = list(engine._OPERATOR_METHODS)
-    loop = (engine._propagate, engine.BACKWARD_SOURCE)
+    source = engine.BACKWARD_SOURCE
     yield
-    for name in set(engine.OPS) - set(saved[0]):
+    for name in set(ops.OPS) - set(saved[0]):
         if name in vars(Value):
             delattr(Value, name)
     for table, old in zip(tables, saved, strict=True):
         table.clear()
         table.update(old)
-    engine._OPERATOR_METHODS[:] = methods
-    engine._propagate, engine.BACKWARD_SOURCE = loop
+    speed.install()  # the methods and the backward loop from the table as it was
+    assert source == engine.BACKWARD_SOURCE
 
 
 def smoothplus(scratch_ops):

@@ -1,5 +1,5 @@
-"""Tests for micrograd_beans/engine.py: values, every op's forward and derivative, backward
-semantics, deep graphs and the errors a user can cause."""
+"""Tests for micrograd_beans/engine (value.py and the op table): values, every op's forward
+and derivative, backward semantics, deep graphs and the errors a user can cause."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from micrograd_beans import OPS, Constant, Value, affine, engine, zero_grad
-from micrograd_beans.engine import Op
+from micrograd_beans.engine import Op, speed
 from micrograd_beans.engine import Value as EngineValue
 
 EPS = 1e-6
@@ -378,18 +378,6 @@ def test_backward_loop_pastes_in_every_expression_rule():
                 assert f".grad += {expr}" in source
 
 
-def _replay_with_rules(root: Value) -> None:
-    """backward() the slow way: call each node's OPS rule, in the engine's own order."""
-    order = engine._topological_order(root)
-    for node in order:
-        node.grad = 0.0
-    root.grad = 1.0
-    for node in order:
-        local = OPS[node.op].backward(node.grad, node.data, *[p.data for p in node.parents])
-        for p, g in zip(node.parents, local, strict=True):
-            p.grad += g
-
-
 @pytest.mark.parametrize("name", sorted(OP_ROWS))
 def test_backward_loop_gives_the_rules_floats_bit_for_bit(name):
     build, _, domains = OP_ROWS[name]
@@ -404,7 +392,8 @@ def test_backward_loop_gives_the_rules_floats_bit_for_bit(name):
             backward(out)
             return [v.grad for v in values]
 
-        assert grads(Value.backward) == grads(_replay_with_rules)
+        # value.py's backward: each node's OPS rule called, in topological_order
+        assert grads(Value.backward) == grads(speed.LEARNER_METHODS["backward"])
 
     check()
 
@@ -486,16 +475,6 @@ def test_a_value_shows_label_data_grad_and_op_as_a_table():
     assert f"<td>{x.grad:.6g}</td>" in page and "<td>leaf</td>" in page
     assert "<td>sigmoid</td>" in y._repr_html_()
     assert "<td>constant</td>" in (x * 3).parents[1]._repr_html_()
-
-
-def test_a_value_draws_its_own_graph_with_draw_dots_options():
-    from micrograd_beans import Value
-    from micrograd_beans.viz import draw_dot
-
-    x = Value(2.0, label="x")
-    y = x**2 + x
-    assert y.draw_dot(hide_constants=True).source == draw_dot(y, hide_constants=True).source
-    assert "rankdir=TB" in y.draw_dot("TB").source
 
 
 def test_two_backward_calls_as_the_readme_says():

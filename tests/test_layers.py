@@ -1,4 +1,6 @@
-"""The package's layers: every module imports only from its own layer or the ones below it.
+"""The package's layers: every module imports only from its own layer or the ones below it,
+no modules import each other in a circle, inside a layer either, and the packages read in
+order (engine, viz) import only from earlier in that order.
 
 Each module's imports are read with `ast` (imports inside functions count too: a lazy import
 is still a dependency), so nothing is executed. A module that is in no layer fails the test
@@ -32,7 +34,15 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     # model_gradcheck: gradcheck_model, the engine vs a by-hand formula vs finite differences)
     (
         "tools over graphs and models",
-        ("gradcheck", "model_gradcheck", "viz", "codegen", "serialize", "micrograd"),
+        (
+            "gradcheck_errors",
+            "gradcheck",
+            "model_gradcheck",
+            "viz",
+            "codegen",
+            "serialize",
+            "micrograd",
+        ),
     ),
     # fit(compiled=...) runs the code codegen generates, so the training loop sits above it;
     # torch (the bridge to PyTorch) trains with fit's optimizer settings and divergence error
@@ -41,12 +51,6 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("the course", ("course",)),
     ("the command line", ("cli", "__main__")),
 ]
-
-# The upward imports there are on purpose, each with its reason. Keep this list short.
-ALLOWED_UPWARD = {
-    # Value.draw_dot() is viz.draw_dot(self), for notebooks; imported only when called
-    ("engine", "viz"),
-}
 
 
 def module_name(path: Path, package: Path = PACKAGE) -> str:
@@ -124,9 +128,7 @@ def test_no_module_imports_upward(name, path):
     upward = sorted(
         f"{target or 'micrograd_beans'} ({LAYERS[layer_of(target)][0]})"
         for target in imported_modules(path)
-        if layer_of(target) is not None
-        and layer_of(target) > here
-        and (name, target) not in ALLOWED_UPWARD
+        if layer_of(target) is not None and layer_of(target) > here
     )
     assert not upward, (
         f"micrograd_beans.{name or '__init__'} ({LAYERS[here][0]}) imports from a layer above "
@@ -134,21 +136,75 @@ def test_no_module_imports_upward(name, path):
     )
 
 
-def test_the_course_imports_one_way():
-    """Inside the course, too, no module imports one that imports it back (directly or
-    through others): e.g. demo_output sits below both lesson demos and the graph tour."""
-    course = {name: path for name, path in MODULES if name.startswith("course.")}
-    imports = {name: imported_modules(path) & set(course) - {name} for name, path in course.items()}
+def import_cycles(imports: dict[str, set[str]]) -> list[list[str]]:
+    """Import circles in a graph (module -> the modules it imports), each as the shortest
+    path that closes it (["gradcheck", "model_gradcheck", "gradcheck"]); a module already
+    shown in one circle starts no other."""
+    found: list[list[str]] = []
+    shown: set[str] = set()
+    for start in sorted(imports):
+        if start in shown:
+            continue
+        came_from: dict[str, str | None] = {start: None}
+        queue = [start]
+        for here in queue:  # breadth-first from start, until an import leads back to it
+            if start in imports[here]:
+                path = [here]
+                while came_from[path[-1]] is not None:
+                    path.append(came_from[path[-1]])
+                found.append([*reversed(path), start])
+                shown.update(path)
+                break
+            for nxt in sorted(imports[here] - came_from.keys()):
+                came_from[nxt] = here
+                queue.append(nxt)
+    return found
 
-    def reaches(start: str, goal: str, seen: set[str]) -> bool:
-        for nxt in imports[start] - seen:
-            seen.add(nxt)
-            if nxt == goal or reaches(nxt, goal, seen):
-                return True
-        return False
 
-    cycles = sorted(name for name in course if reaches(name, name, set()))
-    assert not cycles, f"course modules in an import cycle: {', '.join(cycles)}"
+def test_no_modules_import_each_other_in_a_circle():
+    """Data flows one way, inside a layer too: no module imports one that imports it back,
+    directly or through others (a lazy import counts: it is a circle that only waits)."""
+    imports = {name: imported_modules(path) - {name} for name, path in MODULES}
+    cycles = import_cycles(imports)
+    assert not cycles, "import circles: " + "; ".join(
+        " -> ".join(n or "micrograd_beans" for n in cycle) for cycle in cycles
+    )
+
+
+# Packages whose modules are read in order, bottom to top: each imports only modules of its
+# package listed before it, so the learner's engine modules never need speed.py to be read,
+# and viz's entry point sits on top of the parts it puts together. Their __init__ is above all.
+READING_ORDER: dict[str, tuple[str, ...]] = {
+    "engine": ("rules", "ops", "value", "speed", "new_op"),
+    "viz": ("dot", "drawing", "layout", "writer", "draw", "examples"),
+}
+
+
+def out_of_order(package: str, order: tuple[str, ...], imports: dict[str, set[str]]) -> list[str]:
+    """Each "a imports b" inside `package` where b is not listed before a (the package's
+    own __init__, "engine" for "engine", counts as above every module)."""
+    found = []
+    for index, name in enumerate(order):
+        below = {f"{package}.{m}" for m in order[:index]}
+        for target in sorted(imports.get(f"{package}.{name}", set())):
+            inside = target == package or target.startswith(package + ".")
+            if inside and target not in below:
+                found.append(f"{package}.{name} imports {target}")
+    return found
+
+
+@pytest.mark.parametrize("package", sorted(READING_ORDER))
+def test_a_package_read_in_order_imports_only_what_comes_before(package):
+    imports = {name: imported_modules(path) - {name} for name, path in MODULES}
+    listed = {f"{package}.{m}" for m in READING_ORDER[package]}
+    inside = {name for name in imports if name.startswith(package + ".")}
+    assert inside == listed, (
+        f"{package}'s modules and READING_ORDER differ: place "
+        f"{', '.join(sorted(inside - listed)) or 'nothing new'}, drop "
+        f"{', '.join(sorted(listed - inside)) or 'nothing'}"
+    )
+    wrong = out_of_order(package, READING_ORDER[package], imports)
+    assert not wrong, "; ".join(wrong) + f" (see READING_ORDER in {__file__})"
 
 
 # --- the checker itself, on small made-up files ---------------------------------------------
@@ -173,3 +229,38 @@ def test_the_checker_reads_every_kind_of_import(tmp_path):
     assert layer_of("course.plots") > layer_of("viz") > layer_of("nn") > layer_of("engine")
     assert layer_of("engine") > layer_of("files")
     assert layer_of("") > layer_of("nn") and layer_of("no_such_module") is None
+
+
+def test_the_circle_finder_finds_each_circle_with_its_path():
+    imports = {
+        "a": {"b"},
+        "b": {"c", "engine"},
+        "c": {"a"},  # a -> b -> c -> a
+        "engine": set(),
+        "viz": {"engine"},
+        "engine.value": {"engine.ops"},
+        "engine.ops": {"engine.value", "engine.rules"},  # a pair inside a package
+        "engine.rules": set(),
+    }
+    assert import_cycles(imports) == [
+        ["a", "b", "c", "a"],
+        ["engine.ops", "engine.value", "engine.ops"],
+    ]
+    assert import_cycles({"engine": set(), "viz": {"engine"}, "": {"engine", "viz"}}) == []
+
+
+def test_the_order_checker_names_each_import_from_later_in_the_package():
+    imports = {
+        "engine.rules": set(),
+        "engine.ops": {"engine.rules", "files"},
+        "engine.value": {"engine.ops", "engine.speed"},  # a learner's module needing speed
+        "engine.speed": {"engine.value", "engine"},  # the package's __init__ is above it
+    }
+    order = ("rules", "ops", "value", "speed")
+    assert out_of_order("engine", order, imports) == [
+        "engine.value imports engine.speed",
+        "engine.speed imports engine",
+    ]
+    assert out_of_order("engine", order, {**imports, "engine.value": {"engine.ops"}}) == [
+        "engine.speed imports engine"
+    ]

@@ -166,9 +166,9 @@ def test_bce_over_a_list_is_the_mean_of_the_samples_or_with_sum_their_sum():
 
 
 def _ops(root: Value) -> list[str]:
-    from micrograd_beans.engine import _topological_order
+    from micrograd_beans.engine import topological_order
 
-    return [v.op for v in _topological_order(root)]
+    return [v.op for v in topological_order(root)]
 
 
 @pytest.mark.parametrize("y", [0.0, 1.0, 0.3, 0.75])

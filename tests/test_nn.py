@@ -11,7 +11,7 @@ import pytest
 
 from micrograd_beans import Value
 from micrograd_beans.course import by_hand
-from micrograd_beans.engine import _graph_nodes
+from micrograd_beans.engine import graph_nodes
 from micrograd_beans.losses import squared_error
 from micrograd_beans.nn import MLP, Layer, Neuron
 
@@ -148,14 +148,14 @@ def test_calling_a_module_runs_its_forward_as_in_pytorch():
     assert [o.label for o in layer([0.5])] == ["a1_1", "doubled"]
     model = MLP(1, [2, 1], seed=0)
     model.layers[0] = layer
-    labels = {v.label for v in _graph_nodes(model(0.5))}
+    labels = {v.label for v in graph_nodes(model(0.5))}
     assert {"doubled", "a1_1", "a1_2"} <= labels
 
 
 def test_number_inputs_wrapped_once_per_call():
     model = MLP(2, [3, 1], seed=0)
     out = model([1.0, 2.0])
-    xs_seen = {id(v) for v in _graph_nodes(out) if v.label.startswith("x")}
+    xs_seen = {id(v) for v in graph_nodes(out) if v.label.startswith("x")}
     assert len(xs_seen) == 2  # x1 and x2 shared by the three hidden neurons
     z1_1 = out.parents[0].parents[1].parents[0]  # affine (w11_2, a1_1, ...) -> a1_1 -> z1_1
     products = z1_1.parents[0].parents

@@ -141,7 +141,7 @@ def test_the_steps_use_every_op():
     made = set()
     for arity, build in STEPS.values():
         xs = inputs([0.5] * (arity or 5))
-        made.update(v.op for v in engine._topological_order(build(VALUES, 1.0, *xs)))
+        made.update(v.op for v in engine.topological_order(build(VALUES, 1.0, *xs)))
     assert made == set(OPS)
 
 
@@ -166,7 +166,7 @@ def test_backward_agrees_with_finite_differences(example):
 def test_grad_equals_what_backward_leaves(example):
     program, point = example
     out, xs = judgeable(program, point)
-    nodes = engine._graph_nodes(out)
+    nodes = engine.graph_nodes(out)
     assert all(v.grad == 0.0 for v in nodes)
     plain = grad(out, nodes)
     graphs = grad(out, nodes, create_graph=True)

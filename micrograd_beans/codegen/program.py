@@ -26,7 +26,7 @@ from micrograd_beans.codegen.symbols import (
 )
 from micrograd_beans.codegen.trace import _merge, _trace
 from micrograd_beans.codegen.vocabulary import _FUNCTIONS
-from micrograd_beans.engine import OPS, Constant, Value, _topological_order
+from micrograd_beans.engine import OPS, Constant, Value, topological_order
 
 # CPython 3.11 keeps the AST constructor's recursion depth in state shared by every thread
 # (python/cpython#106905, "AST constructor recursion depth mismatch"): two threads in
@@ -135,7 +135,7 @@ def _forward_order(root: Value) -> list[Value]:
     each node right after its operands (z1_1, a1_1, z2_1, a2_1, z1_2, ...). Iterative.
 
     Any order with operands first gives the same forward values; the backward pass follows
-    the engine's own order (`_topological_order`), which fixes how gradients are summed.
+    the engine's own order (`topological_order`), which fixes how gradients are summed.
     """
     if not root.parents:
         return []
@@ -343,7 +343,7 @@ class _Backward:
             for p in node.parents:
                 if id(p) in self.needs:
                     self.remaining[id(p)] = self.remaining.get(id(p), 0) + 1
-        for node in _topological_order(output) if output.parents else []:
+        for node in topological_order(output) if output.parents else []:
             if id(node) in self.needs:
                 self._visit(node, node is output)
         for v in params:  # parameters the output does not reach get 0 (as in the engine)

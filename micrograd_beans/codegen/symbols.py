@@ -5,12 +5,17 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from micrograd_beans.engine import Value, _ieee_pow
+from micrograd_beans.engine import Value
+from micrograd_beans.engine.rules import ieee_pow
 
-if TYPE_CHECKING:  # only for the annotations: trace imports this module
-    from micrograd_beans.codegen.trace import _Explorer
+
+class Explorer(Protocol):
+    """What decides a rule's branch on a symbol's number (trace._Explorer is the one)."""
+
+    def decide(self, test: _Test) -> bool: ...
+
 
 # Python operator precedence, for printing only the parentheses the evaluation order needs.
 _ADD, _MUL, _UNARY, _POW, _ATOM = 1, 2, 3, 4, 5
@@ -20,7 +25,7 @@ _FLOAT_OPS = {
     "-": float.__sub__,
     "*": float.__mul__,
     "/": float.__truediv__,
-    "**": _ieee_pow,  # a derivative's power: IEEE, as the engine's rules compute it
+    "**": ieee_pow,  # a derivative's power: IEEE, as the engine's rules compute it
 }
 
 
@@ -38,7 +43,7 @@ class _Expr:
 
     __slots__ = ("kind", "args", "explorer")
 
-    def __init__(self, kind: str, args: tuple, explorer: _Explorer | None = None) -> None:
+    def __init__(self, kind: str, args: tuple, explorer: Explorer | None = None) -> None:
         self.kind = kind
         self.args = args
         self.explorer = explorer
@@ -351,7 +356,7 @@ class _Printer:
             return "-" + (text if prec > _UNARY else f"({text})"), _UNARY
         if kind == "call":
             return f"{e.args[0]}({self.expr(e.args[1])})", _ATOM
-        if kind == "**":  # a rule's power is the engine's `_ieee_pow`: Python's ** raises
+        if kind == "**":  # a rule's power is the engine's `ieee_pow`: Python's ** raises
             return f"ieee_pow({self.expr(e.args[0])}, {self.expr(e.args[1])})", _ATOM
         if kind == "if":
             test, yes, no = e.args

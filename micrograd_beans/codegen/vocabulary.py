@@ -14,7 +14,7 @@ from math import exp, log, log1p, tanh, sin, cos, pow, sqrt, inf, nan
 # `**` exactly as the engine computes it, from the engine itself (one rule, no copy): `power`
 # is the forward a ** b (an error for 0 ** -1 or (-8) ** 0.5, inf on overflow), `ieee_pow`
 # the power inside a derivative (IEEE 754 pow, as PyTorch: 0 ** -0.5 is inf, never an error).
-from micrograd_beans.engine import _pow as power, _ieee_pow as ieee_pow
+from micrograd_beans.engine.rules import ieee_pow, power
 
 
 def sigmoid(z):

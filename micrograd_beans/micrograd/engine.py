@@ -10,16 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from micrograd_beans import engine as _engine
-
-_EngineValue = _engine.Value
-
-# micrograd's op strings (`_op`) for the ops its Value has; the other ops keep their names.
-_MICROGRAD_OP_NAMES = {"relu": "ReLU"}
-
+from micrograd_beans.engine import Value as _EngineValue
+from micrograd_beans.engine.speed import FORWARD, constant
+from micrograd_beans.engine.value import op_error
 
 _new = object.__new__
-_FORWARD = _engine._FORWARD  # the engine's forward rules (anomaly mode swaps checked ones in)
 
 
 def _binary(name: str, reflected: bool = False) -> Callable[[Value, object], Value]:
@@ -27,13 +22,13 @@ def _binary(name: str, reflected: bool = False) -> Callable[[Value, object], Val
 
     def method(self: Value, other: object) -> Value:
         if not isinstance(other, _EngineValue):
-            other = _engine._constant(other, name)
+            other = constant(other, name)
         a, b = (other, self) if reflected else (self, other)
         out = _new(Value)
         try:
-            out.data = _FORWARD[name](a.data, b.data)
+            out.data = FORWARD[name](a.data, b.data)  # per call: detect_anomaly swaps it
         except (ArithmeticError, ValueError) as err:
-            raise _engine._op_error(err, name, (a, b)) from None
+            raise op_error(err, name, (a, b)) from None
         out.grad = 0.0
         out.label = ""
         out.op = name
@@ -51,9 +46,9 @@ def _unary(name: str) -> Callable[[Value], Value]:
     def method(self: Value) -> Value:
         out = _new(Value)
         try:
-            out.data = _FORWARD[name](self.data)
+            out.data = FORWARD[name](self.data)  # per call: detect_anomaly swaps it
         except (ArithmeticError, ValueError) as err:
-            raise _engine._op_error(err, name, (self,)) from None
+            raise op_error(err, name, (self,)) from None
         out.grad = 0.0
         out.label = ""
         out.op = name

@@ -25,11 +25,12 @@ PROBES = {
     ],
     "wide_drawing.ipynb": [
         "from micrograd_beans.course.lessons import get_lesson\n"
-        "from micrograd_beans.losses import squared_error\n\n"
+        "from micrograd_beans.losses import squared_error\n"
+        "from micrograd_beans.viz import draw_dot\n\n"
         'model, xs, ys = get_lesson("hidden-layer").setup(0)\n'
         "e = squared_error(model(float(xs[60])), float(ys[60]))\n"
         "e.backward()\n"
-        'e.draw_dot("LR", params=model.parameters())  # the note\'s graph, ~2,300 px wide',
+        'draw_dot(e, "LR", params=model.parameters())  # the note\'s graph, ~2,300 px wide',
     ],
     # the pictures in docs/: the note's network part of the way (one hidden neuron has found
     # the right edge, the other not yet), and backward at the output neuron's sigmoid

@@ -52,8 +52,10 @@ def test_the_note_network_three_ways():
 
 def test_a_wrong_rule_in_the_engine_exits_1():
     wrong = (
-        "import micrograd_beans.engine as engine\n"
-        "engine._BACKWARD['sigmoid'] = lambda g, out, a: (g * out,)"
+        "import dataclasses\n"
+        "from micrograd_beans.engine import OPS\n"
+        "wrong = lambda g, out, a: (g * out,)\n"
+        "OPS['sigmoid'] = dataclasses.replace(OPS['sigmoid'], backward=wrong)"
     )
     run = gradcheck_cli("--seed", "1", setup=wrong)
     assert run.returncode == 1, run.stdout + run.stderr

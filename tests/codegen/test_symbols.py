@@ -11,10 +11,10 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from micrograd_beans.codegen.symbols import _Printer, _var
-from micrograd_beans.engine import _ieee_pow
+from micrograd_beans.engine.rules import ieee_pow
 
 OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
-OPERATORS["**"] = operator.pow  # on symbols: a derivative's power, the engine's _ieee_pow
+OPERATORS["**"] = operator.pow  # on symbols: a derivative's power, the engine's ieee_pow
 leaf = st.one_of(
     st.sampled_from(["a", "b", "c"]),
     st.sampled_from([0.0, -0.0, 1.0, -1.0, 2.0, 0.5, -3.25, 1e300]),
@@ -40,9 +40,9 @@ def both(tree, values: dict[str, float]):
         return -sym, -num
     op = OPERATORS[tree[0]]
     (sa, na), (sb, nb) = both(tree[1], values), both(tree[2], values)
-    if tree[0] == "**":  # on two literals too: symbols fold ** as the engine's _ieee_pow
+    if tree[0] == "**":  # on two literals too: symbols fold ** as the engine's ieee_pow
         both_literal = isinstance(sa, float) and isinstance(sb, float)
-        return (_ieee_pow(sa, sb) if both_literal else sa**sb), _ieee_pow(na, nb)
+        return (ieee_pow(sa, sb) if both_literal else sa**sb), ieee_pow(na, nb)
     return op(sa, sb), op(na, nb)
 
 
@@ -56,7 +56,7 @@ def test_printed_expressions_compute_the_same_floats(tree, numbers):
     assume(isinstance(number, float))  # a negative base to a fractional power is complex
     assume(not isinstance(symbol, float))  # a tree of literals only is a float, not a symbol
     source = _Printer(batched=False).expr(symbol)
-    got = eval(source, {"inf": math.inf, "nan": math.nan, "ieee_pow": _ieee_pow}, dict(values))
+    got = eval(source, {"inf": math.inf, "nan": math.nan, "ieee_pow": ieee_pow}, dict(values))
     assert got == number or (math.isnan(got) and math.isnan(number)), source
     if number == 0.0:  # -0.0 and 0.0 too: folding must not flip a sign
         assert math.copysign(1.0, got) == math.copysign(1.0, number), source

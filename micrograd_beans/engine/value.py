@@ -50,11 +50,18 @@ class Value:
     __array_ufunc__ = None
 
     def __init__(
-        self, data: Number, label: str = "", _op: None = None, *, _children: None = None
+        self,
+        data: Number,
+        label: str = "",
+        _op: None = None,
+        _label: None = None,
+        *,
+        _children: None = None,
     ) -> None:
-        # _op and _children are here only to name micrograd's signature in the error
-        if type(label) is not str or _op is not None or _children is not None:
-            raise _signature_error(label, _op, _children)
+        # _op, _label and _children are here only to name micrograd's signature in the error
+        # (the lecture writes Value(data, (a, b), "*", "e"): four positional arguments)
+        if type(label) is not str or _op is not None or _children is not None or _label is not None:
+            raise _signature_error(label, _op if _label is None else (_op, _label), _children)
         self.data = data if type(data) is float else _to_float(data)
         self.grad = 0.0
         self.label = label

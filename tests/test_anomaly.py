@@ -13,6 +13,7 @@ from micrograd_beans import engine
 from micrograd_beans.anomaly import detect_anomaly
 from micrograd_beans.engine import Value, affine
 from micrograd_beans.gradients import grad
+from micrograd_beans.nn import MLP
 
 
 def test_forward_anomaly_names_the_op_and_its_inputs():
@@ -142,3 +143,15 @@ def test_detect_anomaly_from_many_threads_restores_the_engine():
         t.join()
     assert all(engine.OPS[name] is row for name, row in before.items())
     assert (Value(1e200) * Value(1e200)).data == math.inf
+
+
+def test_a_model_built_inside_the_block_stops_checking_after_it():
+    """A neuron holds its activation's method; the block's checking rule must leave with it."""
+    with detect_anomaly():
+        model = MLP(1, [1], activation="relu", output_activation="relu")
+        neuron = model.layers[0].neurons[0]
+        neuron.w[0].data, neuron.b.data = 1.0, math.inf
+        with pytest.raises(FloatingPointError, match="'relu' failed"):
+            neuron._act(Value(math.inf))  # the method the neuron holds checks inside
+    assert neuron._act(Value(math.inf)).data == math.inf  # and not after: inf, as PyTorch
+    assert model(1.0).data == math.inf

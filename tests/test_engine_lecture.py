@@ -208,9 +208,15 @@ def test_micrograds_constructor_is_a_clear_error_never_a_silent_leaf():
         lambda: Value(3.0, (a, b)),
         lambda: Value(3.0, (a, b), "+"),
         lambda: Value(3.0, _children=(a, b), _op="+"),
+        lambda: Value(a.data * b.data, (a, b), "*", "e"),  # the lecture's four arguments
     ):
         with pytest.raises(TypeError, match=r"micrograd_beans\.micrograd\.engine\.Value"):
             call()
+    with pytest.raises(TypeError) as three:
+        Value(2.0, (a, b), "*")
+    with pytest.raises(TypeError) as four:
+        Value(2.0, (a, b), "*", "e")
+    assert str(four.value) == str(three.value)  # one message, whatever the arity
 
 
 @pytest.mark.parametrize("label", [None, 3, ("a",), b"a"])

@@ -198,3 +198,62 @@ def test_bce_from_a_logit_has_one_graph_shape_for_every_label_and_logit():
         for y in (0.0, 0.3, 1.0)
     }
     assert len(shapes) == 1 and "softplus" in next(iter(shapes))
+
+
+# --- BCE of a probability (not a logit) against torch's BCELoss, float64 ---------------------
+# Every term is checked: log(1 - p) (label 0), soft labels 0 < y < 1, and the clamp.
+
+
+def _torch_bce(p: float, y: float) -> tuple[float, float]:
+    torch = pytest.importorskip("torch")
+    pt = torch.tensor(p, dtype=torch.float64, requires_grad=True)
+    loss = torch.nn.BCELoss()(pt, torch.tensor(y, dtype=torch.float64))
+    loss.backward()
+    return loss.item(), pt.grad.item()
+
+
+@pytest.mark.parametrize("y", [0.0, 1.0, 0.25, 0.5, 0.9])
+@pytest.mark.parametrize("p", [1e-9, 1e-6, 0.1, 0.5, 0.73, 0.999, 1.0 - 1e-9])
+def test_bce_of_a_probability_is_torchs_value_and_gradient(p, y):
+    """A probability that is no sigmoid's output (here a leaf): both logs, any label. (Where
+    p(1 - p) < 1e-12 torch's backward bounds the gradient; see the clamp test below.)"""
+    expected, expected_grad = _torch_bce(p, y)
+    pv = Value(p)
+    e = binary_cross_entropy(pv, y)
+    e.backward()
+    assert e.data == pytest.approx(expected, rel=1e-12, abs=1e-15)
+    assert pv.grad == pytest.approx(expected_grad, rel=1e-9)
+    assert binary_cross_entropy(p, y) == pytest.approx(expected, rel=1e-12, abs=1e-15)
+
+
+def test_the_log_1_minus_p_term_alone():
+    """Label 0: -log(1 - p), gradient 1 / (1 - p)."""
+    pv = Value(0.8)
+    e = binary_cross_entropy(pv, 0.0)
+    e.backward()
+    assert e.data == pytest.approx(-math.log(0.2), rel=1e-15)
+    assert pv.grad == pytest.approx(1.0 / 0.2, rel=1e-14)
+
+
+@pytest.mark.skipif(
+    not hasattr(__import__("micrograd_beans.losses").losses, "LOG_FLOOR"),
+    reason="needs torch's clamp of each log at -100 (branch train's BCE)",
+)
+@pytest.mark.parametrize("y", [0.0, 1.0, 0.3])
+@pytest.mark.parametrize("p", [0.0, 1e-50, 1e-30, 1.0, 1.0 - 1e-17])
+def test_bce_beyond_torchs_clamp_has_torchs_value_and_a_zero_gradient(p, y):
+    """Where log p or log(1 - p) is below -100 torch clamps it to -100: the same value here
+    (and 1e-30, whose log -69 is above the clamp, is not clamped).
+    The clamped term's gradient is 0 (the derivative of a constant, as documented); torch's
+    backward divides by max(p(1 - p), 1e-12) instead, so only the unclamped term's gradient
+    is compared with it."""
+    expected, _ = _torch_bce(p, y)
+    pv = Value(p)
+    e = binary_cross_entropy(pv, y)
+    e.backward()
+    assert e.data == pytest.approx(expected, rel=1e-12)
+    lo_clamped = p <= 0.0 or math.log(p) < -100
+    hi_clamped = p >= 1.0 or math.log1p(-p) < -100
+    grad = 0.0 if lo_clamped else -y / p
+    grad += 0.0 if hi_clamped else (1.0 - y) / (1.0 - p)
+    assert pv.grad == pytest.approx(grad, rel=1e-12, abs=0.0)

@@ -231,3 +231,37 @@ def test_adam_load_state_dict_rejects_a_bad_step_count_or_moments():
         with pytest.raises(ValueError, match=message):
             adam.load_state_dict({**good, **change})
     assert adam.state_dict() == good
+
+
+def test_loading_the_state_of_an_adam_that_has_not_stepped_yet():
+    """A fresh Adam's state (t = 0, zero moments) loads into another, which then takes the
+    first step PyTorch takes: lr times the gradient's sign."""
+    a, b = Value(1.0), Value(-2.0)
+    fresh = Adam([a, b], lr=0.1, betas=(0.8, 0.9), eps=1e-8)
+    state = fresh.state_dict()
+    assert state["t"] == 0 and state["m"] == [0.0, 0.0] and state["v"] == [0.0, 0.0]
+    c, d = Value(1.0), Value(-2.0)
+    other = Adam([c, d], lr=0.5)  # other settings: the loaded ones win
+    other.t, other.m, other.v = 7, [1.0, 1.0], [1.0, 1.0]
+    other.load_state_dict(state)
+    assert other.state_dict() == state
+    c.grad, d.grad = 3.0, -0.5
+    other.step()
+    # the first step: m̂ = g and v̂ = g², so lr · g / (|g| + eps)
+    assert c.data == pytest.approx(1.0 - 0.1 * 3.0 / (3.0 + 1e-8), rel=1e-14)
+    assert d.data == pytest.approx(-2.0 + 0.1 * 0.5 / (0.5 + 1e-8), rel=1e-14)
+    assert other.t == 1
+
+
+def test_a_neurons_parameters_are_its_weights_then_its_bias():
+    from micrograd_beans.nn import Neuron
+
+    neuron = Neuron(3, seed=0)
+    params = neuron.parameters()
+    assert params == [*neuron.w, neuron.b] and all(
+        p is q for p, q in zip(params, [*neuron.w, neuron.b], strict=True)
+    )
+    assert [p.label for p in params] == ["w11_1", "w21_1", "w31_1", "b1_1"]
+    assert params is not neuron.parameters()  # a new list each time: safe to change
+    unbiased = Neuron(2, bias=False, seed=0)
+    assert unbiased.parameters() == unbiased.w and unbiased.parameters() is not unbiased.w

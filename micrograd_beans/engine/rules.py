@@ -169,7 +169,26 @@ def dpow_da(g, a, b):
         return 0.0
     if type(a) is float and type(b) is float:
         return g * b * ieee_pow(a, b - 1.0)
-    return g * b * a ** (b - 1.0)
+    return g * b * _derivative_power(a, b - 1.0)
+
+
+def _derivative_power(a, e):
+    """a ** e inside a derivative on Values (grad with create_graph): IEEE pow, as PyTorch,
+    where the forward rule refuses a finite division by zero: x ** 0.5's derivative at 0 is
+    inf, and so is its second derivative (the node below is an ordinary `**` node, whose own
+    derivative is this rule again). A mistake in a formula is refused by the forward pass
+    before any derivative runs, so this only meets points the forward pass allowed."""
+    try:
+        return a**e
+    except ZeroDivisionError:
+        base = a if _is_value(a) else type(e)(a)  # a number base: some Value's class for it
+        node = base**1.0  # a `**` node over base and a fresh constant, made IEEE below
+        if _is_value(e):
+            node._b = e
+        else:
+            node._b.data = e
+        node.data = ieee_pow(base.data, node._b.data)
+        return node
 
 
 def dpow_db(g, out, a, b):

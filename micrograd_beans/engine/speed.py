@@ -108,24 +108,41 @@ _OPERATORS = {
 }
 
 
-def _operator_methods() -> dict[str, Callable]:
-    """Value's method for every row of OPS: its operators, or a method named after the op
-    (`v.exp()`, and `v.name()` / `v.name(w)` for an op define_op added). affine, which takes
-    any number of operands, is the function `affine`."""
+def _operator_methods() -> dict[str, tuple[str, Callable[[str], Callable]]]:
+    """For each of Value's methods that records an op: the op's name and what makes the
+    method. Its operators for the rows of Python's operators, else a method named after the
+    op (`v.exp()`, and `v.name()` / `v.name(w)` for an op define_op added). affine, which
+    takes any number of operands, is the function `affine`."""
     methods = {}
     for op in list(OPS.values()):  # a copy: another thread may define an op meanwhile
         if op.name in _OPERATORS:
             attrs = _OPERATORS[op.name]
             if op.arity == 1:
-                methods[attrs[0]] = _unary_method(op.name)
+                methods[attrs[0]] = (op.name, _unary_method)
             else:
-                methods[attrs[0]] = _binary_method(op.name)
-                methods[attrs[1]] = _reflected_method(op.name)
+                methods[attrs[0]] = (op.name, _binary_method)
+                methods[attrs[1]] = (op.name, _reflected_method)
         elif op.arity == 1:
-            methods[op.name] = _unary_method(op.name)
+            methods[op.name] = (op.name, _unary_method)
         elif op.arity == 2:
-            methods[op.name] = _binary_method(op.name)
+            methods[op.name] = (op.name, _binary_method)
     return methods
+
+
+# Value's methods, one function per attribute for the life of the process: install() gives
+# one its op's new forward rule in place (the closure's `forward` cell) instead of making
+# another. So whatever holds a method (a neuron holds its activation's) runs the rules as they
+# are now, checking ones only inside a detect_anomaly block, and a method pickles by name.
+_METHODS: dict[str, tuple[tuple[str, Callable], Callable]] = {}
+
+
+def _set_forward(method: Callable, forward: Callable[..., float]) -> None:
+    """Put `forward` into the closure of a method made above (through a reflected one)."""
+    cells = dict(zip(method.__code__.co_freevars, method.__closure__ or (), strict=True))
+    if "forward" not in cells:  # a reflected method: its rule is in the method it calls
+        _set_forward(cells["method"].cell_contents, forward)
+        return
+    cells["forward"].cell_contents = forward
 
 
 def _record(name: str, args: tuple[Value, ...]) -> Value:
@@ -401,10 +418,17 @@ def install() -> None:
     BACKWARD.update((op.name, op.backward) for op in rows)
     for gone in FORWARD.keys() - OPS.keys():  # (only tests take a row away)
         del FORWARD[gone], BACKWARD[gone]
-    for attr, method in _operator_methods().items():
-        method.__name__ = attr
-        method.__qualname__ = f"Value.{attr}"
-        method.__module__ = Value.__module__
+    for attr, spec in _operator_methods().items():
+        made = _METHODS.get(attr)
+        if made is not None and made[0] == spec:
+            method = made[1]
+            _set_forward(method, OPS[spec[0]].forward)
+        else:
+            method = spec[1](spec[0])
+            method.__name__ = attr
+            method.__qualname__ = f"Value.{attr}"
+            method.__module__ = Value.__module__
+            _METHODS[attr] = (spec, method)
         setattr(Value, attr, method)
     derivatives = tuple((op.name, op.arity, op.expressions) for op in rows)
     if derivatives != _compiled_for:

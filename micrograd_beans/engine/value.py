@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import html
 import numbers
+import threading
 from collections.abc import Iterable
 
 from micrograd_beans.engine.ops import OPS
@@ -49,11 +50,18 @@ class Value:
     __array_ufunc__ = None
 
     def __init__(
-        self, data: Number, label: str = "", _op: None = None, *, _children: None = None
+        self,
+        data: Number,
+        label: str = "",
+        _op: None = None,
+        _label: None = None,
+        *,
+        _children: None = None,
     ) -> None:
-        # _op and _children are here only to name micrograd's signature in the error
-        if type(label) is not str or _op is not None or _children is not None:
-            raise _signature_error(label, _op, _children)
+        # _op, _label and _children are here only to name micrograd's signature in the error
+        # (the lecture writes Value(data, (a, b), "*", "e"): four positional arguments)
+        if type(label) is not str or _op is not None or _children is not None or _label is not None:
+            raise _signature_error(label, _op if _label is None else (_op, _label), _children)
         self.data = data if type(data) is float else _to_float(data)
         self.grad = 0.0
         self.label = label
@@ -150,6 +158,31 @@ class Value:
             '<table style="font-family:monospace"><tr><th>label</th><th>data</th>'
             f"<th>grad</th><th>op</th></tr><tr>{row}</tr></table>"
         )
+
+    # --- copying and pickling -----------------------------------------------------------------
+    # pickle and copy.deepcopy follow references recursively, one level per node: left alone
+    # they fail with RecursionError on a chain of a few hundred nodes (a mean loss over 100
+    # samples). So the first Value reached (say a loss) puts its whole graph first, operands
+    # before results: each node then finds its operands already copied, and the recursion stays
+    # two levels deep at any depth. Identity is kept: a parameter shared by a model, an
+    # optimizer and a graph is one object after loading, as before.
+
+    def __reduce_ex__(self, protocol: object) -> tuple:
+        state = (self.data, self.grad, self.label, self.op, self._a, self._b)
+        return (_rebuilt, (type(self), _graph_first(self)), state)
+
+    def __setstate__(self, state: tuple) -> None:
+        if len(state) == 2:  # pickled before __reduce_ex__: (None, {slot: value})
+            for name, value in state[1].items():
+                setattr(self, name, value)
+            return
+        self.data, self.grad, self.label, self.op, self._a, self._b = state
+
+    def __copy__(self) -> Value:
+        """A new node with the same number, grad, label, op and the same operands."""
+        twin = object.__new__(type(self))
+        twin.__setstate__((self.data, self.grad, self.label, self.op, self._a, self._b))
+        return twin
 
     @property
     def parents(self) -> tuple[Value, ...]:
@@ -258,6 +291,31 @@ def _constant(x: object, op: str) -> Value:
         ) from None
     c._b = _ConstantMark
     return c
+
+
+def _rebuilt(cls: type[Value], graph: tuple[Value, ...]) -> Value:
+    """An empty node of class cls, for unpickling (its fields come from __setstate__; `graph`
+    was only there to be loaded first)."""
+    return object.__new__(cls)
+
+
+# The op results an enclosing Value listed to be pickled before it, per thread: id -> node.
+_listed = threading.local()
+
+
+def _graph_first(node: Value) -> tuple[Value, ...]:
+    """What node's pickle holds first: nothing for a leaf or for a node some result being
+    pickled already listed, else the op results of its graph, operands before results."""
+    listed = getattr(_listed, "nodes", None)
+    if listed is None:
+        listed = _listed.nodes = {}
+    if node._a is None or listed.pop(id(node), None) is node:
+        return ()
+    listed.clear()  # left over only if an earlier pickle stopped half way
+    order = depth_first_order(node)  # node first, then each result before its operands
+    graph = tuple(order[:0:-1])  # reversed, without node itself (it is being pickled)
+    listed.update((id(n), n) for n in graph)
+    return graph
 
 
 def topological_order(root: Value) -> list[Value]:

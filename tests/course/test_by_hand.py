@@ -92,3 +92,20 @@ def test_the_note_loop_learns_the_bump():
 def test_train_rejects_mismatched_lengths():
     with pytest.raises(ValueError):
         by_hand.train({n: 0.5 for n in by_hand.PARAM_NAMES}, [0.1, 0.2], [1.0], epochs=1)
+
+
+def test_the_notes_defaults_are_alpha_003_and_5000_epochs():
+    """train() and sgd_step() with no alpha/epochs run the note's α = 0.03 for 5000 epochs:
+    the same floats as giving them, and not those of a neighbouring α or epoch count."""
+    xs, ys = [0.2, 0.5, 0.8], [0.0, 1.0, 0.0]
+    start = {"w11_1": 0.3, "b1_1": 0.1, "w12_1": 0.6, "b2_1": 0.4}
+    start.update({"w11_2": 0.5, "w21_2": 0.2, "b1_2": 0.7})
+    default = by_hand.train(dict(start), xs, ys)
+    assert default == by_hand.train(dict(start), xs, ys, alpha=0.03, epochs=5000)
+    assert default != by_hand.train(dict(start), xs, ys, alpha=0.031, epochs=5000)
+    assert default != by_hand.train(dict(start), xs, ys, alpha=0.03, epochs=4999)
+    one = dict(start)
+    by_hand.sgd_step(one, 0.5, 1.0)
+    explicit = dict(start)
+    by_hand.sgd_step(explicit, 0.5, 1.0, alpha=0.03)
+    assert one == explicit != start

@@ -28,7 +28,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     # anomaly: detect_anomaly; gradients: grad(), to any order (it checks under anomaly mode)
     ("the engine's own modes and passes", ("anomaly", "gradients")),
     ("learning on it", ("nn", "losses", "optim")),
-    # (micrograd: the micrograd-compatible face; torch: the bridge to PyTorch;
+    # (micrograd: the micrograd-compatible face;
     # model_gradcheck: gradcheck_model, the engine vs a by-hand formula vs finite differences)
     (
         "tools over graphs and models",
@@ -40,11 +40,11 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "codegen",
             "serialize",
             "micrograd",
-            "torch",
         ),
     ),
-    # fit(compiled=...) runs the code codegen generates, so the training loop sits above it
-    ("the training loop", ("train",)),
+    # fit(compiled=...) runs the code codegen generates, so the training loop sits above it;
+    # torch (the bridge to PyTorch) trains with fit's optimizer settings and divergence error
+    ("the training loop", ("train", "torch")),
     ("the package's front door (its re-exports)", ("",)),
     ("the course", ("course",)),
     ("the command line", ("cli", "__main__")),

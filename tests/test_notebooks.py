@@ -1,9 +1,11 @@
 """Every notebook under notebooks/ runs top to bottom in a fresh headless kernel.
 
-Other parts of the project drop their notebooks into notebooks/; this test picks each one
-up by itself. A notebook fails on any cell error or when it takes longer than
-NOTEBOOK_TIMEOUT seconds in all. The kernel imports micrograd_beans from this checkout
-(PYTHONPATH is set to the repository root), so an installed copy is not needed.
+Other parts of the project drop their notebooks into notebooks/ (and their Chinese versions
+into notebooks/zh/); this test picks each one up by itself. A Chinese notebook has the same
+code cells as its English twin of the same name, so the two cannot drift apart. A notebook
+fails on any cell error or when it takes longer than NOTEBOOK_TIMEOUT seconds in all. The
+kernel imports micrograd_beans from this checkout (PYTHONPATH is set to the repository root),
+so an installed copy is not needed.
 Skipped when the notebook tools (the `[notebook]` extra) are not installed.
 """
 
@@ -20,7 +22,9 @@ nbclient = pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+NOTEBOOK_DIR = ROOT / "notebooks"
+CHINESE = sorted((NOTEBOOK_DIR / "zh").glob("*.ipynb"))
+NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb")) + CHINESE
 #: Each notebook runs well under a minute on a quiet machine; this hard limit only catches
 #: a hang (the suite often runs beside other heavy jobs).
 NOTEBOOK_TIMEOUT = 300.0
@@ -64,7 +68,9 @@ def test_there_are_notebooks() -> None:
     assert NOTEBOOKS, "notebooks/ has no .ipynb files"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+@pytest.mark.parametrize(
+    "path", NOTEBOOKS, ids=[str(p.relative_to(NOTEBOOK_DIR)) for p in NOTEBOOKS]
+)
 def test_notebook_runs(path: Path) -> None:
     nb, seconds = run_notebook(path)
     assert seconds < NOTEBOOK_TIMEOUT, f"{path.name} took {seconds:.0f} s"
@@ -76,6 +82,28 @@ def test_notebook_runs(path: Path) -> None:
         if out.get("output_type") == "error"
     ]
     assert not errors, f"{path.name}: {errors[0]['ename']}: {errors[0]['evalue']}"
+
+
+def _code_cells(path: Path) -> list[str]:
+    nb = nbformat.read(path, as_version=4)
+    return [cell.source for cell in nb.cells if cell.cell_type == "code"]
+
+
+def test_the_note_has_a_chinese_notebook() -> None:
+    assert NOTEBOOK_DIR / "zh" / "04_hidden_layer.ipynb" in CHINESE
+
+
+@pytest.mark.parametrize("path", CHINESE, ids=[p.name for p in CHINESE])
+def test_a_chinese_notebook_runs_its_english_twins_code(path: Path) -> None:
+    twin = NOTEBOOK_DIR / path.name
+    assert twin.is_file(), f"notebooks/zh/{path.name} has no English twin notebooks/{path.name}"
+    chinese, english = _code_cells(path), _code_cells(twin)
+    assert len(chinese) == len(english), "the two notebooks have different numbers of code cells"
+    for number, (zh, en) in enumerate(zip(chinese, english, strict=True), start=1):
+        assert zh == en, f"code cell {number} differs from notebooks/{path.name}'s"
+    nb = nbformat.read(path, as_version=4)
+    text = "".join(cell.source for cell in nb.cells if cell.cell_type == "markdown")
+    assert sum("\u4e00" <= ch <= "\u9fff" for ch in text) > len(text) / 4, "not in Chinese"
 
 
 def test_a_failing_cell_fails_the_run(tmp_path: Path) -> None:

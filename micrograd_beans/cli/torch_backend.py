@@ -75,12 +75,33 @@ def check_backend_options(
             "argument --workers: under torchrun the processes are torchrun's "
             "(--nproc-per-node, --nnodes); leave --workers out"
         )
-    workers = args.workers or 1
+    _check_batch_fits_workers(usage_error, args, batch_size)
+
+
+def _check_batch_fits_workers(
+    usage_error: Callable[[str], NoReturn], args: argparse.Namespace, batch_size: int | None
+) -> None:
+    """Every worker (--workers N, or torchrun's processes) needs a share of every batch."""
+    if _torchrun_rank() is not None:
+        workers = int(os.environ["WORLD_SIZE"])
+        who = f"torchrun's {workers} processes"
+    else:
+        workers = args.workers or 1
+        who = f"argument --workers: {workers} workers"
+    beans = args.beans if args.beans is not None else _lesson_beans(args.lesson)
     if batch_size is not None and batch_size < workers:
+        usage_error(f"{who} share every batch; give --batch-size of at least {workers} (or full)")
+    if beans < workers:
         usage_error(
-            f"argument --workers: {workers} workers share every batch; give "
-            f"--batch-size of at least {workers} (or full)"
+            f"{who} share every batch, and there are only {beans} beans; "
+            f"give --beans of at least {workers}"
         )
+
+
+def _lesson_beans(lesson_name: str) -> int:
+    from micrograd_beans.course.lessons import get_lesson
+
+    return get_lesson(lesson_name).counts
 
 
 @contextlib.contextmanager

@@ -13,11 +13,13 @@ Numbers are copied as they are: float64 holds every engine parameter exactly, so
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import nn
+from torch.nn.modules.lazy import LazyModuleMixin
 
 from micrograd_beans.nn import MLP
 
@@ -175,9 +177,9 @@ def _pairs(model: MLP, linear_names: list[str]) -> list[NamePair]:
     for layer, prefix in zip(model.layers, linear_names, strict=True):
         for j, neuron in enumerate(layer.neurons):
             for i, w in enumerate(neuron.w):
-                pairs.append(NamePair(w.label, f"{prefix}.weight", (j, i)))
+                pairs.append(NamePair(w.label, _tensor_name(prefix, "weight"), (j, i)))
             if neuron.b is not None:
-                pairs.append(NamePair(neuron.b.label, f"{prefix}.bias", (j,)))
+                pairs.append(NamePair(neuron.b.label, _tensor_name(prefix, "bias"), (j,)))
     return pairs
 
 
@@ -213,45 +215,125 @@ def to_torch(model: MLP, dtype: torch.dtype = torch.float64) -> BeanMLP:
 
 
 def _describe(name: str, module: nn.Module) -> str:
-    return f"{name} ({type(module).__name__})"
+    kind = type(module).__name__
+    return f"{name} ({kind})" if name else f"the {kind}"
 
 
-def _sequential(module: nn.Module) -> tuple[nn.Sequential, str]:
-    """The Sequential to read and the prefix of its children's names in the module."""
-    if isinstance(module, nn.Sequential):
-        return module, ""
+def _tensor_name(module_name: str, attribute: str) -> str:
+    """How torch names a Linear's weight or bias: "0.weight", "layers.2.bias", "weight"."""
+    return f"{module_name}.{attribute}" if module_name else attribute
+
+
+def _entries(module: nn.Module) -> list[tuple[str, nn.Module]]:
+    """The modules that run one after the other, with their names in `module`.
+
+    Only modules whose forward from_torch knows: an nn.Sequential (nested ones opened), a
+    BeanMLP, or one Linear. Each entry is listed as often as it runs: named_children()
+    lists a module used twice only once, which would drop its second use.
+    """
+    if isinstance(module, Mapping):
+        raise TypeError(
+            "from_torch needs the torch module itself, got a state_dict (only its numbers): "
+            "load it into the module it came from (module.load_state_dict(state)) and pass "
+            "the module"
+        )
+    if isinstance(module, BeanMLP) and type(module).forward is BeanMLP.forward:
+        return _sequence(module.layers, "layers.")
+    if isinstance(module, nn.Sequential) and type(module).forward is nn.Sequential.forward:
+        return _sequence(module, "")
+    if isinstance(module, nn.Linear):
+        return [("", module)]
+    hint = ""
     if isinstance(getattr(module, "layers", None), nn.Sequential):
-        return module.layers, "layers."
+        hint = "; if its forward only runs self.layers, pass module.layers"
     raise TypeError(
-        "from_torch needs an nn.Sequential of Linear layers and activations, or a module "
-        f"whose `layers` is one (as to_torch makes), got {type(module).__name__}"
+        "from_torch reads an nn.Sequential of Linear layers and activations, a single "
+        "Linear, or a BeanMLP (what to_torch makes); got "
+        f"{type(module).__name__}, whose own forward it cannot read{hint}"
+    )
+
+
+def _sequence(seq: nn.Sequential, prefix: str) -> list[tuple[str, nn.Module]]:
+    entries: list[tuple[str, nn.Module]] = []
+    for key, sub in seq._modules.items():  # every entry, repeats included
+        if type(sub) is nn.Sequential:
+            entries += _sequence(sub, f"{prefix}{key}.")
+        else:
+            entries.append((prefix + key, sub))
+    return entries
+
+
+def _check_linear(name: str, linear: nn.Linear, earlier: list[tuple[str, nn.Linear]]) -> None:
+    """A Linear from_torch can copy: initialised, torch's own forward, and sharing no
+    parameter with an earlier layer (an MLP gives every layer its own)."""
+    where = _describe(name, linear)
+    if isinstance(linear, LazyModuleMixin) and linear.has_uninitialized_params():
+        raise ValueError(
+            f"{where} has no weights yet (a lazy module sizes them on its first batch): run "
+            "one batch through the module, then convert it"
+        )
+    if type(linear).forward is not nn.Linear.forward:
+        raise ValueError(f"{where} computes its own forward, which from_torch cannot read")
+    mine = {id(p) for p in linear.parameters()}
+    for other_name, other in earlier:
+        if other is linear or mine & {id(p) for p in other.parameters()}:
+            what = "is the same module as" if other is linear else "shares a parameter with"
+            raise ValueError(
+                f"{where} {what} {_describe(other_name, other)}: a micrograd_beans model gives "
+                "every layer its own parameters, so it cannot train them as one. Give each "
+                "place its own Linear (a copy.deepcopy of the layer computes the same "
+                "outputs, but the copies' weights then train apart)"
+            )
+
+
+def _follows_a_linear(name: str, sub: nn.Module, linears: list, activations: list[str]) -> None:
+    """An activation must come right after a Linear that has none yet."""
+    if not linears:
+        raise ValueError(
+            f"{_describe(name, sub)} does not follow a Linear layer; micrograd_beans "
+            "models have one activation after each Linear"
+        )
+    if len(activations) == len(linears):
+        raise ValueError(
+            f"{_describe(name, sub)} follows another activation; micrograd_beans models "
+            "have at most one activation after each Linear"
+        )
+
+
+def _passes_rows_through(sub: nn.Module, before_first_linear: bool) -> bool:
+    """Whether the module leaves a batch of rows as it is: Identity anywhere, and a
+    Flatten (of everything after the batch dimension) before the first Linear, where it
+    turns images into the rows an MLP takes."""
+    if type(sub) is nn.Identity:
+        return True
+    return (
+        type(sub) is nn.Flatten and before_first_linear and (sub.start_dim, sub.end_dim) == (1, -1)
     )
 
 
 def _linears_and_activations(
-    seq: nn.Sequential, prefix: str
+    entries: list[tuple[str, nn.Module]],
 ) -> tuple[list[tuple[str, nn.Linear]], list[str]]:
     """The named Linear layers in order and one activation name for each ("linear": none)."""
     linears: list[tuple[str, nn.Linear]] = []
     activations: list[str] = []
-    for index, sub in seq.named_children():
-        name = prefix + index
+    for name, sub in entries:
         if isinstance(sub, nn.Linear):
-            if linears and len(activations) < len(linears):
+            _check_linear(name, sub, linears)
+            if len(activations) < len(linears):
                 activations.append("linear")  # two Linears in a row: the first is linear
             linears.append((name, sub))
-        elif type(sub) in _ACTIVATION_NAMES:
-            if not linears or len(activations) == len(linears):
-                raise ValueError(
-                    f"{_describe(name, sub)} does not follow a Linear layer; micrograd_beans "
-                    "models have one activation after each Linear"
-                )
+        elif type(sub) in _ACTIVATION_NAMES and type(sub) is not nn.Identity:
+            _follows_a_linear(name, sub, linears, activations)
             activations.append(_ACTIVATION_NAMES[type(sub)])
+        elif _passes_rows_through(sub, before_first_linear=not linears):
+            continue
         else:
             known = ", ".join(m.__name__ for m in _ACTIVATION_NAMES)
             raise ValueError(
                 f"unsupported module {_describe(name, sub)}: micrograd_beans models hold only "
-                f"Linear layers and the activations {known}"
+                f"Linear layers and the activations {known} (and a Flatten before the first "
+                "Linear)"
             )
     if len(activations) < len(linears):
         activations.append("linear")
@@ -272,9 +354,11 @@ def _check_consistent(linears: list[tuple[str, nn.Linear]], activations: list[st
         )
     biased = {linear.bias is not None for _, linear in linears}
     if len(biased) > 1:
+        with_bias = ", ".join(name for name, linear in linears if linear.bias is not None)
+        without = ", ".join(name for name, linear in linears if linear.bias is None)
         raise ValueError(
             "micrograd_beans models have biases in every layer or in none; this module mixes "
-            "Linear layers with and without bias"
+            f"Linear layers with and without bias (with: {with_bias}; without: {without})"
         )
     for (name_a, a), (name_b, b) in zip(linears, linears[1:], strict=False):
         if a.out_features != b.in_features:
@@ -287,18 +371,18 @@ def _check_consistent(linears: list[tuple[str, nn.Linear]], activations: list[st
 def _read_layout(module: nn.Module) -> dict:
     """What a torch module holds, in the terms of MLP: Linear layers and their activations.
 
-    Accepts a `BeanMLP`, any module whose `layers` is an `nn.Sequential`, or an
-    `nn.Sequential` itself, holding Linear modules each followed by at most one activation
-    (Sigmoid, Tanh, ReLU, Identity). Anything else is a ValueError naming the module.
+    Accepts what `_entries` accepts, holding Linear modules each followed by at most one
+    activation (Sigmoid, Tanh, ReLU; Identity anywhere). Anything else is a TypeError or
+    ValueError naming the module.
     """
-    linears, activations = _linears_and_activations(*_sequential(module))
+    linears, activations = _linears_and_activations(_entries(module))
     if not linears:
         raise ValueError(f"{type(module).__name__} holds no Linear layer")
     bias = _check_consistent(linears, activations)
     # With no hidden layer the hidden activation is unused: keep a BeanMLP's own record of
     # it, so a round trip gives back the same config; otherwise say the output's.
     hidden_activation = activations[0] if len(activations) > 1 else activations[-1]
-    if len(activations) == 1 and getattr(module, "activation", None) in ACTIVATION_MODULES:
+    if len(activations) == 1 and isinstance(module, BeanMLP):
         hidden_activation = module.activation
     return {
         "linears": linears,
@@ -316,20 +400,43 @@ def _empty_mlp(layout: dict) -> MLP:
     return MLP(**layout["config"], seed=0)
 
 
+def _numbers(name: str, tensor: torch.Tensor) -> list:
+    """A weight or bias as (nested lists of) Python floats, each exactly as torch holds it."""
+    if tensor.is_meta:
+        raise ValueError(
+            f"{name} is on the meta device, which holds no numbers: load the weights "
+            "(module.to_empty(device='cpu') and load_state_dict) before converting"
+        )
+    if not tensor.is_floating_point():
+        raise TypeError(
+            f"{name} holds {tensor.dtype}; from_torch copies real floating-point weights"
+        )
+    return tensor.detach().to("cpu", torch.float64).tolist()
+
+
 def from_torch(module: nn.Module) -> MLP:
     """An `MLP` with the note's names holding the module's weights (as Python floats).
 
-    The module is a `BeanMLP` (what `to_torch` makes), an `nn.Sequential` of Linear layers
-    each followed by Sigmoid, Tanh, ReLU or Identity, or a module whose `layers` is such a
-    Sequential. Unsupported modules or mixed hidden activations: a ValueError naming them.
+    The module is a `BeanMLP` (what `to_torch` makes), a single `Linear`, or an
+    `nn.Sequential` (nested ones too) of Linear layers each followed by Sigmoid, Tanh, ReLU
+    or nothing; `Identity` may stand anywhere and a `Flatten` before the first Linear. One
+    activation instance may be reused; one Linear may not (an MLP cannot share weights).
+    Anything else: a TypeError or ValueError naming the module and what to do.
     """
     layout = _read_layout(module)
     model = _empty_mlp(layout)
-    params = dict(module.named_parameters())
-    names = [name for name, _ in layout["linears"]]
+    tables = {}
+    for name, linear in layout["linears"]:
+        for attribute in ("weight", "bias"):
+            tensor = getattr(linear, attribute)  # a parametrized weight's value, too
+            if tensor is not None:
+                full_name = _tensor_name(name, attribute)
+                tables[full_name] = _numbers(full_name, tensor)
     values = {}
-    for pair in _pairs(model, names):
-        tensor = params[pair.tensor].detach()
-        values[pair.note] = float(tensor[pair.index].item())
+    for pair in _pairs(model, [name for name, _ in layout["linears"]]):
+        entry = tables[pair.tensor]
+        for k in pair.index:
+            entry = entry[k]
+        values[pair.note] = entry
     model.load_state_dict(values)
     return model

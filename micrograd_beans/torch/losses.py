@@ -4,7 +4,7 @@ Each gives one loss per bean (shape (beans,)): the mean over the bean's outputs,
 engine's losses reduce them by default, so a batch's mean is `losses.mean()` as in
 `train.fit`. The formulas are the engine's: squared error (y - a)², and binary
 cross-entropy computed from the output layer's weighted sum when the output is a sigmoid
-(finite where a rounds to 0 or 1), else clamped to [EPS, 1 - EPS].
+(finite where a rounds to 0 or 1), else with the engine's clamps of p and 1 - p at EPS.
 """
 
 from __future__ import annotations
@@ -52,6 +52,11 @@ def outputs_and_losses(
     out = net(x)
     if bool(((out < 0) | (out > 1)).any()):
         raise ValueError("binary cross-entropy needs outputs in [0, 1]; this model's are not")
-    p = out.clamp(EPS, 1.0 - EPS)
-    per_output = -(y * torch.log(p) + (1.0 - y) * torch.log(1.0 - p))
+    # the engine's clamps (losses._bce_one), one per log, each on p: p is used where p >= EPS
+    # and 1 - p where p <= 1 - EPS, else EPS (with no gradient). Clamping p to [EPS, 1 - EPS]
+    # would also stop log p's gradient near p = 1, and 1 - p itself can round below EPS.
+    eps = torch.full_like(out, EPS)
+    lo = torch.where(out >= EPS, out, eps)
+    hi = torch.where(out <= 1.0 - EPS, 1.0 - out, eps)
+    per_output = -(y * torch.log(lo) + (1.0 - y) * torch.log(hi))
     return out, per_output.mean(dim=1)

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import importlib
 import math
+import numbers
+import secrets
 import time
 from dataclasses import dataclass, field
 
@@ -26,12 +28,14 @@ from torch import nn
 
 from micrograd_beans.checks import check_int
 from micrograd_beans.nn import MLP
+from micrograd_beans.optim import Adam
 from micrograd_beans.rng import Seed, make_random, permutation
 from micrograd_beans.torch.convert import BeanMLP, as_arrays, from_torch, to_torch
 from micrograd_beans.torch.losses import check_loss, outputs_and_losses
 
-#: The learning rate of each optimizer when none is given (as `train.DEFAULT_LR`).
-DEFAULT_LR = {"sgd": 0.03, "momentum": 0.03, "adam": 0.001}
+# fit's own optimizer settings and divergence report, so both backends check and say the same
+from micrograd_beans.train import DEFAULT_LR, TrainingDiverged, make_optimizer
+from micrograd_beans.train import _divergence as divergence_message
 
 
 @dataclass
@@ -42,6 +46,8 @@ class TorchHistory:
     fraction classified right at that moment (None when the targets are not all 0 or 1).
     `seconds` is the time in the training loop (not process start-up), `epoch_seconds`
     each epoch's share of it; `beans` how many bean visits it made, over all workers.
+    `seed` is the int the shuffles were drawn from (drawn afresh for `seed=None`), so
+    `seed=history.seed` repeats the run; None when not shuffled or given a Generator.
     """
 
     loss: list[float] = field(default_factory=list)
@@ -51,6 +57,7 @@ class TorchHistory:
     beans: int = 0
     batch_size: int = 1
     workers: int = 1
+    seed: int | None = None
 
     @property
     def epochs(self) -> int:
@@ -64,22 +71,36 @@ class TorchHistory:
 
 
 def make_torch_optimizer(
-    params, optimizer: str, lr: float | None, momentum: float | None = None
+    model: MLP,
+    params,
+    optimizer: str,
+    lr: float | None,
+    momentum: float | None = None,
 ) -> tuple[torch.optim.Optimizer, float]:
-    """torch's optimizer for one of our names ("sgd", "momentum" (0.9 unless `momentum`
-    says otherwise), "adam"), and its lr."""
+    """torch's optimizer over `params` (the torch twin's parameters of `model`) with the
+    settings `train.make_optimizer` gives the engine's optimizer for the same arguments
+    (the same names, defaults and checks: momentum with Adam is refused there), and its lr."""
+    if not isinstance(optimizer, str):
+        raise TypeError(
+            f"the torch backend takes the optimizer by name ({', '.join(DEFAULT_LR)}, with "
+            f"lr= and momentum=), not a {type(optimizer).__name__} object"
+        )
     if optimizer not in DEFAULT_LR:
         raise ValueError(f"unknown optimizer {optimizer!r}; choose one of: {', '.join(DEFAULT_LR)}")
-    lr = DEFAULT_LR[optimizer] if lr is None else float(lr)
-    if not math.isfinite(lr) or lr <= 0:
-        raise ValueError(f"lr must be a finite number > 0, got {lr!r}")
-    if optimizer == "adam":
-        return torch.optim.Adam(params, lr=lr), lr
-    if momentum is None:
-        momentum = 0.9 if optimizer == "momentum" else 0.0
-    elif not 0.0 <= momentum < 1.0:
-        raise ValueError(f"momentum must be in [0, 1), got {momentum!r}")
-    return torch.optim.SGD(params, lr=lr, momentum=momentum), lr
+    engine_optimizer = make_optimizer(model, optimizer, lr, momentum)
+    rate = engine_optimizer.lr
+    if isinstance(engine_optimizer, Adam):
+        betas, eps = engine_optimizer.betas, engine_optimizer.eps
+        return torch.optim.Adam(params, lr=rate, betas=betas, eps=eps), rate
+    return torch.optim.SGD(params, lr=rate, momentum=engine_optimizer.momentum), rate
+
+
+def shuffle_seed(shuffle: bool, seed: Seed) -> Seed:
+    """The seed to shuffle with: `seed`, or with shuffle and no seed a fresh int drawn
+    here, so that every process of a run can be given the same one (and it can be told)."""
+    if shuffle and seed is None:
+        return secrets.randbits(64)
+    return seed
 
 
 def _one_epoch(
@@ -117,22 +138,23 @@ def _one_epoch(
 
 def _record_epoch(
     history: TorchHistory,
+    net: BeanMLP,
     total: torch.Tensor,
     correct: torch.Tensor,
     n: int,
     epoch: int,
-    workers: int,
+    lr: float,
 ) -> None:
-    """Add the epoch's mean loss (and accuracy) over all shards; stop on a diverged loss."""
-    if workers > 1:  # the epoch's statistics over all shards
+    """Add the epoch's mean loss (and accuracy) over all shards; stop as `fit` stops, with
+    its TrainingDiverged and message, on a loss or parameter that is NaN or infinite."""
+    if history.workers > 1:  # the epoch's statistics over all shards
         stats = torch.stack([total, correct])
         torch.distributed.all_reduce(stats)
         total, correct = stats[0], stats[1]
     mean = float(total) / n
-    if not math.isfinite(mean):
-        raise FloatingPointError(
-            f"training diverged in epoch {epoch}: the loss is {mean}; try a smaller learning rate"
-        )
+    finite = all(bool(torch.isfinite(p).all()) for p in net.parameters())
+    if not (math.isfinite(mean) and finite):
+        raise TrainingDiverged(divergence_message(epoch, mean, from_torch(net), lr))
     history.loss.append(mean)
     if history.accuracy is not None:
         history.accuracy.append(float(correct) / n)
@@ -150,17 +172,21 @@ def run_epochs(
     batch_size: int,
     shuffle: bool,
     seed: Seed,
+    lr: float,
     rank: int = 0,
     workers: int = 1,
 ) -> TorchHistory:
     """The training loop proper. `module` is `net` itself or its DistributedDataParallel
     wrapper; with `workers` > 1 this process (number `rank`) takes its shard of each batch
-    and scales its loss so that DDP's average of the gradients is the batch mean's."""
+    and scales its loss so that DDP's average of the gradients is the batch mean's. With
+    shuffle, `seed` must be the same in every process (see `shuffle_seed`)."""
     n = len(x)
     size = min(batch_size, n)
     binary = bool(torch.all((y == 0.0) | (y == 1.0)))
     rng = make_random(seed) if shuffle else None
     history = TorchHistory(accuracy=[] if binary else None, batch_size=size, workers=workers)
+    if shuffle and isinstance(seed, numbers.Integral):
+        history.seed = int(seed)
     act = net.output_activation
     # torch.optim imports torch._dynamo on its first step (seconds, once per process):
     # importing it before the clock starts keeps that out of the measured throughput
@@ -178,7 +204,7 @@ def run_epochs(
         total, correct = _one_epoch(
             module, act, xe, ye, optimizer, loss, size, rank, workers, binary
         )
-        _record_epoch(history, total, correct, n, epoch, workers)
+        _record_epoch(history, net, total, correct, n, epoch, lr)
         history.epoch_seconds.append(time.perf_counter() - epoch_start)
     history.seconds = time.perf_counter() - start
     history.beans = n * history.epochs
@@ -215,7 +241,7 @@ def fit_torch(
     x, y = as_arrays(model, xs, ys)
     batch_size = len(x) if batch_size is None else check_int(batch_size, "batch_size", 1)
     net = to_torch(model, dtype=dtype)
-    opt, _ = make_torch_optimizer(net.parameters(), optimizer, lr, momentum)
+    opt, rate = make_torch_optimizer(model, net.parameters(), optimizer, lr, momentum)
     xt, yt = torch.from_numpy(x).to(dtype), torch.from_numpy(y).to(dtype)
     threads_before = torch.get_num_threads()
     if threads is not None:
@@ -231,7 +257,8 @@ def fit_torch(
             epochs=epochs,
             batch_size=batch_size,
             shuffle=shuffle,
-            seed=seed,
+            seed=shuffle_seed(shuffle, seed),
+            lr=rate,
         )
     finally:
         torch.set_num_threads(threads_before)

@@ -4,6 +4,8 @@ cli.main (skipped without torch)."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -71,6 +73,15 @@ def test_two_workers_from_the_command_line_match_one_process(tmp_path, capsys):
         (["--beans", "1"], "argument --beans: expected a number >= 2"),
         (["--backend", "jax"], "argument --backend: invalid choice: 'jax'"),
         (["--backend", "torch", "--workers", "0"], "argument --workers"),
+        (
+            ["--backend", "torch", "--workers", "3", "--beans", "2", "--batch-size", "8"],
+            "argument --workers: 3 workers share every batch, and there are only 2 beans; "
+            "give --beans of at least 3",
+        ),
+        (
+            ["--backend", "torch", "--optimizer", "adam", "--momentum", "0.5"],
+            "argument --momentum: applies to --optimizer sgd or momentum, not adam",
+        ),
     ],
 )
 def test_bad_combinations_exit_2_with_the_usage(args, message, capsys):
@@ -88,6 +99,41 @@ def test_workers_under_torchrun_are_torchruns(monkeypatch, capsys):
         main(["train", "--backend", "torch", "--workers", "2", "--batch-size", "4"])
     assert exit_info.value.code == 2
     assert "under torchrun the processes are torchrun's" in capsys.readouterr().err
+
+
+def test_torchruns_processes_need_a_share_of_every_batch(monkeypatch, capsys):
+    env = {"RANK": "0", "WORLD_SIZE": "4", "LOCAL_RANK": "0", "MASTER_ADDR": "127.0.0.1"}
+    for name, value in (env | {"MASTER_PORT": "29500"}).items():
+        monkeypatch.setenv(name, value)
+    for args, message in [
+        (["--batch-size", "3"], "torchrun's 4 processes share every batch; give --batch-size"),
+        (["--beans", "3", "--batch-size", "8"], "give --beans of at least 4"),
+    ]:
+        with pytest.raises(SystemExit) as exit_info:
+            main(["train", "--backend", "torch", *args])
+        assert exit_info.value.code == 2
+        err = capsys.readouterr().err
+        assert err.startswith("usage: micrograd-beans train") and message in err
+
+
+def test_a_diverging_run_ends_in_one_line_with_any_number_of_workers(capsys):
+    run = ["train", "--lesson", "line", "--batch-size", "4", "--lr", "100", "--epochs", "50"]
+    assert main([*run, "--no-progress"]) == 1
+    in_engine = capsys.readouterr().err
+    assert in_engine == (
+        "micrograd-beans train: error: training diverged in epoch 5: the loss is inf; "
+        "try a smaller learning rate than 100\n"
+    )
+    assert main([*run, "--backend", "torch"]) == 1
+    assert capsys.readouterr().err == in_engine
+    # two workers, as a user runs it: everything on stderr, the workers' included
+    two = subprocess.run(
+        [sys.executable, "-m", "micrograd_beans", *run, "--backend", "torch", "--workers", "2"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert (two.returncode, two.stderr) == (1, in_engine)
 
 
 def test_gradcheck_and_graph_read_a_model_trained_in_torch(tmp_path, capsys):

@@ -161,7 +161,9 @@ def _forward_rule(
         if code is None:
             code = _code_template(tree, operands)
         # `**` as the engine's own `**` computes it (rules.power), not Python's float power
-        body = ast.fix_missing_locations(_PowerAsTheEngines().visit(tree)).body
+        # (on a tree of its own: the transformer edits in place, the template keeps `tree`)
+        fresh = ast.parse(forward, mode="eval")
+        body = ast.fix_missing_locations(_PowerAsTheEngines().visit(fresh)).body
         source = f"lambda {', '.join(operands)}: {ast.unparse(body)}"
         namespace = {**NAMESPACE, _ENGINE_POWER: _engine_power}
         forward = eval(compile(source, f"<forward of {name}>", "eval"), namespace)
@@ -392,6 +394,11 @@ class _Inline(ast.NodeTransformer):
     def visit_Name(self, node: ast.Name) -> ast.AST:
         text = self.swap.get(node.id)
         return node if text is None else ast.parse(f"({text})", mode="eval").body
+
+    def visit_Constant(self, node: ast.Constant) -> ast.AST:
+        # 3 -> 3.0: the same numbers in arithmetic with floats, and generated code's power
+        # (rules.power) takes floats, as the forward rule gives it
+        return ast.Constant(float(node.value)) if type(node.value) is int else node
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         op = self.calls.get(id(node))

@@ -1,4 +1,4 @@
-"""Stand-in Graphviz renderers for the rendering tests (test_render.py, test_viz.py)."""
+"""Stand-in Graphviz renderers for the rendering tests (test_render.py, viz/test_drawing.py)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """The package's layers: every module imports only from its own layer or the ones below it,
-and no modules import each other in a circle, inside a layer either.
+no modules import each other in a circle, inside a layer either, and the packages read in
+order (engine, viz) import only from earlier in that order.
 
 Each module's imports are read with `ast` (imports inside functions count too: a lazy import
 is still a dependency), so nothing is executed. A module that is in no layer fails the test
@@ -169,6 +170,42 @@ def test_no_modules_import_each_other_in_a_circle():
     )
 
 
+# Packages whose modules are read in order, bottom to top: each imports only modules of its
+# package listed before it, so the learner's engine modules never need speed.py to be read,
+# and viz's entry point sits on top of the parts it puts together. Their __init__ is above all.
+READING_ORDER: dict[str, tuple[str, ...]] = {
+    "engine": ("rules", "ops", "value", "speed", "new_op"),
+    "viz": ("dot", "drawing", "layout", "writer", "draw", "examples"),
+}
+
+
+def out_of_order(package: str, order: tuple[str, ...], imports: dict[str, set[str]]) -> list[str]:
+    """Each "a imports b" inside `package` where b is not listed before a (the package's
+    own __init__, "engine" for "engine", counts as above every module)."""
+    found = []
+    for index, name in enumerate(order):
+        below = {f"{package}.{m}" for m in order[:index]}
+        for target in sorted(imports.get(f"{package}.{name}", set())):
+            inside = target == package or target.startswith(package + ".")
+            if inside and target not in below:
+                found.append(f"{package}.{name} imports {target}")
+    return found
+
+
+@pytest.mark.parametrize("package", sorted(READING_ORDER))
+def test_a_package_read_in_order_imports_only_what_comes_before(package):
+    imports = {name: imported_modules(path) - {name} for name, path in MODULES}
+    listed = {f"{package}.{m}" for m in READING_ORDER[package]}
+    inside = {name for name in imports if name.startswith(package + ".")}
+    assert inside == listed, (
+        f"{package}'s modules and READING_ORDER differ: place "
+        f"{', '.join(sorted(inside - listed)) or 'nothing new'}, drop "
+        f"{', '.join(sorted(listed - inside)) or 'nothing'}"
+    )
+    wrong = out_of_order(package, READING_ORDER[package], imports)
+    assert not wrong, "; ".join(wrong) + f" (see READING_ORDER in {__file__})"
+
+
 # --- the checker itself, on small made-up files ---------------------------------------------
 
 
@@ -209,3 +246,20 @@ def test_the_circle_finder_finds_each_circle_with_its_path():
         ["engine.ops", "engine.value", "engine.ops"],
     ]
     assert import_cycles({"engine": set(), "viz": {"engine"}, "": {"engine", "viz"}}) == []
+
+
+def test_the_order_checker_names_each_import_from_later_in_the_package():
+    imports = {
+        "engine.rules": set(),
+        "engine.ops": {"engine.rules", "files"},
+        "engine.value": {"engine.ops", "engine.speed"},  # a learner's module needing speed
+        "engine.speed": {"engine.value", "engine"},  # the package's __init__ is above it
+    }
+    order = ("rules", "ops", "value", "speed")
+    assert out_of_order("engine", order, imports) == [
+        "engine.value imports engine.speed",
+        "engine.speed imports engine",
+    ]
+    assert out_of_order("engine", order, {**imports, "engine.value": {"engine.ops"}}) == [
+        "engine.speed imports engine"
+    ]

@@ -1,7 +1,7 @@
 """Tests for micrograd_beans/render.py: which Graphviz executable is found, in what order.
 
 Running a renderer for real (pictures, errors, files) is tested through `draw_dot` in
-test_viz.py; here only the lookup, with fake executables.
+tests/viz/; here only the lookup, with fake executables.
 """
 
 from __future__ import annotations

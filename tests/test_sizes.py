@@ -24,14 +24,6 @@ FUNCTION_LINES_MAX = 90
 # Functions longer than FUNCTION_LINES on purpose, by "module.py:Qualified.name": the reason.
 LONG_FUNCTIONS: dict[str, str] = {}
 
-# Files being reshaped on other branches now (issue 25, section 4), checked once they land:
-# remove an entry when its file fits (the test says so).
-RESHAPED_ELSEWHERE = {
-    "course/widgets.py": "two widgets and their shared parts, split one module per widget",
-    "codegen/loops.py": "_optimizer_function, each optimizer described once as data",
-    "viz.py": "DOT text, large-graph layout and display, split into a viz/ package",
-}
-
 
 def python_files(package: Path = PACKAGE) -> list[Path]:
     return sorted(p for p in package.rglob("*.py") if "__pycache__" not in p.parts)
@@ -71,7 +63,7 @@ def oversized(path: Path, package: Path = PACKAGE) -> list[str]:
     return found
 
 
-FILES = [p for p in python_files() if p.relative_to(PACKAGE).as_posix() not in RESHAPED_ELSEWHERE]
+FILES = python_files()  # every module, none excused: a room too big fails until it is split
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.relative_to(PACKAGE).as_posix() for p in FILES])
@@ -80,24 +72,18 @@ def test_no_module_or_function_is_too_big(path):
     assert not too_big, "; ".join(too_big) + ". Split it by concern (see tests/test_sizes.py)"
 
 
-def test_every_exception_is_still_needed():
-    stale = [
-        where
-        for where in RESHAPED_ELSEWHERE
-        if (PACKAGE / where).is_file() and not oversized(PACKAGE / where)
-    ]
-    stale += [w for w in RESHAPED_ELSEWHERE if not (PACKAGE / w).is_file()]
+def test_every_long_function_is_still_long():
+    fit = []
     for key in LONG_FUNCTIONS:
         where, name = key.split(":")
-        path = PACKAGE / where
-        if function_lengths(path.read_text(encoding="utf-8")).get(name, 0) <= FUNCTION_LINES:
-            stale.append(key)
-    assert not stale, f"these fit now: remove them from tests/test_sizes.py: {', '.join(stale)}"
+        source = (PACKAGE / where).read_text(encoding="utf-8")
+        if function_lengths(source).get(name, 0) <= FUNCTION_LINES:
+            fit.append(key)
+    assert not fit, f"these fit now: remove them from LONG_FUNCTIONS: {', '.join(fit)}"
 
 
-def test_long_functions_give_their_reason_and_stay_under_the_maximum():
+def test_long_functions_give_their_reason():
     assert all(reason.strip() for reason in LONG_FUNCTIONS.values())
-    assert all(reason.strip() for reason in RESHAPED_ELSEWHERE.values())
 
 
 # --- the checker itself, on a small made-up file ------------------------------------------

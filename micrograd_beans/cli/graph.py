@@ -141,9 +141,9 @@ def lesson_loss(name: str, samples: int = 1, seed: int = 0, model=None):
 
 
 def _find_label(root, label: str):
-    from micrograd_beans.viz import _topological
+    from micrograd_beans.viz.layout import graph_in_order
 
-    nodes = _topological(root)
+    nodes = graph_in_order(root)  # operands before results: the last match is nearest the output
     for v in reversed(nodes):
         if v.label == label:
             return v

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import math
 import numbers
 from collections.abc import Callable
 from typing import Protocol
 
-from micrograd_beans.engine import Value
+from micrograd_beans.codegen.vocabulary import _FUNCTIONS
+from micrograd_beans.engine import OPS, Value
 from micrograd_beans.engine.rules import ieee_pow
 
 
@@ -113,6 +115,14 @@ class _Expr:
         test = _Test(self, "<=", _lit(0.0))
         return _Expr("if", (test, _lit(0.0), _lit(1.0)), self.explorer)
 
+    def __getattr__(self, name: str):
+        """An op define_op added, called in a derivative rule (`dbl(a)`, `a.hypot(b)`): its
+        forward code written out on these symbols, as generated code has no user functions."""
+        op = OPS.get(name)
+        if op is None or name.startswith("__"):
+            raise AttributeError(f"a symbolic value has no attribute {name!r}")
+        return lambda *others: _op_code(op, (self, *others))
+
     @property
     def data(self):
         """A rule that looks at the number (pow's exponent rule) gets a probe that branches."""
@@ -172,6 +182,42 @@ def _binop(op: str, a: object, b: object) -> _Expr:
     if op in ("*", "/", "**") and _is_lit(b, 1.0):
         return a  # x * 1.0, x / 1.0 and x ** 1.0 are x
     return _Expr(op, (a, b), a.explorer or b.explorer)
+
+
+_BINARY_AST = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+
+
+def _op_code(op, operands: tuple[_Expr, ...]) -> _Expr:
+    """Op `op` on symbolic operands, read from its code template (`log1p({0})`): numbers,
+    + - * / **, unary minus and the functions generated code provides."""
+    placeholders = [f"_operand{i}" for i in range(len(operands))]
+    given = dict(zip(placeholders, map(_wrap, operands), strict=True))
+    source = op.expression(*placeholders) if op.code is not None else ""
+    explorer = next((e.explorer for e in given.values() if e.explorer is not None), None)
+
+    def build(node: ast.AST) -> _Expr:
+        if isinstance(node, ast.Name) and node.id in given:
+            return given[node.id]
+        if isinstance(node, ast.Name) and node.id in ("inf", "nan"):
+            return _lit(float(node.id))
+        if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+            return _lit(node.value)
+        if isinstance(node, ast.BinOp) and type(node.op) in _BINARY_AST:
+            return _binop(_BINARY_AST[type(node.op)], build(node.left), build(node.right))
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            operand = build(node.operand)
+            return -operand if isinstance(node.op, ast.USub) else operand
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in _FUNCTIONS
+            and len(node.args) == 1
+            and not node.keywords
+        ):
+            return _Expr("call", (node.func.id, build(node.args[0])), explorer)
+        raise TypeError(f"op {op.name!r} has no code generated code can use ({source!r})")
+
+    return build(ast.parse(source or "None", mode="eval").body)
 
 
 class _Test:

@@ -72,7 +72,9 @@ def softplus(z):
 
 # Functions a forward rule's `Op.code` may call: an op whose code calls anything else has
 # no codegen rule and is refused at compile time.
-_FUNCTIONS = frozenset({"exp", "log", "tanh", "sigmoid", "relu", "sin", "cos", "softplus"})
+_FUNCTIONS = frozenset(
+    {"exp", "log", "log1p", "sqrt", "tanh", "sigmoid", "relu", "sin", "cos", "softplus"}
+)
 _RESERVED = frozenset(
     set(keyword.kwlist)
     | set(dir(builtins))

@@ -633,16 +633,13 @@ async function main() {
     reset();
   });
   $("copy").addEventListener("click", async () => {
-    const text = $("python").textContent;
-    try {
-      await navigator.clipboard.writeText(text);
-    } catch {
-      const range = document.createRange();
-      range.selectNodeContents($("python"));
-      getSelection().removeAllRanges();
-      getSelection().addRange(range);
-      document.execCommand("copy");
-    }
+    // select the code and copy it within the click (works offline and without a permission
+    // prompt); the asynchronous clipboard API only where that is refused
+    const range = document.createRange();
+    range.selectNodeContents($("python"));
+    getSelection().removeAllRanges();
+    getSelection().addRange(range);
+    if (!document.execCommand("copy")) await navigator.clipboard.writeText($("python").textContent);
     $("copied").textContent = t("copied");
   });
   window.addEventListener("hashchange", () => {

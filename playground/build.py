@@ -88,7 +88,8 @@ def lessons_json(out: Path) -> None:
 def build(out: Path) -> dict[str, int]:
     """Write the site into `out` (emptied first if it is an earlier build). Returns sizes."""
     if out.exists():
-        if not (out / "index.html").is_file() and any(out.iterdir()):
+        earlier = (out / "index.html").is_file() and (out / "worker.js").is_file()
+        if not earlier and any(out.iterdir()):
             sys.exit(f"build.py: {out} exists and is not an earlier build; choose an empty folder")
         shutil.rmtree(out)
     npm_ci()

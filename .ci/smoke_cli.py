@@ -37,6 +37,7 @@ RUNS: list[tuple[list[str], str | None]] = [
     (["demo", "single-neuron", "--epochs", "50", "--save", "neuron.png"], "neuron.png"),
     (["demo", "line", "--save", "line.png"], "line.png"),
     (["demo", "graph-tour", "--save", "tour.gif"], "tour.gif"),
+    (["playground", "--help"], None),  # serving needs a built site: the browser tests serve one
 ]
 
 

@@ -1,8 +1,9 @@
 """Seeds: how every random choice of the scalar core turns a seed into draws.
 
-An int seed gives Python's `random.Random(seed)`, None fresh entropy, and a numpy
-`Generator` is used as it is: the core needs nothing but the standard library (it runs where
-numpy does not, e.g. in a browser). Every draw is made from `random()`, a uniform float in
+An int seed gives Python's `random.Random(seed)`, None fresh entropy, and an existing
+`random.Random` or numpy `Generator` is used as it is (so draws can go on across calls):
+the core needs nothing but the standard library (it runs where numpy does not, e.g. in a
+browser). Every draw is made from `random()`, a uniform float in
 [0, 1), the one draw Python promises to repeat for a seed on every version and platform
 (`random.uniform` and `shuffle` are not promised), so a seed gives the same numbers in
 CPython and in Pyodide. A numpy Generator has the same `random()`, so both kinds of source go
@@ -22,8 +23,9 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 if TYPE_CHECKING:
     import numpy as np
 
-#: An int seed, an existing numpy Generator (used as is), or None for fresh entropy.
-Seed: TypeAlias = "int | np.random.Generator | None"
+#: An int seed, an existing random.Random or numpy Generator (used as is), or None for fresh
+#: entropy.
+Seed: TypeAlias = "int | random.Random | np.random.Generator | None"
 
 #: Where the core draws from: Python's `random.Random`, or a numpy Generator given as a seed.
 Source: TypeAlias = "random.Random | np.random.Generator"
@@ -38,23 +40,24 @@ def is_numpy_generator(seed: object) -> bool:
 
 def check_seed(seed: object) -> None:
     """Raise the error a user should see for anything that is not a Seed."""
-    if seed is None or is_numpy_generator(seed):
+    if seed is None or isinstance(seed, random.Random) or is_numpy_generator(seed):
         return
     if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
         if seed < 0:
             raise ValueError(f"seed must be a non-negative integer, got {seed}")
         return
     raise TypeError(
-        f"seed must be an int, a numpy Generator or None, got {type(seed).__name__}: {seed!r:.40}"
+        f"seed must be an int, a random.Random, a numpy Generator or None, got "
+        f"{type(seed).__name__}: {seed!r:.40}"
     )
 
 
 def make_random(seed: Seed) -> Source:
     """The source of draws for a seed: `random.Random(seed)` for an int (fresh entropy for
-    None), or the numpy Generator itself when one is given."""
+    None), or the random.Random or numpy Generator itself when one is given."""
     check_seed(seed)
     if seed is not None and not isinstance(seed, numbers.Integral):
-        return seed  # a numpy Generator, used as is
+        return seed  # a random.Random or numpy Generator, used as is
     return random.Random(None if seed is None else int(seed))
 
 

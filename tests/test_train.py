@@ -482,3 +482,23 @@ def test_fitting_in_a_loop_does_not_grow_linecache():
                 progress=False)  # fmt: skip
         assert h.path == "generated code"
     assert generated() <= before
+
+
+def test_a_random_Random_as_seed_is_used_as_is():
+    """An existing random.Random is drawn from, not re-seeded: shuffled fits in a row go on
+    with one stream (the browser playground trains in chunks this way)."""
+    import random
+
+    from micrograd_beans.rng import make_random, permutation
+
+    source = random.Random(5)
+    assert make_random(source) is source
+    xs = [k / 10 for k in range(10)]
+    ys = [float(k % 2) for k in range(10)]
+    model = MLP(1, [2, 1], seed=0)
+    fit(model, xs, ys, epochs=2, shuffle=True, seed=source, progress=False)
+    fit(model, xs, ys, epochs=2, shuffle=True, seed=source, progress=False)
+    replay = random.Random(5)
+    for _ in range(4):  # four epochs' shuffles in all, from the one stream
+        permutation(replay, 10)
+    assert source.getstate() == replay.getstate()

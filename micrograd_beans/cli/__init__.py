@@ -20,7 +20,7 @@ from micrograd_beans import __version__
 from micrograd_beans.argtypes import UsageError
 
 # Subcommands in the order `--help` lists them; each is micrograd_beans/cli/<name>.py.
-COMMANDS = ("train", "graph", "gradcheck", "demo", "codegen")
+COMMANDS = ("train", "graph", "gradcheck", "demo", "codegen", "playground")
 
 # Errors a user can cause (a bad file, a bad value, a missing renderer): one line, no traceback.
 USER_ERRORS = (ValueError, TypeError, OSError, RuntimeError, ArithmeticError)

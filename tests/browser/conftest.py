@@ -83,6 +83,7 @@ def _needs(module: str, extra: str) -> None:
 def notebook_root(tmp_path_factory) -> Path:
     """A copy of notebooks/ and its Chinese ones in zh/ (the tests add theirs): what the
     servers serve."""
+    _needs("nbformat", "notebook")
     root = tmp_path_factory.mktemp("notebooks")
     for path in [*(ROOT / "notebooks").glob("*.ipynb"), *(ROOT / "notebooks").glob("zh/*.ipynb")]:
         target = root / path.relative_to(ROOT / "notebooks")

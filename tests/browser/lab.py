@@ -7,8 +7,11 @@ with the mouse, as a learner uses them.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
-from playwright.sync_api import Page
+if TYPE_CHECKING:  # Playwright is the [browser] extra; without it the tests skip
+    from playwright.sync_api import Page
+
 
 #: Opening a notebook on a busy machine: its page, its kernel, its saved outputs.
 OPEN_TIMEOUT_MS = 120_000

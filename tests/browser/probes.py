@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import nbformat
-
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 PROBES = {
@@ -49,6 +47,8 @@ PROBES = {
 
 
 def write_probes(root: Path) -> None:
+    import nbformat  # the [notebook] extra: imported here, so a venv without it can collect
+
     for name, cells in PROBES.items():
         nb = nbformat.v4.new_notebook()
         nb.metadata["kernelspec"] = KERNELSPEC

@@ -4,8 +4,11 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
-from playwright.sync_api import Locator, Page
+if TYPE_CHECKING:  # Playwright is the [browser] extra; without it the tests skip
+    from playwright.sync_api import Locator, Page
+
 
 from micrograd_beans.viz import CURRENT_COLOUR
 

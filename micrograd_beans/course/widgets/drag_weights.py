@@ -184,9 +184,13 @@ class DragWeights:
 
         les = get_lesson(lesson)
         model, xs, ys = les.setup(seed)
-        _ = translations(lang).gettext
+        words = translations(lang)
+        _ = words.gettext
         title = _("{title} ({model}, seed {seed})").format(
-            title=les.title, model=les.model_text, seed=seed
+            # the lesson's title, in the catalogue under this context (lessons.py stays English)
+            title=words.pgettext("lesson title", les.title),
+            model=les.model_text,
+            seed=seed,
         )
         return cls(
             model,

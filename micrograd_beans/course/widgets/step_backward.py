@@ -63,6 +63,7 @@ class StepBackward:
         self._catalogue = translations(lang)
         self._ = self._catalogue.gettext
         self.lang = lang
+        self.title = title
         w = ipywidgets()
         self.model = check_model(model, "StepBackward")
         self.beans = beans(model, xs, ys)
@@ -158,9 +159,13 @@ class StepBackward:
 
         les = get_lesson(lesson)
         model, xs, ys = les.setup(seed)
-        _ = translations(lang).gettext
+        words = translations(lang)
+        _ = words.gettext
         title = _("{title} ({model}, seed {seed}): backward one node at a time").format(
-            title=les.title, model=les.model_text, seed=seed
+            # the lesson's title, in the catalogue under this context (lessons.py stays English)
+            title=words.pgettext("lesson title", les.title),
+            model=les.model_text,
+            seed=seed,
         )
         return cls(model, xs, ys, loss=les.loss, bean=bean, title=title, lang=lang)
 

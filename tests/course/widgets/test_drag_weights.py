@@ -350,7 +350,8 @@ def test_in_chinese_every_word_is_the_catalogues(note_beans):
     assert head == ["参数", "值", "de/dθ（引擎）", "de/dθ（笔记的公式）"]
     assert caption.startswith("损失 = 100 个豆豆的 e = (y − ŷ)² 的平均值 = ")
     assert "准确率" in caption and "已走 0 步，已训练 0 轮" in w.status.value
-    assert w.title.endswith("（1-2-1, all sigmoid，随机种子 0）")
+    title = "隐藏层：中间一段大小的豆豆有毒（笔记这一课）"
+    assert w.title == f"{title}（1-2-1, all sigmoid，随机种子 0）"
     assert "运行这个单元格" in w._repr_mimebundle_()["text/html"]
     w.epoch_button.click()
     assert "这一轮的损失" in w.status.value

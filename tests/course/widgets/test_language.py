@@ -14,6 +14,7 @@ pytest.importorskip("babel", reason="Babel (the [notebook] extra) reads the cata
 from babel.messages.extract import extract_from_dir  # noqa: E402
 from babel.messages.pofile import read_po  # noqa: E402
 
+from micrograd_beans.course.lessons import LESSONS  # noqa: E402
 from micrograd_beans.course.widgets import language  # noqa: E402
 
 PACKAGE = Path(language.__file__).resolve().parent
@@ -23,8 +24,9 @@ LANGS = [p.parts[-3] for p in CATALOGUES]
 
 
 def messages_in_the_code() -> set[tuple[str | None, str]]:
-    """(context, message) of every `_("...")` and `pgettext(context, "...")` in the widgets."""
-    found = set()
+    """(context, message) of every `_("...")` and `pgettext(context, "...")` in the widgets,
+    and every lesson's title (a widget made by `from_lesson` shows it, translated)."""
+    found = {("lesson title", lesson.title) for lesson in LESSONS.values()}
     for _file, _line, message, _comments, context in extract_from_dir(str(PACKAGE)):
         assert isinstance(message, str), f"{_file}:{_line}: plural forms are not used here"
         found.add((context, message))

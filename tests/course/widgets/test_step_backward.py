@@ -195,3 +195,10 @@ def test_in_chinese(note_beans):
     caption, head, _ = shown_table(s.table.value)
     assert caption == "参数的梯度（每一个都和 backward() 算出的相同）"
     assert head == ["参数", "值", "de/dθ（目前）", "de/dθ（backward() 算出的）"]
+
+
+def test_a_lessons_widget_in_chinese_has_the_lessons_title_in_chinese():
+    s = StepBackward.from_lesson("spiral", seed=1, bean=0, lang="zh")
+    model = get_lesson("spiral").model_text
+    assert s.title == f"深度网络：两条交错的螺旋（{model}，随机种子 1）：反向传播，一次走一个节点"
+    assert StepBackward.from_lesson("spiral", seed=1).title.startswith("Deep: two interleaved")

@@ -5,36 +5,17 @@ from __future__ import annotations
 import math
 import sys
 import threading
-from contextlib import contextmanager
 
 import numpy as np
 import pytest
+from engine_state import engine_restored
 from hypothesis import given
 from hypothesis import strategies as st
 
 from micrograd_beans import Value, define_op, detect_anomaly, engine, grad, gradcheck
 from micrograd_beans.codegen import CodegenError, compile_graph
-from micrograd_beans.engine import ops, speed
+from micrograd_beans.engine import ops
 from micrograd_beans.viz import draw_dot
-
-
-@contextmanager
-def engine_restored():
-    """Put the engine back as it was afterwards (define_op adds rows and methods)."""
-    tables = (ops.OPS, ops.OP_FUNCTIONS, ops.NAMESPACE)
-    saved = [dict(t) for t in tables]
-    source = engine.BACKWARD_SOURCE
-    try:
-        yield
-    finally:
-        for name in set(ops.OPS) - set(saved[0]):
-            if name in vars(Value):
-                delattr(Value, name)
-        for table, old in zip(tables, saved, strict=True):
-            table.clear()
-            table.update(old)
-        speed.install()  # the methods and the backward loop from the table as it was
-    assert source == engine.BACKWARD_SOURCE
 
 
 @pytest.fixture

@@ -7,13 +7,13 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from engine_state import engine_restored
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from micrograd_beans import Value, define_op, grad, gradcheck
 from micrograd_beans.codegen import compile_graph
 from micrograd_beans.engine import ops
-from tests.test_define_op import engine_restored
 
 torch = pytest.importorskip("torch")
 

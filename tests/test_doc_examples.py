@@ -14,8 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
-
-from tests.test_define_op import engine_restored
+from engine_state import engine_restored
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", ROOT / "README.zh-CN.md", *sorted((ROOT / "docs").rglob("*.md"))]

@@ -27,6 +27,22 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
+# --- the op table: a test that defines an op puts the engine back (tests/engine_state.py) ----
+
+
+@pytest.fixture(autouse=True)
+def _no_op_outlives_its_test():
+    """A user op left in the table changes what later tests meet (the op list, the generated
+    backward loop), and only in some test orders: every test must leave the table as it found
+    it."""
+    from micrograd_beans.engine import ops
+
+    before = set(ops.OPS)
+    yield
+    added = set(ops.OPS) - before
+    assert not added, f"ops {sorted(added)} outlived their test: define them in engine_restored()"
+
+
 # --- pictures: demos and tours write real files, and no test opens a window ---------------------
 
 

@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from engine_state import engine_restored
 from hypothesis import given
 from hypothesis import strategies as st
 from test_properties import programs
@@ -217,14 +218,13 @@ def test_models_made_after_an_op_is_defined_or_in_anomaly_mode_pickle():
     """Value's methods stay the same objects when the engine writes them again (define_op,
     detect_anomaly), so a neuron holding its activation's method still pickles."""
     before = MLP(1, [2, 1], activation="tanh", seed=0)
-    name = "cube_for_pickling"
-    if name not in engine.OPS:
-        define_op(name, "a * a * a", "3.0 * g * a * a")
-    with detect_anomaly():
-        inside = MLP(2, [2], activation="relu", seed=1)
-    for model in (before, inside):
-        twin = pickle.loads(pickle.dumps(model))
-        assert model_summary(twin) == model_summary(model)
+    with engine_restored():  # the new op must not outlive this test
+        define_op("cube_for_pickling", "a * a * a", "3.0 * g * a * a")
+        with detect_anomaly():
+            inside = MLP(2, [2], activation="relu", seed=1)
+        for model in (before, inside):
+            twin = pickle.loads(pickle.dumps(model))
+            assert model_summary(twin) == model_summary(model)
 
 
 @given(programs(max_steps=10))

@@ -7,8 +7,9 @@ fails the test that made it, and so does any console error. Pyodide takes tens o
 to start on a busy machine, so one page is loaded once and each test drives it from a URL
 hash, as a teacher's link would. The numbers are checked against `fit` run here, in CPython.
 
-The fixtures are this file's own (names starting `playground_`), apart from the other
-browser tests'; tests/browser/conftest.py (where present) marks every test here `browser`.
+The site, its server and its page are this file's fixtures (names starting `playground_`);
+the browser is the session's one (tests/browser/conftest.py, which also marks every test
+here `browser`).
 """
 
 from __future__ import annotations
@@ -28,22 +29,7 @@ from micrograd_beans.course.lessons import get_lesson
 from micrograd_beans.train import fit
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 READY_TIMEOUT_MS = 180_000  # Pyodide's start, on a loaded 2-core machine
-
-
-def _chromium() -> str | None:
-    path = os.environ.get("MICROGRAD_BEANS_CHROMIUM") or shutil.which("chromium")
-    return path or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 
 
 @pytest.fixture(scope="module")
@@ -76,35 +62,31 @@ def playground_url(playground_site):
 
 
 @pytest.fixture(scope="module")
-def playground_page(playground_url):
-    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
-    path = _chromium()
-    if path is None:
-        pytest.skip("no Chromium: apt-get install chromium (or set MICROGRAD_BEANS_CHROMIUM)")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        problems: list[str] = []
+def playground_page(browser, playground_url):
+    """The page, in the session's Chromium (tests/browser/conftest.py: one Playwright per
+    process, since a second sync Playwright cannot start inside the first)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    problems: list[str] = []
 
-        def local_only(route):
-            if route.request.url.startswith(playground_url):
-                route.continue_()
-            else:
-                problems.append(f"request to another host: {route.request.url}")
-                route.abort()
+    def local_only(route):
+        if route.request.url.startswith(playground_url):
+            route.continue_()
+        else:
+            problems.append(f"request to another host: {route.request.url}")
+            route.abort()
 
-        context.route("**/*", local_only)
-        page = context.new_page()
-        page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
-        page.on("pageerror", lambda err: problems.append(f"page error: {err}"))
-        page.goto(playground_url + "#lesson=hidden-layer&seed=0&lang=en")
-        # before Python is ready, the lesson's beans and untrained curve are already drawn
-        assert page.get_by_role("button", name="Play").is_disabled()
-        page.wait_for_selector("#status.ready", timeout=READY_TIMEOUT_MS)
-        idle(page)
-        page.problems = problems
-        yield page
-        browser.close()
+    context.route("**/*", local_only)
+    page = context.new_page()
+    page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
+    page.on("pageerror", lambda err: problems.append(f"page error: {err}"))
+    page.goto(playground_url + "#lesson=hidden-layer&seed=0&lang=en")
+    # before Python is ready, the lesson's beans and untrained curve are already drawn
+    assert page.get_by_role("button", name="Play").is_disabled()
+    page.wait_for_selector("#status.ready", timeout=READY_TIMEOUT_MS)
+    idle(page)
+    page.problems = problems
+    yield page
+    context.close()
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """The rules the table of ops names (ops.py): each op's forward rule on floats, with the checks
 that turn bad math into a clear error, and the derivative helpers its expressions call.
 
-Read it after ops.py when you want the details of one op; nothing else needs it.
+Read it after ops.py when you want the details of one op; nothing else needs it. At its end,
+the messages an op or a wrong call of Value(...) raises.
 
 The rule for numbers: finite inputs whose exact result is undefined or infinite (log of
 x <= 0, 0 ** -1, (-8) ** 0.5) and any division by zero are a clear error, a mistake in the
@@ -201,3 +202,27 @@ def dpow_db(g, out, a, b):
     if base == 0.0:
         return 0.0 if exponent >= 0.0 else g * out * -math.inf
     return g * out * math.nan
+
+
+# --- messages: what went wrong, named -------------------------------------------------------
+
+
+def op_error(err: Exception, name: str, args: tuple) -> Exception:
+    """`err` from op `name`'s forward rule, of the same type, naming the op and its inputs
+    (`args`: the op's operand Values)."""
+    inputs = ", ".join(f"{a.label}={a.data!r}" if a.label else repr(a.data) for a in args)
+    return type(err)(f"{name!r} failed on ({inputs}): {err}")
+
+
+def signature_error(label: object, op: object, children: object) -> TypeError:
+    """Value(...) called with micrograd's signature or a label that is no string."""
+    if op is None and children is None:
+        given = f"got {type(label).__name__}: {label!r:.60}"
+    else:
+        given = "got micrograd's _children/_op arguments"
+    return TypeError(
+        f"Value(data, label='') takes a label string, {given}. Value(data, _children, _op) "
+        "is micrograd's signature: for micrograd's code use micrograd_beans.micrograd.engine."
+        "Value (micrograd's interface on this engine). Here a node is made by an op "
+        "(a + b, a.tanh()), and a new op by micrograd_beans.define_op."
+    )

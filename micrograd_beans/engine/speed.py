@@ -24,7 +24,8 @@ import linecache
 from collections.abc import Callable, Iterable
 
 from micrograd_beans.engine.ops import NAMESPACE, OPERAND_NAMES, OPS, Op, names_in
-from micrograd_beans.engine.value import Number, Operand, Value, _ConstantMark, op_error
+from micrograd_beans.engine.rules import op_error
+from micrograd_beans.engine.value import Number, Operand, Value, _ConstantMark
 
 _new = object.__new__
 

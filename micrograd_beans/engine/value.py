@@ -24,6 +24,7 @@ import threading
 from collections.abc import Iterable
 
 from micrograd_beans.engine.ops import OPS
+from micrograd_beans.engine.rules import op_error, signature_error
 
 Number = int | float
 
@@ -61,7 +62,7 @@ class Value:
         # _op, _label and _children are here only to name micrograd's signature in the error
         # (the lecture writes Value(data, (a, b), "*", "e"): four positional arguments)
         if type(label) is not str or _op is not None or _children is not None or _label is not None:
-            raise _signature_error(label, _op if _label is None else (_op, _label), _children)
+            raise signature_error(label, _op if _label is None else (_op, _label), _children)
         self.data = data if type(data) is float else _to_float(data)
         self.grad = 0.0
         self.label = label
@@ -381,15 +382,6 @@ def zero_grad(values: Value | Iterable[Value]) -> None:
         v.grad = 0.0
 
 
-# --- messages: what went wrong, named -------------------------------------------------------
-
-
-def op_error(err: Exception, name: str, args: tuple[Value, ...]) -> Exception:
-    """`err` from op `name`'s forward rule, of the same type, naming the op and its inputs."""
-    inputs = ", ".join(f"{a.label}={a.data!r}" if a.label else repr(a.data) for a in args)
-    return type(err)(f"{name!r} failed on ({inputs}): {err}")
-
-
 def _to_float(data: object) -> float:
     """Accept any real number (int, float, bool, numpy bool/integer/floating); reject the rest."""
     if type(data) is float:
@@ -403,19 +395,6 @@ def _to_float(data: object) -> float:
     raise TypeError(
         f"Value needs a real number (int, float or numpy scalar), got {type(data).__name__}: "
         f"{data!r:.60}"
-    )
-
-
-def _signature_error(label: object, op: object, children: object) -> TypeError:
-    if op is None and children is None:
-        given = f"got {type(label).__name__}: {label!r:.60}"
-    else:
-        given = "got micrograd's _children/_op arguments"
-    return TypeError(
-        f"Value(data, label='') takes a label string, {given}. Value(data, _children, _op) "
-        "is micrograd's signature: for micrograd's code use micrograd_beans.micrograd.engine."
-        "Value (micrograd's interface on this engine). Here a node is made by an op "
-        "(a + b, a.tanh()), and a new op by micrograd_beans.define_op."
     )
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from micrograd_beans.engine import Value as _EngineValue
+from micrograd_beans.engine.rules import op_error
 from micrograd_beans.engine.speed import FORWARD, constant
-from micrograd_beans.engine.value import op_error
 
 _new = object.__new__
 

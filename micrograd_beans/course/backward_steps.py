@@ -1,56 +1,47 @@
-"""One bean's graph stepped backward node by node, as the playground shows it.
+"""Backward through one graph a node at a time: the walk the StepBackward widget and the
+playground both show.
 
-The StepBackward widget's walk for the browser: each step sends one node's finished
-gradient to its operands (the engine's own local derivatives, `OPS[op].backward`) and
-writes the chain-rule product out in one line per operand.
+Step 0 sets d(root)/d(root) = 1. Step k takes the k-th node of the engine's own order
+(`backward()`'s: each node after every node that uses it, so its gradient is complete) and
+sends its gradient to its operands through the engine's local derivatives
+(`OPS[op].backward`), writing each chain-rule product out in the note's names
+(chain_rule.py): `de/dz1_2 = de/da1_2 · a1_2(1 − a1_2) = -0.38 · 0.1539 = -0.05849`.
+Standard library only (the playground runs it in Pyodide).
 """
 
 from __future__ import annotations
 
-from micrograd_beans.engine import OPS, Value, _topological_order
-from micrograd_beans.nn import MLP
-
-
-def _number(x: float) -> str:
-    return f"{x:.6g}"
+from micrograd_beans.course.chain_rule import Names, local_text, number
+from micrograd_beans.engine import OPS, Value, graph_nodes, topological_order
 
 
 class BackwardSteps:
-    """Backward through one bean's graph one op result at a time, in the engine's order
-    (`backward()`'s own: each node after every node that uses it), as the StepBackward
-    widget does: step 0 sets de/de = 1; step k sends the k-th node's finished gradient to
-    its operands, its local derivative times it, and says so in one line per operand."""
+    """The walk through `root`'s graph. `go(k)` leaves every node's `grad` as it is after the
+    first k steps and `lines` as the chain-rule lines of step k. `now` is the note added to
+    a line when an operand's gradient is a sum (a node used twice), with the placeholders
+    `{grad}` and `{value}`; None adds none."""
 
-    def __init__(self, model: MLP, root: Value) -> None:
-        self.model, self.root = model, root
-        self.order = _topological_order(root) if root.parents else []
-        self.nodes = _all_nodes(root)
-        self.names: dict[Value, str] = {}
+    def __init__(self, root: Value, now: str | None = None) -> None:
+        self.root = root
+        self.order = topological_order(root) if root.parents else []
+        self.nodes = graph_nodes(root)
+        self.names = Names()
+        self.now = now
         self.lines: list[str] = []
         self.position = 0
 
-    def name(self, v: Value) -> str:
-        """A node's label, or the expression that made it (w11_2·a1_1), or its number."""
-        if v in self.names:
-            return self.names[v]
-        if v.label:
-            text = v.label
-        elif not v.parents:
-            text = _number(v.data)
-        else:
-            parts = [self.name(p) for p in v.parents]
-            infix = {"+": " + ", "-": " − ", "*": "·", "/": " / ", "**": "^"}
-            if v.op in infix and len(parts) == 2:
-                text = f"({parts[0]}{infix[v.op]}{parts[1]})"
-            else:
-                text = f"{v.op}({', '.join(parts)})"
-        self.names[v] = text
-        return text
+    @property
+    def current(self) -> Value:
+        """The node whose gradient the last step sent on (the root at step 0)."""
+        return self.order[self.position - 1] if self.position else self.root
 
-    def go(self, k: int) -> dict:
-        """The graph after the first k chain-rule steps: DOT text, lines, gradients."""
-        from micrograd_beans.viz import draw_dot
+    @property
+    def d(self) -> str:
+        """`de/d`: how the lines write a derivative of the root."""
+        return f"d{self.root.label or 'L'}/d"
 
+    def go(self, k: int) -> None:
+        """The graph after the first k steps (k is clamped to 0 ... the number of steps)."""
         k = max(0, min(int(k), len(self.order)))
         for v in self.nodes:
             v.grad = 0.0
@@ -59,17 +50,6 @@ class BackwardSteps:
         for i, node in enumerate(self.order[:k]):
             self.lines = self._apply(node, explain=i == k - 1)
         self.position = k
-        current = self.order[k - 1] if k else self.root
-        dot = draw_dot(self.root, current=current, params=self.model.parameters()).source
-        return {
-            "step": k,
-            "steps": len(self.order),
-            "current": self.name(current),
-            "current_grad": current.grad,
-            "lines": self.lines,
-            "dot": dot,
-            "grads": {name: p.grad for name, p in self.model.named_parameters()},
-        }
 
     def _apply(self, node: Value, explain: bool) -> list[str]:
         """One node's chain rule, as `backward()` runs it; its lines when `explain`."""
@@ -77,30 +57,38 @@ class BackwardSteps:
         datas = [p.data for p in parents]
         rule = OPS[node.op].backward
         contributions = rule(node.grad, node.data, *datas)
-        local = rule(1.0, node.data, *datas) if explain else ()
-        d = f"d{self.root.label or 'L'}/d"
+        locals_ = rule(1.0, node.data, *datas) if explain else ()
+        d, names = self.d, self.names
         lines, seen = [], set()
         for i, (p, c) in enumerate(zip(parents, contributions, strict=True)):
             first = p.grad == 0.0 and p not in seen
             p.grad += c
             seen.add(p)
-            if explain and not p.is_constant:
-                sign = "=" if first else "+="
-                lines.append(
-                    f"{d}{self.name(p)} {sign} {d}{self.name(node)} · ∂{self.name(node)}"
-                    f"/∂{self.name(p)} = {_number(node.grad)} · {_number(local[i])}"
-                    f" = {_number(c)}"
-                )
+            if not explain or p.is_constant:
+                continue
+            line = (
+                f"{d}{names.factor(p)} {'=' if first else '+='} {d}{names.factor(node)} · "
+                f"{local_text(node, i, names)} = {number(node.grad)} · {number(locals_[i])}"
+                f" = {number(c)}"
+            )
+            if not first and self.now is not None:
+                line += "   " + self.now.format(grad=f"{d}{names.factor(p)}", value=number(p.grad))
+            lines.append(line)
         return lines
 
+    def view(self, parameters: dict[str, Value]) -> dict:
+        """What the playground draws at this step: the graph's DOT text with the current node
+        outlined, the chain-rule lines, and the gradients of the named `parameters` so far."""
+        from micrograd_beans.viz import draw_dot
 
-def _all_nodes(root: Value) -> list[Value]:
-    seen, stack, out = {root}, [root], []
-    while stack:
-        v = stack.pop()
-        out.append(v)
-        for p in v.parents:
-            if p not in seen:
-                seen.add(p)
-                stack.append(p)
-    return out
+        current = self.current
+        drawing = draw_dot(self.root, current=current, params=list(parameters.values()))
+        return {
+            "step": self.position,
+            "steps": len(self.order),
+            "current": self.names(current),
+            "current_grad": current.grad,
+            "lines": self.lines,
+            "dot": drawing.source,
+            "grads": {name: p.grad for name, p in parameters.items()},
+        }

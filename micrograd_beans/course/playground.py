@@ -20,12 +20,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 
 from micrograd_beans.course import by_hand
-from micrograd_beans.course.backward_steps import BackwardSteps, _number
-from micrograd_beans.engine import OPS
+from micrograd_beans.course.backward_steps import BackwardSteps
+from micrograd_beans.engine import OPS, Value
 from micrograd_beans.losses import get_loss
 from micrograd_beans.nn import ACTIVATIONS, MLP
 from micrograd_beans.rng import permutation
 from micrograd_beans.train import DEFAULT_LR, GraphStep, fit, make_optimizer
+
+
+def _number(x: float) -> str:
+    """A number in the page's formulas: 6 significant digits."""
+    return f"{x:.6g}"
+
 
 #: Seeds whose beans the built site carries (the page's seed box offers these).
 SITE_SEEDS = tuple(range(10))
@@ -198,6 +204,7 @@ class Playground:
         self._new_segment()
         self._bounds = self._data_bounds()
         self.backward_view: BackwardSteps | None = None
+        self._backward_parameters: dict[str, Value] = {}
 
     # --- training --------------------------------------------------------------------------
 
@@ -395,13 +402,23 @@ class Playground:
         return bean
 
     def backward_steps(self, bean: int) -> BackwardSteps:
-        """One bean's loss graph with the model as it is now, to step backward through."""
+        """One bean's loss graph with the model as it is now, to step backward through
+        (`go(k)`, then `view(...)` for the page); a copy of the model, so training goes on."""
         self.step.sync()
         k = self._bean_index(bean)
         twin = MLP(**self.model.config())
         twin.load_state_dict(self.model.state_dict())
-        self.backward_view = BackwardSteps(twin, self.loss(twin(self.xs[k]), self.ys[k]))
+        root = self.loss(twin(self.xs[k]), self.ys[k])
+        self.backward_view = BackwardSteps(root)
+        self._backward_parameters = dict(twin.named_parameters())
         return self.backward_view
+
+    def backward_step(self, k: int) -> dict:
+        """The page's view of the backward walk after k steps."""
+        if self.backward_view is None:
+            raise ValueError("no graph yet: send 'backward' first")
+        self.backward_view.go(k)
+        return self.backward_view.view(self._backward_parameters)
 
     def formula(self) -> list[str]:
         """Each neuron's formula with the current numbers, the note's names:
@@ -534,12 +551,10 @@ class Session:
         elif command == "set_beans":
             pg.set_beans(req.pop("xs"), req.pop("ys"))
         elif command == "backward":
-            view = pg.backward_steps(int(req["bean"]))
-            return view.go(int(req.get("step", 0)))
+            pg.backward_steps(int(req["bean"]))
+            return pg.backward_step(int(req.get("step", 0)))
         elif command == "go":
-            if pg.backward_view is None:
-                raise ValueError("no graph yet: send 'backward' first")
-            return pg.backward_view.go(int(req["step"]))
+            return pg.backward_step(int(req["step"]))
         elif command == "code":
             return {"python": pg.python_code(), "generated": pg.generated_code()}
         elif command != "view":

@@ -164,21 +164,21 @@ def test_gradient_table_has_no_note_column_off_the_notes_network(lessons):
 def test_backward_steps_end_at_backwards_gradients(lessons):
     pg = Playground(lessons, Settings(seed=1))
     pg.train(10)
-    steps = pg.backward_steps(42)
-    first = steps.go(0)
+    pg.backward_steps(42)
+    first = pg.backward_step(0)
     assert first["step"] == 0 and first["current"] == "e" and first["lines"] == []
     assert all(g == 0.0 for g in first["grads"].values())
     assert first["steps"] == 13  # the note's loss graph: 13 op results
-    last = steps.go(99)  # clamped to the end
+    last = pg.backward_step(99)  # clamped to the end
     assert last["step"] == 13
     model = MLP(1, [2, 1])
     model.load_state_dict(pg.state()["parameters"])
     get_loss("squared_error")(model(pg.xs[42]), pg.ys[42]).backward()
     assert last["grads"] == {n: p.grad for n, p in model.named_parameters()}
     assert "current=" not in last["dot"] and "digraph" in last["dot"]
-    one = steps.go(3)  # the output sigmoid's chain rule, written out
+    one = pg.backward_step(3)  # the output sigmoid's chain rule, written out
     assert one["current"] == "a1_2"
-    assert one["lines"][0].startswith("de/dz1_2 = de/da1_2 · ∂a1_2/∂z1_2 = ")
+    assert one["lines"][0].startswith("de/dz1_2 = de/da1_2 · a1_2(1 − a1_2) = ")
     with pytest.raises(ValueError, match="bean 100: choose 0 to 99"):
         pg.backward_steps(100)
 

@@ -6,7 +6,8 @@ engine's beside the note's formula); buttons for one gradient step, one epoch, a
 
 `StepBackward` (step_backward.py): the computation graph of one bean's loss, and backward
 run one node at a time in the engine's own order, each chain-rule product written out with
-its numbers (chain_rule.py), the drawing following the current node (graph_view.py).
+its numbers (course/backward_steps.py: the walk the playground shows too), the drawing
+following the current node (graph_view.py).
 
 Both are plain objects holding an ipywidgets layout in `.widget`; a notebook cell ending in
 one shows it. Their words come in English or Chinese (`lang="zh"`) from gettext catalogues

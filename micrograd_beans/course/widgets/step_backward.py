@@ -12,7 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 from micrograd_beans import losses
-from micrograd_beans.course.widgets.chain_rule import Names, local_text, number
+from micrograd_beans.course.backward_steps import BackwardSteps
+from micrograd_beans.course.chain_rule import number
 from micrograd_beans.course.widgets.common import (
     beans,
     check_model,
@@ -74,7 +75,6 @@ class StepBackward:
         self.loss_fn = losses.get_loss(loss)
         self.rankdir = rankdir
         self._moving = False
-        self.lines: list[str] = []
         self._make_controls(w, bean)
         self.widget = self._layout(w, title)
         self.rebuild()
@@ -173,16 +173,12 @@ class StepBackward:
 
     def rebuild(self) -> None:
         """Build the chosen bean's graph with the model as it is now; back to step 0."""
-        from micrograd_beans.engine import _graph_nodes, _topological_order
-
         check_model(self.model, "StepBackward")  # a parameter may have been set since
         x, y = self.beans[self.bean.value]
         self.root = self.loss_fn(self.model(x), y)
         if not self.root.label:
             self.root.label = "L"
-        self.order = _topological_order(self.root) if self.root.parents else []
-        self.nodes = _graph_nodes(self.root)
-        self._names = Names()
+        self.walk = BackwardSteps(self.root, now=self._("(now {grad} = {value})"))
         self._window: tuple[float, float] | None = None  # one size per graph, from step 0
         shown_x = f"{x:.4g}" if isinstance(x, float) else ", ".join(f"{v:.4g}" for v in x)
         self.bean_text.value = mono(
@@ -202,57 +198,36 @@ class StepBackward:
 
     def go(self, k: int) -> None:
         """Show the graph after the first k chain-rule steps (0: only de/de = 1 given)."""
-        k = max(0, min(int(k), len(self.order)))
-        for v in self.nodes:
-            v.grad = 0.0
-        self.root.grad = 1.0
-        self.lines = []
-        for i, node in enumerate(self.order[:k]):
-            self.lines = self._apply(node, explain=i == k - 1)
+        self.walk.go(k)
         self._moving = True
         try:
-            self.position.value = k
+            self.position.value = self.walk.position
         finally:
             self._moving = False
-        self.step = k
-        self._show(self.order[k - 1] if k else self.root, k)
+        self.step = self.walk.position
+        self._show(self.walk.current, self.walk.position)
 
-    def _apply(self, node: Value, explain: bool) -> list[str]:
-        """One node's chain rule, as `Value._backward` runs it; its lines when `explain`."""
-        from micrograd_beans.engine import OPS
+    # the walk's state, read by the widget's views and by learners poking at it
+    @property
+    def order(self) -> list[Value]:
+        """The nodes in the order their gradients are sent on (`backward()`'s order)."""
+        return self.walk.order
 
-        parents = node.parents
-        datas = [p.data for p in parents]
-        contributions = OPS[node.op].backward(node.grad, node.data, *datas)
-        locals_ = OPS[node.op].backward(1.0, node.data, *datas) if explain else ()
-        lines = []
-        d = f"d{self.root.label}/d"
-        seen: set[Value] = set()
-        for i, (p, c) in enumerate(zip(parents, contributions, strict=True)):
-            first = p.grad == 0.0 and p not in seen
-            p.grad += c
-            seen.add(p)
-            if not explain or p.is_constant:
-                continue
-            name = self._names.factor(p)
-            sign = "=" if first else "+="
-            local = local_text(node, i, self._names)
-            line = (
-                f"{d}{name} {sign} {d}{self._names.factor(node)} · {local}"
-                f" = {number(node.grad)} · {number(locals_[i])} = {number(c)}"
-            )
-            if not first:
-                now = self._("(now {grad} = {value})")
-                line += "   " + now.format(grad=f"{d}{name}", value=number(p.grad))
-            lines.append(line)
-        return lines
+    @property
+    def nodes(self) -> list[Value]:
+        return self.walk.nodes
+
+    @property
+    def lines(self) -> list[str]:
+        """The chain-rule lines of the last step taken."""
+        return self.walk.lines
 
     # --- what the widget shows -------------------------------------------------------------
 
     def _show(self, current: Value, k: int) -> None:
         _ = self._
-        name = self._names.factor(current)
-        d = f"d{self.root.label}/d"
+        name = self.walk.names.factor(current)
+        d = self.walk.d
         n = len(self.order)
         if k == 0:
             head = _(
@@ -262,7 +237,7 @@ class StepBackward:
                 "by the chain rule."
             ).format(n=n, grad=f"{d}{name}")
         else:
-            made = self._names.formula(current) if current.label else ""
+            made = self.walk.names.formula(current) if current.label else ""
             head = _(
                 "step {k} of {n}: node {node}, {grad} = {value} is complete; times each local "
                 "derivative, into its operands:"

@@ -1,5 +1,6 @@
-"""The chain rule as StepBackward writes it: each node named as the note names it, and each
-local derivative as the note writes it (`a1_2(1 − a1_2)` for a sigmoid), in those names."""
+"""The chain rule as StepBackward and the playground write it: each node named as the note
+names it, and each local derivative as the note writes it (`a1_2(1 − a1_2)` for a sigmoid),
+in those names."""
 
 from __future__ import annotations
 

@@ -96,6 +96,7 @@ def test_zero_grad():
         (lambda p: SGD([1.0, 2.0], lr=0.1), TypeError, "Values"),
         (lambda p: Adam(p, betas=(0.9,)), TypeError, "betas"),
         (lambda p: Adam(p, betas=(0.9, 1.0)), ValueError, "betas"),
+        (lambda p: Adam(p, betas=(1.0, 0.999)), ValueError, "betas"),
         (lambda p: Adam(p, eps=-1.0), ValueError, "eps"),
         # a parameter listed twice would move twice per step (torch warns that it will refuse)
         (lambda p: SGD(p + p, lr=0.1), ValueError, r"twice \('w' at positions 0 and 1\)"),
@@ -105,6 +106,23 @@ def test_zero_grad():
 def test_bad_arguments(build, error, match):
     with pytest.raises(error, match=match):
         build([Value(1.0, label="w")])
+
+
+def test_defaults_are_the_notes_alpha_and_pytorchs_adam():
+    w = [Value(1.0)]
+    assert (SGD(w).lr, SGD(w).momentum) == (0.03, 0.0)  # the note's α = 0.03
+    adam = Adam(w)
+    assert (adam.lr, adam.betas, adam.eps) == (0.001, (0.9, 0.999), 1e-8)  # torch.optim.Adam's
+
+
+def test_the_edges_of_the_allowed_settings_are_allowed():
+    """β = 0 (no running average: Adam's step is then g / (|g| + eps)) and eps = 0 are
+    allowed, as in PyTorch; only β = 1 and beyond are refused."""
+    w = Value(1.0)
+    adam = Adam([w], lr=0.1, betas=(0.0, 0.0), eps=0.0)
+    w.grad = -4.0
+    adam.step()
+    assert w.data == 1.1  # m̂ / √v̂ = -4 / 4 = -1, so w moves by +lr
 
 
 def train_note(opt_factory, model: MLP, steps: range):

@@ -66,13 +66,14 @@ class BackwardSteps:
             seen.add(p)
             if not explain or p.is_constant:
                 continue
+            name = names.factor(p)
             line = (
-                f"{d}{names.factor(p)} {'=' if first else '+='} {d}{names.factor(node)} · "
+                f"{d}{name} {'=' if first else '+='} {d}{names.factor(node)} · "
                 f"{local_text(node, i, names)} = {number(node.grad)} · {number(locals_[i])}"
                 f" = {number(c)}"
             )
             if not first and self.now is not None:
-                line += "   " + self.now.format(grad=f"{d}{names.factor(p)}", value=number(p.grad))
+                line += "   " + self.now.format(grad=f"{d}{name}", value=number(p.grad))
             lines.append(line)
         return lines
 

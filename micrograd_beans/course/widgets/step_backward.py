@@ -204,7 +204,6 @@ class StepBackward:
             self.position.value = self.walk.position
         finally:
             self._moving = False
-        self.step = self.walk.position
         self._show(self.walk.current, self.walk.position)
 
     # the walk's state, read by the widget's views and by learners poking at it
@@ -212,6 +211,11 @@ class StepBackward:
     def order(self) -> list[Value]:
         """The nodes in the order their gradients are sent on (`backward()`'s order)."""
         return self.walk.order
+
+    @property
+    def step(self) -> int:
+        """How many steps have been taken (0: only de/de = 1 given)."""
+        return self.walk.position
 
     @property
     def nodes(self) -> list[Value]:

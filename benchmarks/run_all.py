@@ -61,11 +61,10 @@ def main(argv: list[str] | None = None) -> dict[str, bool]:
         "every generated loop <= 1.5x its hand-written floor (note, spiral)": (
             loops["worst generated/floor"] <= 1.5
         ),
-        "MLP forward+backward no slower than before (>= 23.4x micrograd)": (
-            mlp["micrograd"] / mlp["ours"] >= 23.4
-        ),
-        # "before" is the 92.0 printed at one decimal; the chain's few fixed bytes (its root
-        # and tracemalloc's own) add ~0.001 per node, so compare at the printed precision.
+        # Speed "no slower than before" is judged by running both commits in one sitting
+        # (benchmarks/README.md), never against a time from another day; bytes are counted,
+        # not timed, so this guard can hold a number: the 92.0 printed at one decimal (the
+        # chain's few fixed bytes, its root and tracemalloc's own, add ~0.001 per node).
         "bytes/node no more than before (<= 92)": round(memory["ours"], 1) <= 92.0,
     }
     for name, ok in results.items():

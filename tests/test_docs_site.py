@@ -7,6 +7,7 @@ skipped when the `[docs]` extra is not installed.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -227,3 +228,34 @@ def test_every_link_inside_the_site_resolves(site: Path, pages):
             if fragment and key in pages and fragment not in pages[key].ids:
                 broken.append(f"{page}: {href} (no such anchor)")
     assert not broken, "broken links:\n" + "\n".join(broken)
+
+
+def _theme_settings(html: str) -> dict:
+    found = re.search(r'<script id="__config" type="application/json">(.*?)</script>', html, re.S)
+    assert found, "no theme settings in the page"
+    return json.loads(found.group(1))
+
+
+def test_each_language_searches_its_own_pages(site: Path, pages):
+    """One index per language, each page pointed at its language's (docs/hooks)."""
+    english = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    chinese = json.loads((site / "zh" / "search" / "search_index.json").read_text("utf-8"))
+    assert english["config"]["lang"] == chinese["config"]["lang"] == ["en", "zh"]
+    for index, own, other in ((english, "Glossary", "术语表"), (chinese, "术语表", "Glossary")):
+        locations = [entry["location"] for entry in index["docs"]]
+        assert locations and not [loc for loc in locations if loc.startswith("zh/")]
+        titles = {entry["title"] for entry in index["docs"]}
+        assert own in titles and other not in titles
+        # every entry's page is there, relative to the index's own root
+        root = site if index is english else site / "zh"
+        for location in locations:
+            assert (root / location.split("#")[0] / "index.html").is_file(), location
+    # the Chinese index keeps the API reference's sections, though they match the English
+    affine = "reference/engine/#micrograd_beans.engine.affine"
+    assert affine in {e["location"] for e in chinese["docs"]}
+    assert affine in {e["location"] for e in english["docs"]}
+    for page in (Path("zh/index.html"), Path("zh/glossary/index.html")):
+        base = _theme_settings((site / page).read_text(encoding="utf-8"))["base"]
+        assert (site / page).parent.joinpath(base).resolve() == (site / "zh").resolve(), page
+        assert base.endswith("/"), base  # resolved as a URL: without it, search/ leaves zh/
+    assert _theme_settings((site / "index.html").read_text(encoding="utf-8"))["base"] == "."

@@ -97,3 +97,40 @@ def test_the_language_switch_goes_to_the_same_page_in_the_other_language(page, d
             page.click(f"a.md-select__link[hreflang='{lang}']")
         assert page.url == docs_site.url + path
         assert page.locator("html").get_attribute("lang").startswith(lang)
+
+
+def _search(page, text: str) -> list[str]:
+    """Type `text` into the search box as a reader does and return the results' links."""
+    page.click("input.md-search__input")
+    page.wait_for_function(  # the index is loaded and the worker is ready
+        "() => !/初始化|Initializing/.test("
+        "document.querySelector('.md-search-result__meta').textContent)"
+    )
+    # Chinese comes from an input method: the characters arrive as one composed text, then
+    # the key that commits them is released. Material searches on that keyup (text inserted
+    # with no key at all, as Playwright's type() does for characters off the keyboard, is
+    # never searched for, which is why an earlier test here found nothing).
+    page.keyboard.insert_text(text)
+    page.keyboard.up("Space")
+    page.wait_for_selector(".md-search-result__item")
+    return page.eval_on_selector_all(".md-search-result__item > a", "els => els.map(a => a.href)")
+
+
+def test_search_finds_chinese_words_and_each_language_finds_its_own_pages(page, docs_site):
+    site = docs_site.url
+    for path, text, found in (
+        ("/zh/", "反向传播", "/zh/glossary/"),
+        ("/zh/glossary/", "偏置项", "/zh/glossary/"),
+        ("/zh/training/", "backward", "/zh/engine/"),
+        ("/training/", "backward", "/engine/"),
+    ):
+        page.goto(site + path)
+        links = _search(page, text)
+        pages = {urldefrag(link).url for link in links}
+        assert site + found in pages, (path, text, links)
+        chinese = path.startswith("/zh/")
+        wrong = [link for link in links if link.startswith(site + "/zh/") != chinese]
+        assert not wrong, f"searching {text!r} on {path} found the other language: {wrong}"
+    page.click(".md-search-result__item > a >> nth=0")  # a result opens its page
+    page.wait_for_load_state()
+    assert page.url.startswith(site + "/") and not page.url.startswith(site + "/zh/")

@@ -89,6 +89,7 @@ class BackwardSteps:
             "steps": len(self.order),
             "current": self.names(current),
             "current_grad": current.grad,
+            "current_grad_shown": number(current.grad),  # as the lines write it
             "lines": self.lines,
             "dot": drawing.source,
             "grads": {name: p.grad for name, p in parameters.items()},

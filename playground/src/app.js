@@ -502,7 +502,7 @@ function showGraph(g) {
 
 async function drawGraph(g) {
   $("graph-head").textContent =
-    g.step === 0 ? t("graph_start", { n: g.steps }) : t("graph_step", { k: g.step, n: g.steps, node: g.current, grad: fmt(g.current_grad) });
+    g.step === 0 ? t("graph_start", { n: g.steps }) : t("graph_step", { k: g.step, n: g.steps, node: g.current, grad: g.current_grad_shown });
   $("graph-lines").textContent = g.lines.join("\n") + (g.step === g.steps ? `\n${t("graph_done")}` : "");
   viz ??= await Viz.instance();
   const svg = viz.renderSVGElement(g.dot);

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from micrograd_beans.course.chain_rule import number
 from micrograd_beans.course.lessons import get_lesson
 from micrograd_beans.train import fit
 
@@ -217,7 +218,12 @@ def test_the_graph_steps_backward_to_backwards_gradients(pg):
     for _ in range(3):
         nxt.click()
         idle(pg)
-    assert pg.locator("#graph-head").text_content().startswith("Step 3 of 13: node a1_2")
+    head = pg.locator("#graph-head").text_content()
+    assert head.startswith("Step 3 of 13: node a1_2")
+    # its gradient written as the lines below write it (4 digits), not to 6
+    shown = number(pg.evaluate("window.playground.page.graph.current_grad"))
+    assert f"its gradient {shown} is complete" in head
+    assert f"= {shown} · " in pg.locator("#graph-lines").text_content()
     assert "de/dz1_2 = de/da1_2 · a1_2(1 − a1_2)" in pg.locator("#graph-lines").text_content()
     svg = pg.locator("#graph svg").inner_html()
     assert "grad" in svg and 'stroke-width="3.5"' in svg  # the current node, outlined

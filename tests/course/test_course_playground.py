@@ -179,6 +179,9 @@ def test_backward_steps_end_at_backwards_gradients(lessons):
     one = pg.backward_step(3)  # the output sigmoid's chain rule, written out
     assert one["current"] == "a1_2"
     assert one["lines"][0].startswith("de/dz1_2 = de/da1_2 · a1_2(1 − a1_2) = ")
+    # the page's head writes the node's gradient as the lines do: 4 significant digits
+    assert one["current_grad_shown"] == f"{one['current_grad']:.4g}"
+    assert f" = {one['current_grad_shown']} · " in one["lines"][0]
     with pytest.raises(ValueError, match="bean 100: choose 0 to 99"):
         pg.backward_steps(100)
 

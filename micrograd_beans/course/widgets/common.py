@@ -92,6 +92,14 @@ def bean_x(x: float | list[float], digits: int) -> str:
     return "(" + ", ".join(f"{v:.{digits}g}" for v in x) + ")"
 
 
+def lesson_title(template: str, lesson: Any, seed: int, words: Any) -> str:
+    """A widget's title for a course lesson: `template`, already translated, with its
+    {title}, {model} and {seed} filled in; the lesson's title comes from the catalogue under
+    the "lesson title" context (lessons.py stays English)."""
+    title = words.pgettext("lesson title", lesson.title)
+    return template.format(title=title, model=lesson.model_text, seed=seed)
+
+
 def heading(w: Any, title: str) -> Any:
     """The widget's title line (an empty HTML when there is none)."""
     return w.HTML(f"<b>{html.escape(title)}</b>") if title else w.HTML("")

@@ -26,6 +26,7 @@ from micrograd_beans.course.widgets.common import (
     has_note_formulas,
     heading,
     ipywidgets,
+    lesson_title,
     mono,
     table,
     widget_bundle,
@@ -186,12 +187,7 @@ class DragWeights:
         model, xs, ys = les.setup(seed)
         words = translations(lang)
         _ = words.gettext
-        title = _("{title} ({model}, seed {seed})").format(
-            # the lesson's title, in the catalogue under this context (lessons.py stays English)
-            title=words.pgettext("lesson title", les.title),
-            model=les.model_text,
-            seed=seed,
-        )
+        title = lesson_title(_("{title} ({model}, seed {seed})"), les, seed, words)
         return cls(
             model,
             xs,

@@ -19,6 +19,7 @@ from micrograd_beans.course.widgets.common import (
     check_model,
     heading,
     ipywidgets,
+    lesson_title,
     mono,
     table,
     widget_bundle,
@@ -161,11 +162,8 @@ class StepBackward:
         model, xs, ys = les.setup(seed)
         words = translations(lang)
         _ = words.gettext
-        title = _("{title} ({model}, seed {seed}): backward one node at a time").format(
-            # the lesson's title, in the catalogue under this context (lessons.py stays English)
-            title=words.pgettext("lesson title", les.title),
-            model=les.model_text,
-            seed=seed,
+        title = lesson_title(
+            _("{title} ({model}, seed {seed}): backward one node at a time"), les, seed, words
         )
         return cls(model, xs, ys, loss=les.loss, bean=bean, title=title, lang=lang)
 

@@ -118,16 +118,17 @@ def _search(page, text: str) -> list[str]:
 
 def test_search_finds_chinese_words_and_each_language_finds_its_own_pages(page, docs_site):
     site = docs_site.url
-    for path, text, found in (
-        ("/zh/", "反向传播", "/zh/glossary/"),
-        ("/zh/glossary/", "偏置项", "/zh/glossary/"),
-        ("/zh/training/", "backward", "/zh/engine/"),
-        ("/training/", "backward", "/engine/"),
+    # (page, words, a page found, whether it must come first)
+    for path, text, found, first in (
+        ("/zh/", "反向传播", "/zh/engine/", True),  # the page that explains backward()
+        ("/zh/glossary/", "偏置项", "/zh/glossary/", False),
+        ("/zh/training/", "backward", "/zh/engine/", False),
+        ("/training/", "backward", "/engine/", False),
     ):
         page.goto(site + path)
         links = _search(page, text)
-        pages = {urldefrag(link).url for link in links}
-        assert site + found in pages, (path, text, links)
+        pages = [urldefrag(link).url for link in links]
+        assert site + found in (pages[:1] if first else pages), (path, text, links)
         chinese = path.startswith("/zh/")
         wrong = [link for link in links if link.startswith(site + "/zh/") != chinese]
         assert not wrong, f"searching {text!r} on {path} found the other language: {wrong}"

@@ -589,14 +589,16 @@ function preview() {
 
 // --- wiring -------------------------------------------------------------------------------
 async function main() {
+  // before the first await: the page's load event can come before the lessons arrive, and a
+  // control must not look usable until Python is ready
+  for (const el of document.querySelectorAll("#controls button, #controls input, #controls select, main button, main input, main select, main textarea"))
+    el.disabled = !page.ready;
   page.lessons = await (await fetch("./lessons.json")).json();
   $("seed").replaceChildren(...Object.keys(page.lessons["hidden-layer"].beans).map((s) => new Option(s, s)));
   fillLessons();
   readHash();
   applyLanguage();
   preview();
-  for (const el of document.querySelectorAll("#controls button, #controls input, #controls select, main button, main input, main select, main textarea"))
-    el.disabled = !page.ready;
   $("lang").addEventListener("click", () => {
     page.lang = page.lang === "zh" ? "en" : "zh";
     applyLanguage();

@@ -68,9 +68,12 @@ def playground_page(browser, playground_url):
     process, since a second sync Playwright cannot start inside the first)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     problems: list[str] = []
+    held: list = []  # the first request for the lessons' data, held until the page is checked
 
     def local_only(route):
-        if route.request.url.startswith(playground_url):
+        if route.request.url == playground_url + "lessons.json" and not held:
+            held.append(route)
+        elif route.request.url.startswith(playground_url):
             route.continue_()
         else:
             problems.append(f"request to another host: {route.request.url}")
@@ -81,6 +84,9 @@ def playground_page(browser, playground_url):
     page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
     page.on("pageerror", lambda err: problems.append(f"page error: {err}"))
     page.goto(playground_url + "#lesson=hidden-layer&seed=0&lang=en")
+    # loaded, its data not yet there: no control may look usable (a click would do nothing)
+    assert held and page.get_by_role("button", name="Play").is_disabled()
+    held[0].continue_()
     # before Python is ready, the lesson's beans and untrained curve are already drawn
     assert page.get_by_role("button", name="Play").is_disabled()
     page.wait_for_selector("#status.ready", timeout=READY_TIMEOUT_MS)

@@ -84,6 +84,12 @@ def playground_page(browser, playground_url):
     page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
     page.on("pageerror", lambda err: problems.append(f"page error: {err}"))
     page.goto(playground_url + "#lesson=hidden-layer&seed=0&lang=en")
+    # the held request reaches this process as an event of its own, not ordered with the
+    # load event goto waits for: let events in until it is here (5 s at most)
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)
     # loaded, its data not yet there: no control may look usable (a click would do nothing)
     assert held and page.get_by_role("button", name="Play").is_disabled()
     held[0].continue_()
